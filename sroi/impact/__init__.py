@@ -1,0 +1,49 @@
+"""Impact estimation: matching, balance, weighting, DiD, staggered DiD, inference, power.
+
+Names are imported lazily from their modules on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    # matched comparison groups
+    "match": "sroi.impact.matching",
+    "MatchResult": "sroi.impact.matching",
+    "balance_table": "sroi.impact.balance",
+    "effective_sample_size": "sroi.impact.balance",
+    "love_plot": "sroi.impact.balance",
+    "overlap_plot": "sroi.impact.balance",
+    "rosenbaum_bounds": "sroi.impact.sensitivity",
+    "e_value": "sroi.impact.sensitivity",
+    "mdes": "sroi.impact.power",
+    # difference-in-differences
+    "did": "sroi.impact.did",
+    "event_study": "sroi.impact.event_study",
+    "EventStudyResult": "sroi.impact.event_study",
+    "honest_did": "sroi.impact.honest_did",
+    "staggered_did": "sroi.impact.staggered",
+    "StaggeredResult": "sroi.impact.staggered",
+    "bacon_decomposition": "sroi.impact.bacon",
+    "matched_staggered_did": "sroi.impact.matched_did",
+    "adjust_pvalues": "sroi.impact.multiplicity",
+    "mdes_panel": "sroi.impact.power_did",
+    # inference shared by both
+    "vcov_hc": "sroi.impact.inference",
+    "vcov_cluster": "sroi.impact.inference",
+    "vcov_cr2": "sroi.impact.few_clusters",
+    "wild_cluster_bootstrap": "sroi.impact.few_clusters",
+    "randomization_inference": "sroi.impact.few_clusters",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        obj = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = obj
+        return obj
+    raise AttributeError(f"module 'sroi.impact' has no attribute {name!r}")

@@ -1,0 +1,355 @@
+"""The evaluation spec: a validated model of ``evaluation.yaml``.
+
+An evaluation is described by one YAML file with five sections:
+
+``programme``
+    name, description, cohort size, dates and delivery costs by year.
+``data``
+    where the panel is and which column plays which role (unit id, time, cohort,
+    cluster, covariates), and the missing-value policy.
+``design``
+    comparison pool, matching options, difference-in-differences options, the outcomes
+    (type, desired direction, which one is primary) and the multiplicity correction.
+``valuation``
+    cost file, outcome-to-cost mapping, impact adjustments, discounting, price base and
+    appraisal period (see :mod:`sroi.value.config`).
+``report``
+    title, disclosure threshold and output folder.
+
+Unknown keys are errors, so typos are caught. Errors name the YAML path and, where the
+file is available, its line: ``design.matching.caliper: must be > 0 (line 23)``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from sroi.errors import SroiInputError
+from sroi.value.config import ValuationSection
+
+__all__ = [
+    "Spec",
+    "ProgrammeSection",
+    "DeliveryCost",
+    "DataSection",
+    "ColumnRoles",
+    "DesignSection",
+    "MatchingOptions",
+    "DidOptions",
+    "OutcomeSpec",
+    "ComparisonPool",
+    "ReportSection",
+    "ValuationSection",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
+
+
+class DeliveryCost(_Strict):
+    """One line of programme (investment) cost in one appraisal year."""
+
+    year: int = Field(ge=0, description="appraisal year, 0 = first year of delivery")
+    amount: float = Field(ge=0, description="cost in pounds at price_year prices")
+    description: str
+    agency: str = Field(default="local_authority", description="who pays")
+    price_year: str | None = Field(default=None, description="financial year, e.g. 2024-25")
+    in_kind: bool = Field(default=False, description="staff time or other non-cash input")
+    source: str = "illustrative"
+    confidence: str | None = None
+
+
+class ProgrammeSection(_Strict):
+    name: str
+    description: str = ""
+    cohort_size: int | None = Field(default=None, gt=0)
+    start: _dt.date | None = None
+    end: _dt.date | None = None
+    delivery_costs: list[DeliveryCost] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> ProgrammeSection:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
+
+
+class ColumnRoles(_Strict):
+    unit: str = Field(description="unit (pupil) identifier")
+    time: str = Field(description="time period (integer term index)")
+    cohort: str = Field(description="first treated period; 0 for never treated")
+    treatment: str | None = Field(default=None, description="unit-level 0/1 enrolment flag")
+    cluster: str | None = Field(default=None, description="cluster, e.g. school")
+    covariates: list[str] = Field(default_factory=list)
+    categorical: list[str] = Field(default_factory=list, description="covariates to expand")
+
+    @model_validator(mode="after")
+    def _categorical_subset(self) -> ColumnRoles:
+        extra = [c for c in self.categorical if c not in self.covariates]
+        if extra:
+            raise ValueError(f"categorical columns {extra} are not listed in covariates")
+        return self
+
+
+class DataSection(_Strict):
+    path: str = Field(description="data file, relative to the spec file")
+    format: Literal["auto", "csv", "parquet", "excel"] = "auto"
+    sheet: str | int | None = None
+    columns: ColumnRoles
+    missing: Literal["drop", "error"] = "drop"
+
+
+class ComparisonPool(_Strict):
+    """Which never-treated units may serve as controls: rows where ``column == value``."""
+
+    column: str
+    value: Any = 0
+    description: str = ""
+
+
+class MatchingOptions(_Strict):
+    method: Literal["nearest", "cem", "ipw", "ebal", "none"] = "nearest"
+    distance: Literal["logit", "probit", "mahalanobis", "robust_mahalanobis"] = "logit"
+    link: Literal["logit", "linear.logit"] | None = None
+    ratio: int = Field(default=1, ge=1)
+    replace: bool = False
+    caliper: float | None = Field(default=None, gt=0)
+    std_caliper: bool = True
+    exact: list[str] = Field(default_factory=list)
+    discard: Literal["none", "both", "treated", "control"] = "none"
+    order: Literal["largest", "smallest", "random", "data"] | None = None
+    covariates: list[str] | None = Field(
+        default=None, description="defaults to data.columns.covariates"
+    )
+    outcome_history: list[str] = Field(
+        default_factory=list,
+        description="outcomes whose pre-enrolment history is matched on (per cohort)",
+    )
+
+
+class DidOptions(_Strict):
+    estimator: Literal["dr", "ipw", "reg", "unconditional"] = "dr"
+    control_group: Literal["never_treated", "not_yet_treated"] = "never_treated"
+    base_period: Literal["varying", "universal"] = "varying"
+    anticipation: int = Field(default=0, ge=0)
+    n_boot: int = Field(default=999, ge=0)
+    cluster: str | None = None
+    covariates: list[str] = Field(default_factory=list)
+    window: tuple[int, int] = (-4, 4)
+    matched: bool = Field(default=True, description="run DiD on the matched sample")
+
+    @model_validator(mode="after")
+    def _window_order(self) -> DidOptions:
+        if self.window[0] >= 0 or self.window[1] < 0:
+            raise ValueError("window must be (negative lead, non-negative lag), e.g. [-4, 4]")
+        return self
+
+
+class OutcomeSpec(_Strict):
+    name: str
+    column: str
+    type: Literal["rate", "binary", "count", "continuous"]
+    direction: Literal["increase", "decrease"]
+    primary: bool = False
+    label: str | None = None
+    unit: str | None = Field(default=None, description="e.g. 'percentage points per term'")
+
+
+class DesignSection(_Strict):
+    comparison_pool: ComparisonPool | None = None
+    matching: MatchingOptions = Field(default_factory=MatchingOptions)
+    did: DidOptions = Field(default_factory=DidOptions)
+    outcomes: list[OutcomeSpec] = Field(min_length=1)
+    multiplicity: Literal["holm", "bh", "none"] = "holm"
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _one_primary(self) -> DesignSection:
+        names = [o.name for o in self.outcomes]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"outcome names must be unique; repeated: {dup}")
+        primaries = [o.name for o in self.outcomes if o.primary]
+        if len(primaries) != 1:
+            raise ValueError(
+                f"exactly one outcome must have primary: true (found {len(primaries)}: "
+                f"{primaries})"
+            )
+        return self
+
+    @property
+    def primary_outcome(self) -> OutcomeSpec:
+        return next(o for o in self.outcomes if o.primary)
+
+
+class ReportSection(_Strict):
+    title: str = "Programme evaluation"
+    disclosure_threshold: int = Field(default=10, ge=1)
+    output: str = "reports"
+    author: str | None = None
+
+
+class Spec(_Strict):
+    """A validated evaluation spec. Build it with :meth:`Spec.load` or :meth:`Spec.from_dict`."""
+
+    spec_version: Literal[1] = 1
+    programme: ProgrammeSection
+    data: DataSection
+    design: DesignSection
+    valuation: ValuationSection | None = None
+    report: ReportSection = Field(default_factory=ReportSection)
+    seed: int = 20261123
+
+    _path: Path | None = PrivateAttr(default=None)
+
+    # ----------------------------------------------------------------- loading
+    @classmethod
+    def load(cls, path: str | Path) -> Spec:
+        """Read and validate an ``evaluation.yaml``; errors name the YAML path and line."""
+        path = Path(path)
+        if not path.exists():
+            raise SroiInputError(f"{path}: spec file not found")
+        if path.is_dir():
+            candidate = path / "evaluation.yaml"
+            if not candidate.exists():
+                raise SroiInputError(f"{path}: folder has no evaluation.yaml")
+            path = candidate
+        text = path.read_text(encoding="utf-8")
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1})" if mark is not None else ""
+            raise SroiInputError(f"{path}: not valid YAML{where}: {exc}") from None
+        if not isinstance(raw, dict):
+            raise SroiInputError(f"{path}: expected a YAML mapping with sections programme, data, ...")
+        spec = cls.from_dict(raw, source=str(path), yaml_text=text)
+        spec._path = path.resolve()
+        return spec
+
+    @classmethod
+    def from_dict(
+        cls, raw: dict[str, Any], *, source: str = "spec", yaml_text: str | None = None
+    ) -> Spec:
+        """Validate a dictionary (as read from YAML)."""
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            raise SroiInputError(_format_errors(exc, source, yaml_text)) from None
+
+    # ----------------------------------------------------------------- helpers
+    @property
+    def path(self) -> Path | None:
+        """Resolved path of the YAML file the spec was loaded from, if any."""
+        return self._path
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative paths in the spec are resolved against."""
+        return self._path.parent if self._path is not None else Path.cwd()
+
+    def resolve(self, relative: str | Path) -> Path:
+        """Resolve a path written in the spec relative to the spec file."""
+        p = Path(relative)
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def hash(self) -> str:
+        """SHA-256 of the canonical JSON form of the validated spec."""
+        canon = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canon.encode()).hexdigest()
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Spec:
+        """Copy with dotted-path overrides, e.g. ``{"design.matching.caliper": 0.1}``."""
+        raw = self.to_dict()
+        for key, value in overrides.items():
+            node = raw
+            parts = key.split(".")
+            for part in parts[:-1]:
+                if not isinstance(node, dict) or part not in node:
+                    raise SroiInputError(f"override {key!r}: no section {part!r} in the spec")
+                if node[part] is None:
+                    node[part] = {}
+                node = node[part]
+            node[parts[-1]] = value
+        new = Spec.from_dict(raw, source=f"override of {self._path or 'spec'}")
+        new._path = self._path
+        return new
+
+
+# --------------------------------------------------------------------- errors
+def _yaml_line(yaml_text: str | None, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the node at ``loc`` in the YAML text (or of its nearest parent)."""
+    if not yaml_text:
+        return None
+    try:
+        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in loc:
+        if node is None:
+            break
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for key_node, value_node in node.value:
+                if key_node.value == str(part):
+                    line = key_node.start_mark.line + 1
+                    nxt = value_node
+                    break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part < len(node.value):
+                node = node.value[part]
+                line = node.start_mark.line + 1
+            else:
+                node = None
+        else:
+            break
+    return line
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx", {}) or {}
+    if kind == "extra_forbidden":
+        return "unknown field (check the spelling; see templates/evaluation.yaml for allowed fields)"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "greater_than":
+        return f"must be > {ctx.get('gt')}"
+    if kind == "greater_than_equal":
+        return f"must be >= {ctx.get('ge')}"
+    if kind == "less_than":
+        return f"must be < {ctx.get('lt')}"
+    if kind == "less_than_equal":
+        return f"must be <= {ctx.get('le')}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')} (got {err.get('input')!r})"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} item(s)"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    return f"{err['msg']} (got {err.get('input')!r})"
+
+
+def _format_errors(exc: ValidationError, source: str, yaml_text: str | None) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        dotted = ".".join(str(p) for p in loc) or "(top level)"
+        line = _yaml_line(yaml_text, loc)
+        where = f" (line {line})" if line else ""
+        lines.append(f"{dotted}: {_message(err)}{where}")
+    head = f"{source}: {len(lines)} problem(s) in the evaluation spec"
+    return head + "\n  " + "\n  ".join(lines)

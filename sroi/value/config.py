@@ -8,11 +8,24 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ValuationSection", "OutcomeCost", "Adjustments"]
+__all__ = ["ValuationSection", "OutcomeCost", "Adjustments", "DeliveryCost"]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DeliveryCost(_Strict):
+    """One line of programme (investment) cost in one appraisal year."""
+
+    year: int = Field(ge=0, description="appraisal year, 0 = first year of delivery")
+    amount: float = Field(ge=0, description="cost in pounds at price_year prices")
+    description: str
+    agency: str = Field(default="local_authority", description="who pays")
+    price_year: str | None = Field(default=None, description="financial year, e.g. 2024-25")
+    in_kind: bool = Field(default=False, description="staff time or other non-cash input")
+    source: str = "illustrative"
+    confidence: str | None = None
 
 
 class Adjustments(_Strict):

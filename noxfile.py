@@ -35,6 +35,12 @@ def bench(session: nox.Session) -> None:
     """Speed benchmarks under tests/benchmarks (medians over repeats, printed)."""
     session.install("-e", ".[test]")
     session.run(
-        "python", "-m", "pytest", "tests/benchmarks", "-p", "no:cacheprovider", "-s",
+        "python",
+        "-m",
+        "pytest",
+        "tests/benchmarks",
+        "-p",
+        "no:cacheprovider",
+        "-s",
         *session.posargs,
     )

@@ -87,7 +87,11 @@ class ColumnRoles(_Strict):
 
 
 class DataSection(_Strict):
-    path: str = Field(description="data file, relative to the spec file")
+    path: str = Field(description="panel file (unit x time), relative to the spec file")
+    units: str | None = Field(
+        default=None,
+        description="optional unit-level file (one row per unit), joined to the panel on the unit id",
+    )
     format: Literal["auto", "csv", "parquet", "excel"] = "auto"
     sheet: str | int | None = None
     columns: ColumnRoles
@@ -116,9 +120,12 @@ class MatchingOptions(_Strict):
     covariates: list[str] | None = Field(
         default=None, description="defaults to data.columns.covariates"
     )
-    outcome_history: list[str] = Field(
+    history: list[str] = Field(
         default_factory=list,
-        description="outcomes whose pre-enrolment history is matched on (per cohort)",
+        description="time-varying columns whose pre-enrolment values are matched on, per cohort",
+    )
+    history_periods: int = Field(
+        default=2, ge=1, description="how many periods before enrolment the history covers"
     )
 
 
@@ -167,8 +174,7 @@ class DesignSection(_Strict):
         primaries = [o.name for o in self.outcomes if o.primary]
         if len(primaries) != 1:
             raise ValueError(
-                f"exactly one outcome must have primary: true (found {len(primaries)}: "
-                f"{primaries})"
+                f"exactly one outcome must have primary: true (found {len(primaries)}: {primaries})"
             )
         return self
 
@@ -217,7 +223,9 @@ class Spec(_Strict):
             where = f" (line {mark.line + 1})" if mark is not None else ""
             raise SroiInputError(f"{path}: not valid YAML{where}: {exc}") from None
         if not isinstance(raw, dict):
-            raise SroiInputError(f"{path}: expected a YAML mapping with sections programme, data, ...")
+            raise SroiInputError(
+                f"{path}: expected a YAML mapping with sections programme, data, ..."
+            )
         spec = cls.from_dict(raw, source=str(path), yaml_text=text)
         spec._path = path.resolve()
         return spec
@@ -306,21 +314,27 @@ def _yaml_line(yaml_text: str | None, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
+def _num(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, (int, float)) else str(x)
+
+
 def _message(err: dict[str, Any]) -> str:
     kind = err["type"]
     ctx = err.get("ctx", {}) or {}
     if kind == "extra_forbidden":
-        return "unknown field (check the spelling; see templates/evaluation.yaml for allowed fields)"
+        return (
+            "unknown field (check the spelling; see templates/evaluation.yaml for allowed fields)"
+        )
     if kind == "missing":
         return "required field is missing"
     if kind == "greater_than":
-        return f"must be > {ctx.get('gt')}"
+        return f"must be > {_num(ctx.get('gt'))}"
     if kind == "greater_than_equal":
-        return f"must be >= {ctx.get('ge')}"
+        return f"must be >= {_num(ctx.get('ge'))}"
     if kind == "less_than":
-        return f"must be < {ctx.get('lt')}"
+        return f"must be < {_num(ctx.get('lt'))}"
     if kind == "less_than_equal":
-        return f"must be <= {ctx.get('le')}"
+        return f"must be <= {_num(ctx.get('le'))}"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected')} (got {err.get('input')!r})"
     if kind == "too_short":

@@ -1,0 +1,336 @@
+"""The ``sroi`` command.
+
+Subcommands
+-----------
+``sroi run [SPEC] [-o OUT] [-p key=value ...]``
+    Run an evaluation end to end and write the HTML report, ``results.json`` and the
+    executed notebook (default: the shipped sample evaluation).
+``sroi value SPEC [--results results.json] [--costs FILE]``
+    Re-value saved impact results with (possibly changed) cost assumptions.
+``sroi validate SPEC``
+    Check the spec and its data together and print what was found.
+``sroi init NAME``
+    Start a new evaluation folder from the templates.
+``sroi batch SPEC... -o OUT [--workers N] [--scheduler ADDRESS]``
+    Run many evaluations in parallel.
+
+Input errors print one clear message, no traceback, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sroi.errors import SroiInputError
+
+__all__ = ["main", "default_spec_path"]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXIT_INPUT = 2
+EXIT_FAILURE = 1
+
+
+def default_spec_path() -> Path:
+    """The shipped sample evaluation's spec."""
+    return REPO_ROOT / "evaluations" / "impact_programmes" / "evaluation.yaml"
+
+
+def _parse_parameters(items: Sequence[str] | None) -> dict[str, Any]:
+    """``key=value`` pairs; values are parsed as YAML scalars (numbers, true/false, lists)."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise SroiInputError(
+                f"-p {item!r}: expected key=value, e.g. -p design.matching.caliper=0.1"
+            )
+        key, raw = item.split("=", 1)
+        key = key.strip()
+        if not key:
+            raise SroiInputError(f"-p {item!r}: the key before '=' is empty")
+        try:
+            out[key] = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            out[key] = raw
+    return out
+
+
+# ------------------------------------------------------------------------- commands
+def cmd_run(args: argparse.Namespace) -> int:
+    from sroi import report
+    from sroi.spec import Spec
+
+    spec_path = Path(args.spec) if args.spec else default_spec_path()
+    spec = Spec.load(spec_path)  # fail fast with a clear message before starting papermill
+    params = _parse_parameters(args.param)
+    if args.seed is not None:
+        params["seed"] = args.seed
+    out = Path(args.output) if args.output else Path("reports") / spec_path.resolve().parent.name
+    print(f"sroi run: {spec.programme.name} -> {out}")
+    html = report.run(spec_path, out, parameters=params or None)
+    print(f"report: {html}")
+    results = Path(out) / "results.json"
+    if results.exists():
+        print(f"results: {results}")
+    return 0
+
+
+def cmd_value(args: argparse.Namespace) -> int:
+    import sroi.value as value
+    from sroi.effect import Effect
+    from sroi.spec import Spec
+
+    spec = Spec.load(args.spec)
+    overrides = _parse_parameters(args.param)
+    if args.costs:
+        overrides["valuation.cost_file"] = str(Path(args.costs).resolve())
+    if overrides:
+        spec = spec.with_overrides(overrides)
+    if spec.valuation is None:
+        raise SroiInputError(f"{args.spec}: the spec has no valuation section to re-value with")
+    results_path = (
+        Path(args.results)
+        if args.results
+        else Path("reports") / Path(args.spec).resolve().parent.name / "results.json"
+    )
+    if not results_path.exists():
+        raise SroiInputError(
+            f"{results_path}: saved impact results not found; run `sroi run {args.spec}` first "
+            "or pass --results PATH"
+        )
+    try:
+        saved = json.loads(results_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise SroiInputError(f"{results_path}: not valid JSON ({exc})") from None
+    effects_raw = saved.get("effects")
+    if not isinstance(effects_raw, list) or not effects_raw:
+        raise SroiInputError(f"{results_path}: has no 'effects' list to value")
+    effects = {}
+    for i, raw in enumerate(effects_raw):
+        eff = raw.get("effect", raw) if isinstance(raw, dict) else raw
+        if not isinstance(eff, dict):
+            raise SroiInputError(f"{results_path}: effects[{i}] is not an object")
+        e = Effect.from_dict(eff)
+        effects[e.outcome] = e
+    result = value.run(spec, effects)
+    print(result.summary())
+    if args.output:
+        out = Path(args.output)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result.to_dict(), indent=2, default=str), encoding="utf-8")
+        print(f"value results: {out}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sroi.data import load_evaluation_data
+    from sroi.spec import Spec
+
+    spec = Spec.load(args.spec)
+    print(f"spec: {spec.path} (valid)")
+    print(f"programme: {spec.programme.name}")
+    data = load_evaluation_data(spec)
+    print(data.summary())
+    outcomes = ", ".join(
+        f"{o.name}{' (primary)' if o.primary else ''}" for o in spec.design.outcomes
+    )
+    print(f"outcomes: {outcomes}")
+    if spec.valuation is not None:
+        _validate_costs(spec)
+    print("ok: spec and data are consistent")
+    return 0
+
+
+def _validate_costs(spec: Any) -> None:
+    """Load the cost file and check that every outcome-to-cost mapping points at a real row."""
+    from sroi.value.costs import load_unit_costs
+
+    table = load_unit_costs(spec.resolve(spec.valuation.cost_file))
+    ids = set(_cost_ids(table))
+    mapped = [m.cost_id for m in getattr(spec.valuation, "outcome_costs", []) or []]
+    unknown = sorted({c for c in mapped if ids and c not in ids})
+    if unknown:
+        raise SroiInputError(
+            f"valuation.outcome_costs: cost id(s) {unknown} are not in "
+            f"{spec.valuation.cost_file}; available: {sorted(ids)[:10]}"
+        )
+    print(f"unit costs: {len(ids)} rows from {spec.valuation.cost_file}")
+
+
+def _cost_ids(table: Any) -> list[str]:
+    for attr in ("ids", "cost_ids"):
+        if hasattr(table, attr):
+            v = getattr(table, attr)
+            return list(v() if callable(v) else v)
+    frame = getattr(table, "table", getattr(table, "df", None))
+    if frame is not None and "id" in getattr(frame, "columns", []):
+        return list(frame["id"])
+    return []
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    name = args.name
+    if not name.replace("_", "").replace("-", "").isalnum():
+        raise SroiInputError(
+            f"init {name!r}: use letters, digits, '-' and '_' only for the evaluation name"
+        )
+    dest = Path(args.dir) / name
+    if dest.exists():
+        raise SroiInputError(f"{dest}: already exists; choose another name or remove it")
+    template = REPO_ROOT / "templates" / "evaluation.yaml"
+    if not template.exists():
+        raise SroiInputError(f"{template}: template missing from this installation")
+    dest.mkdir(parents=True)
+    text = template.read_text(encoding="utf-8").replace("__EVALUATION_NAME__", name)
+    (dest / "evaluation.yaml").write_text(text, encoding="utf-8")
+    costs = REPO_ROOT / "templates" / "unit_costs.xlsx"
+    if costs.exists():
+        shutil.copy(costs, dest / "unit_costs.xlsx")
+    (dest / "README.md").write_text(
+        f"# {name}\n\n"
+        "What this evaluation is, who the programme serves, where the data come from and who\n"
+        "owns them. Edit `evaluation.yaml` (every field is explained in its comments), then:\n\n"
+        f"    sroi validate {dest / 'evaluation.yaml'}\n"
+        f"    sroi run {dest / 'evaluation.yaml'} -o reports/{name}\n",
+        encoding="utf-8",
+    )
+    print(f"created {dest}/ (evaluation.yaml, README.md). Next: edit evaluation.yaml, then")
+    print(f"  sroi validate {dest / 'evaluation.yaml'}")
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from sroi import report
+
+    for s in args.specs:
+        if not Path(s).exists():
+            raise SroiInputError(f"{s}: spec file not found")
+    summary = report.batch(
+        [Path(s) for s in args.specs],
+        Path(args.output),
+        workers=args.workers,
+        scheduler=args.scheduler,
+    )
+    failed = _batch_failures(summary)
+    print(f"batch: {len(args.specs) - failed} succeeded, {failed} failed; see {args.output}")
+    return EXIT_FAILURE if failed else 0
+
+
+def _batch_failures(summary: Any) -> int:
+    if hasattr(summary, "n_failed"):
+        return int(summary.n_failed)
+    if isinstance(summary, dict) and "n_failed" in summary:
+        return int(summary["n_failed"])
+    if hasattr(summary, "__iter__"):
+        return sum(1 for item in summary if getattr(item, "ok", True) is False)
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="sroi",
+        description=(
+            "Impact evaluation and social return on investment for programmes for children "
+            "and families. Start with `sroi run` (the sample evaluation) or `sroi init NAME`."
+        ),
+    )
+    from sroi import __version__
+
+    p.add_argument("--version", action="version", version=f"sroi {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    r = sub.add_parser(
+        "run",
+        help="run an evaluation and write its report",
+        description="Run an evaluation end to end: HTML report, results.json, executed notebook.",
+    )
+    r.add_argument("spec", nargs="?", help="evaluation.yaml (default: the shipped sample)")
+    r.add_argument("-o", "--output", help="output folder (default: reports/<evaluation folder>)")
+    r.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a spec field, e.g. -p design.matching.caliper=0.1 (repeatable)",
+    )
+    r.add_argument("--seed", type=int, help="random seed (default: the spec's seed)")
+    r.set_defaults(func=cmd_run)
+
+    v = sub.add_parser(
+        "value",
+        help="re-value saved impact results with new cost assumptions",
+        description=(
+            "Re-value saved impact results (results.json from `sroi run`) with the spec's "
+            "valuation section, a different cost workbook (--costs) or overrides (-p)."
+        ),
+    )
+    v.add_argument("spec", help="evaluation.yaml")
+    v.add_argument("--results", help="results.json from `sroi run` (default: reports/<name>/)")
+    v.add_argument("--costs", help="cost workbook (.csv, .xlsx or .yaml) replacing the spec's")
+    v.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="override")
+    v.add_argument("-o", "--output", help="write the value results as JSON here")
+    v.set_defaults(func=cmd_value)
+
+    c = sub.add_parser(
+        "validate",
+        help="check a spec and its data",
+        description="Validate the spec and its data together and print a short summary.",
+    )
+    c.add_argument("spec", help="evaluation.yaml")
+    c.set_defaults(func=cmd_validate)
+
+    i = sub.add_parser(
+        "init",
+        help="start a new evaluation folder from the templates",
+        description="Create evaluations/NAME/ with a commented evaluation.yaml and README.md.",
+    )
+    i.add_argument("name", help="folder name for the new evaluation")
+    i.add_argument("--dir", default="evaluations", help="parent folder (default: evaluations)")
+    i.set_defaults(func=cmd_init)
+
+    b = sub.add_parser(
+        "batch",
+        help="run many evaluations in parallel",
+        description="Run several evaluations; one failure does not stop the others.",
+    )
+    b.add_argument("specs", nargs="+", help="evaluation.yaml files")
+    b.add_argument("-o", "--output", required=True, help="output folder (one subfolder each)")
+    b.add_argument("--workers", type=int, default=2, help="local worker processes (default 2)")
+    b.add_argument("--scheduler", help="Dask scheduler address (needs the sroi[dask] extra)")
+    b.set_defaults(func=cmd_batch)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``sroi`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except SroiInputError as exc:
+        print(f"sroi: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:  # pragma: no cover
+        print("sroi: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001
+        kind = type(exc).__name__
+        if kind == "ReportError":
+            print(f"sroi: report failed: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Shipped datasets: the synthetic sample panel and the sample unit-cost table.
+
+Both are synthetic or illustrative where they say so in the data itself; see
+``data_samples/impact_programmes/README.md`` (the data dictionary) and the ``source``
+column of ``data_samples/unit_costs.csv``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sroi.value.costs import UnitCostTable
+
+__all__ = ["impact_programmes", "unit_costs", "sample_dir", "REPO_ROOT"]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def sample_dir() -> Path:
+    """Folder of the shipped sample data (``data_samples/`` in the source checkout)."""
+    return REPO_ROOT / "data_samples"
+
+
+def impact_programmes(potential_outcomes: bool = False) -> pd.DataFrame:
+    """The synthetic pupil x term panel of a school-based early-help programme.
+
+    One row per pupil and term (9 terms), with the pupil's characteristics (frozen at their
+    pre-enrolment values) joined on. ``cohort`` is the first enrolled term, 0 for pupils never
+    enrolled. The data are synthetic; true effects are in
+    ``data_samples/impact_programmes/truth.json``.
+
+    Parameters
+    ----------
+    potential_outcomes
+        If True, regenerate the panel with each outcome's untreated potential outcome
+        (``<outcome>_y0``) so that estimators can be checked against the truth.
+    """
+    from sroi.data import synthetic
+
+    if potential_outcomes:
+        pupils, panel = synthetic.generate(return_potential=True)
+    else:
+        pupils, panel = synthetic.load_sample()
+    return panel.merge(pupils, on="pupil_id", how="left", validate="many_to_one")
+
+
+def unit_costs() -> UnitCostTable:
+    """The sample programme's unit-cost table (``data_samples/unit_costs.csv``)."""
+    from sroi.value.costs import load_unit_costs
+
+    return load_unit_costs(sample_dir() / "unit_costs.csv")

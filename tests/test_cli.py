@@ -1,0 +1,94 @@
+"""The sroi command: exit codes, one-line errors without tracebacks, init, validate."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sroi.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "evaluations" / "impact_programmes" / "evaluation.yaml"
+
+
+def test_help_lists_subcommands(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for cmd in ("run", "value", "validate", "init", "batch"):
+        assert cmd in out
+
+
+def test_missing_spec_exits_2_without_traceback(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "sroi.cli", "validate", str(tmp_path / "missing.yaml")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().startswith("sroi: error:")
+    assert "spec file not found" in proc.stderr
+
+
+def test_broken_spec_reports_path_and_line(tmp_path, capsys):
+    raw = yaml.safe_load(SAMPLE.read_text())
+    raw["design"]["matching"]["caliper"] = -0.2
+    raw["data"]["path"] = str((SAMPLE.parent / raw["data"]["path"]).resolve())
+    bad = tmp_path / "evaluation.yaml"
+    bad.write_text(yaml.safe_dump(raw, sort_keys=False))
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "design.matching.caliper: must be > 0 (line" in err
+
+
+def test_bad_column_in_spec_is_named(tmp_path, capsys):
+    raw = yaml.safe_load(SAMPLE.read_text())
+    for key in ("path", "units"):
+        raw["data"][key] = str((SAMPLE.parent / raw["data"][key]).resolve())
+    raw["data"]["columns"]["covariates"].append("fsm_everr")
+    bad = tmp_path / "evaluation.yaml"
+    bad.write_text(yaml.safe_dump(raw, sort_keys=False))
+    if not Path(raw["data"]["path"]).exists():
+        pytest.skip("sample data not generated yet")
+    assert main(["validate", str(bad)]) == 2
+    assert "missing column(s) 'fsm_everr'" in capsys.readouterr().err
+
+
+def test_validate_sample_spec(capsys):
+    if not (ROOT / "data_samples" / "impact_programmes" / "panel.csv").exists():
+        pytest.skip("sample data not generated yet")
+    assert main(["validate", str(SAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert "ok: spec and data are consistent" in out
+    assert "treated units: 250" in out
+
+
+def test_init_creates_a_valid_evaluation(tmp_path, capsys):
+    assert main(["init", "north_borough", "--dir", str(tmp_path)]) == 0
+    spec_path = tmp_path / "north_borough" / "evaluation.yaml"
+    assert spec_path.exists() and (tmp_path / "north_borough" / "README.md").exists()
+    from sroi.spec import Spec
+
+    assert Spec.load(spec_path).programme.name == "north_borough"
+    assert main(["init", "north_borough", "--dir", str(tmp_path)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main(["init", "bad name!", "--dir", str(tmp_path)]) == 2
+
+
+def test_bad_parameter_syntax(capsys):
+    assert main(["run", str(SAMPLE), "-p", "caliper"]) == 2
+    assert "expected key=value" in capsys.readouterr().err
+
+
+def test_value_without_saved_results(tmp_path, capsys):
+    from sroi.spec import Spec
+
+    if Spec.load(SAMPLE).valuation is None:
+        pytest.skip("sample spec has no valuation section yet")
+    assert main(["value", str(SAMPLE), "--results", str(tmp_path / "none.json")]) == 2
+    err = capsys.readouterr().err
+    assert "none.json" in err

@@ -1,0 +1,140 @@
+"""Weighting designs with the same result type as matching (``sroi.match(method=...)``).
+
+* Inverse probability weights (Rosenbaum 1987; Hirano, Imbens & Ridder 2003) from a
+  logistic/probit propensity score ``e(x)``: ATT: treated 1, controls ``e / (1 - e)``;
+  ATE: treated ``1 / e``, controls ``1 / (1 - e)``.
+* Entropy balancing (Hainmueller 2012), ATT: control weights ``w_i`` closest to uniform in
+  Kullback-Leibler divergence subject to ``sum w_i x_i / sum w_i = mean of x among the
+  treated`` for every covariate; the solution is ``w_i ∝ exp(lambda' x_i)`` with ``lambda``
+  minimising the convex dual ``log sum_i exp(lambda' (x_i - xbar_t))``. Controls are scaled
+  to sum to the number of controls.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from sroi.errors import SroiInputError
+from sroi.impact import distance as _dist
+
+__all__ = ["ipw_weights", "entropy_balance", "weighting_weights"]
+
+
+def ipw_weights(score: np.ndarray, treat: np.ndarray, estimand: str = "ATT") -> np.ndarray:
+    """Inverse probability weights for the ATT or ATE from a propensity score."""
+    e = np.asarray(score, float)
+    t = np.asarray(treat).astype(bool)
+    if np.any((e <= 0) | (e >= 1)):
+        raise SroiInputError("propensity scores must lie strictly between 0 and 1 for IPW")
+    if estimand == "ATT":
+        return np.where(t, 1.0, e / (1 - e))
+    if estimand == "ATE":
+        return np.where(t, 1 / e, 1 / (1 - e))
+    raise SroiInputError(f"estimand must be 'ATT' or 'ATE' for IPW, got {estimand!r}")
+
+
+def entropy_balance(X: np.ndarray, treat: np.ndarray, tol: float = 1e-8) -> np.ndarray:
+    """Entropy-balancing weights for the ATT (Hainmueller 2012); treated weights are 1."""
+    X = np.asarray(X, float)
+    t = np.asarray(treat).astype(bool)
+    sd = X.std(axis=0)
+    keep = sd > 0
+    Z = (X[:, keep] - X[:, keep].mean(axis=0)) / sd[keep]
+    target = Z[t].mean(axis=0)
+    Zc = Z[~t] - target
+
+    def _w(lam):
+        s = Zc @ lam
+        ws = np.exp(s - s.max())
+        return s, ws / ws.sum()
+
+    def fun(lam):
+        s, _ = _w(lam)
+        mx = s.max()
+        return mx + np.log(np.exp(s - mx).sum())
+
+    def jac(lam):
+        _, p = _w(lam)
+        return p @ Zc
+
+    def hess(lam):
+        _, p = _w(lam)
+        m = p @ Zc
+        return (Zc * p[:, None]).T @ Zc - np.outer(m, m)
+
+    import warnings
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        res = optimize.minimize(
+            fun,
+            np.zeros(Zc.shape[1]),
+            jac=jac,
+            hess=hess,
+            method="trust-exact",
+            options={"gtol": tol, "maxiter": 500},
+        )
+    s = Zc @ res.x
+    w = np.exp(s - s.max())
+    bal = np.abs((w[:, None] * Zc).sum(axis=0) / w.sum()).max()
+    if not np.isfinite(bal) or bal > 1e-5:
+        raise SroiInputError(
+            f"entropy balancing did not converge (max standardised imbalance {bal:.2g}): the "
+            "treated means lie outside what the controls can reach; drop or coarsen covariates"
+        )
+    out = np.ones(len(t))
+    out[~t] = w * (~t).sum() / w.sum()
+    return out
+
+
+def weighting_weights(
+    sub: pd.DataFrame,
+    t: np.ndarray,
+    cov_spec: Any,
+    bal_X: pd.DataFrame,
+    *,
+    method: str,
+    estimand: str = "ATT",
+    distance: Any = "logit",
+    link: str | None = None,
+    user_score: np.ndarray | None = None,
+    random_state: Any = None,
+    keep_mask: np.ndarray | None = None,
+    **opts: Any,
+) -> dict[str, Any]:
+    """Weights for ``sroi.match(method="ipw" | "ebal")`` (internal)."""
+    if opts:
+        raise SroiInputError(f"unknown argument(s) for method={method!r}: {sorted(opts)}")
+    status = np.full(len(t), "matched", dtype=object)
+    if method == "ipw":
+        if user_score is not None:
+            score = user_score
+        else:
+            if distance not in ("logit", "probit"):
+                raise SroiInputError("method='ipw' needs distance='logit', 'probit' or a score")
+            Xps = _dist.covariate_frame(sub, cov_spec, drop_first=True)
+            score, _, _ = _dist.propensity_score(Xps, t, link=distance)
+        w = ipw_weights(score, t, estimand)
+        return {
+            "weights": w,
+            "distance": score,
+            "status": status,
+            "estimand": estimand,
+            "label": f"inverse probability weighting ({estimand}, {distance} score)",
+        }
+    if method == "ebal":
+        if estimand != "ATT":
+            raise SroiInputError("entropy balancing here targets the ATT")
+        w = entropy_balance(bal_X.to_numpy(float), t)
+        return {
+            "weights": w,
+            "distance": None,
+            "status": status,
+            "estimand": "ATT",
+            "label": "entropy balancing (ATT, first moments)",
+        }
+    raise SroiInputError(f"unknown weighting method {method!r}")

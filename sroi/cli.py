@@ -126,6 +126,9 @@ def cmd_value(args: argparse.Namespace) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result.to_dict(), indent=2, default=str), encoding="utf-8")
         print(f"value results: {out}")
+        workbook = out.with_suffix(".xlsx")
+        result.to_excel(workbook)
+        print(f"value workbook: {workbook}")
     return 0
 
 
@@ -154,12 +157,20 @@ def _validate_costs(spec: Any) -> None:
 
     table = load_unit_costs(spec.resolve(spec.valuation.cost_file))
     ids = set(_cost_ids(table))
-    mapped = [m.cost_id for m in getattr(spec.valuation, "outcome_costs", []) or []]
-    unknown = sorted({c for c in mapped if ids and c not in ids})
-    if unknown:
+    problems = []
+    for i, o in enumerate(spec.valuation.outcomes):
+        for c in o.costs or []:
+            if ids and c not in ids:
+                problems.append(f"valuation.outcomes[{i}].costs: {c!r}")
+    for i, conv in enumerate(spec.valuation.conversions):
+        for c in getattr(conv, "costs", None) or []:
+            if ids and c not in ids:
+                problems.append(f"valuation.conversions[{i}].costs: {c!r}")
+    if problems:
         raise SroiInputError(
-            f"valuation.outcome_costs: cost id(s) {unknown} are not in "
-            f"{spec.valuation.cost_file}; available: {sorted(ids)[:10]}"
+            f"{problems[0]} is not a cost id in {spec.valuation.cost_file}"
+            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+            + f"; available ids: {sorted(ids)[:12]}"
         )
     print(f"unit costs: {len(ids)} rows from {spec.valuation.cost_file}")
 

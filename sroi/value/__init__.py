@@ -1,0 +1,46 @@
+"""Cost-avoidance and SROI valuation (HM Treasury Green Book 2022; Greater Manchester CBA model,
+HM Treasury 2014; Social Value UK SROI guide 2012).
+
+* :func:`run` values estimated (or assumed) effects with a spec's ``valuation`` section and
+  returns a :class:`ValueResult`; :func:`run_assumed` does the same without an evaluation spec.
+* :func:`simulate` runs the Monte Carlo and one-way sensitivity (:class:`SimulationResult`).
+* :func:`load_unit_costs` reads a unit-cost table (CSV, .xlsx, YAML) into a
+  :class:`UnitCostTable`.
+
+This package never imports :mod:`sroi.impact`: it consumes plain :class:`sroi.Effect` records.
+"""
+
+from __future__ import annotations
+
+from sroi.value.cohort import (
+    remaining_school_years,
+    remaining_school_years_table,
+    starts_by_year,
+)
+from sroi.value.config import DeliveryCost, ValuationSection
+from sroi.value.costs import UnitCostTable, load_confidence_grades, load_unit_costs
+from sroi.value.prices import discount_factors, load_deflators, load_discount_table, price_factor
+from sroi.value.uncertainty import SimulationResult, simulate, switching_values
+from sroi.value.valuation import ValueResult, payback_period, run, run_assumed
+
+__all__ = [
+    "run",
+    "run_assumed",
+    "simulate",
+    "ValueResult",
+    "SimulationResult",
+    "UnitCostTable",
+    "load_unit_costs",
+    "load_confidence_grades",
+    "load_deflators",
+    "load_discount_table",
+    "discount_factors",
+    "price_factor",
+    "payback_period",
+    "switching_values",
+    "ValuationSection",
+    "DeliveryCost",
+    "starts_by_year",
+    "remaining_school_years",
+    "remaining_school_years_table",
+]

@@ -1,0 +1,248 @@
+"""Builders for the value tests: small specs, cost tables and effects (no impact code)."""
+
+from __future__ import annotations
+
+import copy
+import csv
+from pathlib import Path
+from typing import Any
+
+from sroi import Effect
+from sroi.spec import Spec
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE_COSTS = REPO / "data_samples" / "unit_costs.csv"
+
+OUTCOMES = [
+    {
+        "name": "attendance",
+        "column": "attendance_rate",
+        "type": "rate",
+        "direction": "increase",
+        "primary": True,
+    },
+    {
+        "name": "persistent_absence",
+        "column": "persistent_absence",
+        "type": "binary",
+        "direction": "decrease",
+    },
+    {"name": "suspensions", "column": "suspensions", "type": "count", "direction": "decrease"},
+    {
+        "name": "permanent_exclusion",
+        "column": "permanent_exclusion",
+        "type": "binary",
+        "direction": "decrease",
+    },
+    {
+        "name": "camhs_referral",
+        "column": "camhs_referral",
+        "type": "binary",
+        "direction": "decrease",
+    },
+    {"name": "csc_referral", "column": "csc_referral", "type": "binary", "direction": "decrease"},
+]
+
+#: The valuation section proposed for the sample evaluation (also given to the lead).
+SAMPLE_VALUATION: dict[str, Any] = {
+    "cost_file": str(SAMPLE_COSTS),
+    "price_year": "2024-25",
+    "appraisal_years": 10,
+    "terms_per_year": 3,
+    "starts_by_year": [0, 180, 70],
+    # {school years left at enrolment: pupils}, from pupils.csv (to the end of Year 11)
+    "remaining_school_years": {1: 23, 2: 52, 3: 61, 4: 42, 6: 2, 7: 19, 8: 24, 9: 21, 10: 6},
+    "adjustments": {"deadweight": 0.0, "displacement": 0.0, "attribution": 0.1, "drop_off": 0.5},
+    "outcomes": [
+        {
+            "outcome": "attendance",
+            "costs": ["ATT_DAY"],
+            "quantity_per_unit": 190,
+            "quantity_source": "DfE: 190 school days a year",
+        },
+        {"outcome": "suspensions", "costs": ["SUSP_PROCESS"]},
+        {"outcome": "permanent_exclusion"},
+        {"outcome": "camhs_referral"},
+        {"outcome": "csc_referral"},
+    ],
+    "conversions": [
+        {
+            "name": "child_in_need",
+            "from_outcome": "csc_referral",
+            "rate": 0.3,
+            "rate_source": "illustrative: share of referrals leading to a child-in-need plan",
+            "costs": ["CSC_CIN_YEAR"],
+        },
+    ],
+    "optimism_bias": {"costs": 0.1, "benefits_by_confidence": True},
+}
+
+SAMPLE_DELIVERY = [
+    {
+        "year": 0,
+        "amount": 150000,
+        "description": "link workers",
+        "price_year": "2022-23",
+        "spent": True,
+        "source": "illustrative",
+    },
+    {
+        "year": 1,
+        "amount": 155000,
+        "description": "link workers",
+        "price_year": "2023-24",
+        "spent": True,
+        "source": "illustrative",
+    },
+    {
+        "year": 2,
+        "amount": 160000,
+        "description": "link workers",
+        "price_year": "2024-25",
+        "low": 150000,
+        "high": 190000,
+        "source": "illustrative",
+    },
+    {
+        "year": 0,
+        "amount": 20000,
+        "description": "school staff time (in kind)",
+        "in_kind": True,
+        "agency": "school",
+        "source": "illustrative",
+    },
+]
+
+
+def make_spec(
+    valuation: dict[str, Any] | None = None, *, delivery=None, cohort_size=250, outcomes=None
+) -> Spec:
+    raw = {
+        "programme": {
+            "name": "test programme",
+            "cohort_size": cohort_size,
+            "delivery_costs": copy.deepcopy(SAMPLE_DELIVERY if delivery is None else delivery),
+        },
+        "data": {
+            "path": "panel.csv",
+            "columns": {"unit": "pupil_id", "time": "term", "cohort": "cohort"},
+        },
+        "design": {"outcomes": copy.deepcopy(outcomes or OUTCOMES)},
+        "valuation": copy.deepcopy(SAMPLE_VALUATION if valuation is None else valuation),
+    }
+    return Spec.from_dict(raw)
+
+
+def sample_effects() -> dict[str, Effect]:
+    """Plausible per-pupil per-term effects for the sample programme (illustrative)."""
+    mk = Effect.from_estimate
+    return {
+        "attendance": mk(0.02, 0.006, outcome="attendance", period="term"),
+        "persistent_absence": mk(-0.05, 0.02, outcome="persistent_absence", period="term"),
+        "suspensions": mk(-0.03, 0.012, outcome="suspensions", period="term"),
+        "permanent_exclusion": mk(-0.002, 0.0015, outcome="permanent_exclusion", period="term"),
+        "camhs_referral": mk(-0.01, 0.006, outcome="camhs_referral", period="term"),
+        "csc_referral": mk(-0.008, 0.005, outcome="csc_referral", period="term"),
+    }
+
+
+COST_COLUMNS = [
+    "id",
+    "description",
+    "outcome",
+    "agency",
+    "value_type",
+    "category",
+    "basis",
+    "duration_years",
+    "amount",
+    "unit",
+    "price_year",
+    "source",
+    "confidence",
+    "low",
+    "high",
+    "measure",
+    "notes",
+]
+
+
+def cost_row(**kw: Any) -> dict[str, Any]:
+    row = {
+        "id": "X",
+        "description": "one event",
+        "outcome": "o",
+        "agency": "school",
+        "value_type": "fiscal_non_cashable",
+        "category": "other",
+        "basis": "one_off",
+        "duration_years": "",
+        "amount": 100,
+        "unit": "per event",
+        "price_year": "2024-25",
+        "source": "illustrative",
+        "confidence": "1",
+        "low": "",
+        "high": "",
+        "measure": "money",
+        "notes": "",
+    }
+    row.update(kw)
+    return row
+
+
+def write_costs(path: Path, rows: list[dict[str, Any]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=COST_COLUMNS)
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
+    return path
+
+
+def tiny_spec(
+    tmp_path: Path,
+    rows: list[dict[str, Any]] | None = None,
+    *,
+    valuation: dict[str, Any] | None = None,
+    outcome: dict[str, Any] | None = None,
+    delivery: list[dict[str, Any]] | None = None,
+    cohort: int = 10,
+    extra_outcomes: list[dict[str, Any]] | None = None,
+) -> Spec:
+    """Spec with one binary 'decrease' outcome ``o`` valued at 100 per event (grade 1)."""
+    cost_file = write_costs(tmp_path / "costs.csv", rows or [cost_row()])
+    val = {
+        "cost_file": str(cost_file),
+        "price_year": "2024-25",
+        "appraisal_years": 3,
+        "adjustments": {"drop_off": 0.0},
+        "outcomes": [
+            {
+                "outcome": "o",
+                "effect_period": "year",
+                "observed_years": 3,
+                "benefit_years": 3,
+                "in_school": False,
+            }
+        ],
+    }
+    val.update(valuation or {})
+    outs = [
+        outcome
+        or {"name": "o", "column": "o", "type": "binary", "direction": "decrease", "primary": True}
+    ]
+    outs += extra_outcomes or []
+    raw = {
+        "programme": {
+            "name": "tiny",
+            "cohort_size": cohort,
+            "delivery_costs": delivery
+            if delivery is not None
+            else [{"year": 0, "amount": 200, "description": "delivery", "spent": True}],
+        },
+        "data": {"path": "p.csv", "columns": {"unit": "id", "time": "t", "cohort": "c"}},
+        "design": {"outcomes": outs},
+        "valuation": val,
+    }
+    return Spec.from_dict(raw)

@@ -123,10 +123,12 @@ def cmd_value(args: argparse.Namespace) -> int:
     print(result.summary())
     if args.output:
         out = Path(args.output)
+        if out.suffix.lower() not in (".json", ".xlsx"):
+            out = out / "value_results.json"
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result.to_dict(), indent=2, default=str), encoding="utf-8")
-        print(f"value results: {out}")
-        workbook = out.with_suffix(".xlsx")
+        json_path, workbook = out.with_suffix(".json"), out.with_suffix(".xlsx")
+        json_path.write_text(json.dumps(result.to_dict(), indent=2, default=str), encoding="utf-8")
+        print(f"value results: {json_path}")
         result.to_excel(workbook)
         print(f"value workbook: {workbook}")
     return 0
@@ -268,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "-p",
         "--param",
+        "--set",
+        dest="param",
         action="append",
         metavar="KEY=VALUE",
         help="override a spec field, e.g. -p design.matching.caliper=0.1 (repeatable)",
@@ -284,10 +288,28 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     v.add_argument("spec", help="evaluation.yaml")
-    v.add_argument("--results", help="results.json from `sroi run` (default: reports/<name>/)")
+    v.add_argument(
+        "--results",
+        "--impact",
+        dest="results",
+        help="results.json from `sroi run` (default: reports/<evaluation folder>/results.json)",
+    )
     v.add_argument("--costs", help="cost workbook (.csv, .xlsx or .yaml) replacing the spec's")
-    v.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="override")
-    v.add_argument("-o", "--output", help="write the value results as JSON here")
+    v.add_argument(
+        "-p",
+        "--param",
+        "--set",
+        dest="param",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a spec field, e.g. --set valuation.adjustments.attribution=0.2",
+    )
+    v.add_argument(
+        "-o",
+        "--output",
+        help="where to write the results: a .json or .xlsx file (both are written, side by "
+        "side) or a folder (value_results.json and value_results.xlsx)",
+    )
     v.set_defaults(func=cmd_value)
 
     c = sub.add_parser(

@@ -112,3 +112,30 @@ def test_validate_names_an_unknown_valuation_key(tmp_path, capsys):
 
     assert main(["validate", str(_absolute_copy(tmp_path, edit))]) == 2
     assert "valuation.discount_rat" in capsys.readouterr().err
+
+
+def test_value_cli_impact_set_and_folder_output(tmp_path, capsys):
+    """`sroi value SPEC --impact results.json --set key=value -o DIR` re-values saved effects,
+    prints a summary and writes JSON plus the Excel workbook; an override changes the answer."""
+    import json
+
+    from sroi.effect import Effect
+
+    effects = [
+        Effect.from_estimate(0.0137, 0.005, outcome="attendance", n_treated=250),
+        Effect.from_estimate(-0.012, 0.006, outcome="suspensions", n_treated=250),
+        Effect.from_estimate(-0.004, 0.002, outcome="camhs_referral", n_treated=250),
+        Effect.from_estimate(-0.002, 0.002, outcome="csc_referral", n_treated=250),
+    ]
+    res = tmp_path / "results.json"
+    res.write_text(json.dumps({"effects": [e.to_dict() for e in effects]}))
+    spec = _absolute_copy(tmp_path, lambda raw: None)
+    assert main(["value", str(spec), "--impact", str(res), "-o", str(tmp_path / "a")]) == 0
+    base = json.loads((tmp_path / "a" / "value_results.json").read_text())
+    assert (tmp_path / "a" / "value_results.xlsx").stat().st_size > 1000
+    assert "SROI" in capsys.readouterr().out
+    args = ["value", str(spec), "--impact", str(res), "-o", str(tmp_path / "b.json")]
+    assert main([*args, "--set", "valuation.adjustments.attribution=0.55"]) == 0
+    changed = json.loads((tmp_path / "b.json").read_text())
+    assert (tmp_path / "b.xlsx").exists()
+    assert changed["pv_benefits"] == pytest.approx(base["pv_benefits"] * 0.45 / 0.9, rel=1e-9)

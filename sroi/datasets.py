@@ -15,7 +15,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from sroi.value.costs import UnitCostTable
 
-__all__ = ["impact_programmes", "unit_costs", "sample_dir", "REPO_ROOT"]
+__all__ = ["impact_programmes", "truth", "unit_costs", "sample_dir", "REPO_ROOT"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,6 +46,15 @@ def impact_programmes(potential_outcomes: bool = False) -> pd.DataFrame:
     else:
         pupils, panel = synthetic.load_sample()
     return panel.merge(pupils, on="pupil_id", how="left", validate="many_to_one")
+
+
+def truth() -> dict:
+    """True effects of the synthetic sample (``truth.json``): ATT(g,t) and its simple, group,
+    dynamic and calendar aggregations per outcome, for the sample (SATT) and the population
+    the generator draws from (PATT), plus the generator's design and seed."""
+    from sroi.data import synthetic
+
+    return synthetic.load_truth()
 
 
 def unit_costs() -> UnitCostTable:

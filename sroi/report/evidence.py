@@ -1,0 +1,369 @@
+"""Evidence strength: the Maryland Scientific Methods Scale level and the diagnostics behind it.
+
+The Maryland Scientific Methods Scale (SMS; Sherman et al., 1997, *Preventing Crime: What
+Works, What Doesn't, What's Promising*) rates how well a design rules out other explanations:
+
+====  ==================================================================================
+1     correlation at one point in time, no comparison
+2     before-after without a comparison group, or a comparison without a before period
+3     before and after, with a comparison group (difference-in-differences)
+4     quasi-random variation (e.g. a discontinuity, an instrument, a natural experiment)
+5     random assignment
+====  ==================================================================================
+
+A design's level is a ceiling. This module states the level of the design *actually used*
+and lists, in plain words, the diagnostics that lower confidence in it. Our rule (a choice,
+documented here, not part of the scale itself): a *serious* concern (the comparison group
+was still unbalanced after matching, or the trends before the programme differed) means the
+comparison cannot be relied on to show what would have happened without the programme, so
+the report rates the evidence one level lower than the design; other concerns are listed
+without changing the level. Confidence in the comparison is "higher" with no concern,
+"moderate" with one or two, and "low" with three or more or any serious concern.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from sroi.errors import SroiInputError
+
+__all__ = ["Diagnostic", "EvidenceAssessment", "assess_evidence", "SMS_LEVELS", "DESIGN_LEVELS"]
+
+SMS_LEVELS: dict[int, str] = {
+    1: "a correlation at one point in time, with no comparison group",
+    2: "a before-and-after comparison without a comparison group, or a comparison group "
+    "without a before period",
+    3: "outcomes before and after the programme, compared with a comparison group "
+    "(difference-in-differences)",
+    4: "a comparison where who took part was as good as random (quasi-random variation)",
+    5: "a randomised controlled trial",
+}
+
+#: Level of each design this package can report.
+DESIGN_LEVELS: dict[str, int] = {
+    "matched staggered difference-in-differences": 3,
+    "staggered difference-in-differences": 3,
+    "difference-in-differences": 3,
+    "matched comparison (after only)": 2,
+    "before-after": 2,
+    "assumed effects": 1,
+}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One check that can lower confidence.
+
+    ``status`` is ``"ok"``, ``"concern"``, ``"serious"`` or ``"not assessed"``; ``message`` is
+    a sentence a committee member understands without statistics training.
+    """
+
+    name: str
+    status: Literal["ok", "concern", "serious", "not assessed"]
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class EvidenceAssessment:
+    """The evidence rating shown in the headline."""
+
+    design: str
+    design_level: int
+    sms_level: int
+    level_description: str
+    confidence: Literal["higher", "moderate", "low"]
+    diagnostics: tuple[Diagnostic, ...] = field(default_factory=tuple)
+
+    @property
+    def concerns(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.status in ("concern", "serious")]
+
+    def summary(self) -> str:
+        """Plain-words paragraph: level, what it means, and what lowers confidence."""
+        head = (
+            f"Evidence strength: Maryland Scientific Methods Scale level {self.sms_level} of 5 "
+            f"({self.level_description})."
+        )
+        if self.sms_level < self.design_level:
+            head += (
+                f" The design ({self.design}) could reach level {self.design_level}, but the "
+                "checks below mean its comparison group cannot be fully relied on."
+            )
+        if not self.concerns:
+            return head + " No diagnostic check raised a concern."
+        return head + " What lowers confidence: " + " ".join(d.message for d in self.concerns)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "design": self.design,
+            "design_level": self.design_level,
+            "sms_level": self.sms_level,
+            "level_description": self.level_description,
+            "confidence": self.confidence,
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+
+def _finite(x: float | None) -> bool:
+    return x is not None and isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def assess_evidence(
+    design: str,
+    *,
+    max_abs_smd: float | None = None,
+    worst_variance_ratio: float | None = None,
+    pretrend_p: float | None = None,
+    pretrend_reliable: bool = True,
+    alpha: float = 0.05,
+    honest_breakdown: float | None = None,
+    share_treated_unmatched: float | None = None,
+    n_treated_clusters: int | None = None,
+    primary_estimate: float | None = None,
+    primary_mdes: float | None = None,
+    rare_outcomes: list[str] | None = None,
+    smd_threshold: float = 0.1,
+    min_treated_clusters: int = 10,
+    effect_format: Callable[[float], str] | None = None,
+) -> EvidenceAssessment:
+    """Rate the evidence and explain the rating in plain words.
+
+    Parameters
+    ----------
+    design
+        One of :data:`DESIGN_LEVELS` (the design actually used).
+    max_abs_smd, worst_variance_ratio
+        Largest absolute standardised mean difference after matching (difference in means
+        over the treated SD; balanced when below ``smd_threshold``, usually 0.1) and the
+        variance ratio furthest from 1 (acceptable within 0.5-2).
+    pretrend_p
+        P-value of the joint test that effects before the programme are all zero
+        (primary outcome). Below ``alpha`` is a serious concern.
+    pretrend_reliable
+        False when the test is known to over-reject (e.g. a clustered Wald test with at
+        least as many pre-period cells as treated clusters); a rejection is then a concern,
+        not a serious one, and the report points to the pre-period estimates instead.
+    honest_breakdown
+        Breakdown value of the Rambachan & Roth (2023) relative-magnitudes bounds: how large
+        a post-programme violation of parallel trends, relative to the largest pre-programme
+        one, would overturn the conclusion. Below 1 means fragile.
+    share_treated_unmatched
+        Share of programme participants without a comparison match (outside common
+        support or beyond the caliper). Above 10% is a concern (the estimate then describes
+        only the matched participants).
+    n_treated_clusters
+        Number of clusters (schools) with participants; below ``min_treated_clusters``
+        makes standard errors less reliable (Cameron, Gelbach & Miller, 2008).
+    primary_estimate, primary_mdes
+        Primary outcome effect and minimum detectable effect size (80% power, 5% level:
+        MDES ~= 2.8 x SE, Bloom, 1995).
+    rare_outcomes
+        Outcomes with too few events to estimate reliably.
+    effect_format
+        Formats an effect size for the messages (e.g. as percentage points); default
+        3 significant digits.
+    """
+    fmt = effect_format or (lambda v: f"{v:.3g}")
+    if design not in DESIGN_LEVELS:
+        raise SroiInputError(
+            f"assess_evidence: unknown design {design!r}; use one of {sorted(DESIGN_LEVELS)}"
+        )
+    level = DESIGN_LEVELS[design]
+    diags: list[Diagnostic] = []
+
+    if _finite(max_abs_smd):
+        if max_abs_smd > 2 * smd_threshold:
+            diags.append(
+                Diagnostic(
+                    "balance after matching",
+                    "serious",
+                    f"After matching, the comparison group still differed clearly from participants "
+                    f"on at least one characteristic (largest standardised difference "
+                    f"{max_abs_smd:.2f}; below {smd_threshold:g} is the usual standard).",
+                )
+            )
+        elif max_abs_smd > smd_threshold:
+            diags.append(
+                Diagnostic(
+                    "balance after matching",
+                    "concern",
+                    f"After matching, the comparison group differed slightly from participants on at "
+                    f"least one characteristic (largest standardised difference {max_abs_smd:.2f}; "
+                    f"below {smd_threshold:g} is the usual standard).",
+                )
+            )
+        else:
+            diags.append(
+                Diagnostic(
+                    "balance after matching",
+                    "ok",
+                    "After matching, participants and the comparison group were similar on every "
+                    "characteristic checked.",
+                )
+            )
+    else:
+        diags.append(
+            Diagnostic(
+                "balance after matching",
+                "not assessed",
+                "Balance after matching could not be checked.",
+            )
+        )
+    if _finite(worst_variance_ratio) and not 0.5 <= worst_variance_ratio <= 2:
+        diags.append(
+            Diagnostic(
+                "spread after matching",
+                "concern",
+                f"The spread of at least one characteristic differed between the groups (variance "
+                f"ratio {worst_variance_ratio:.2f}; 0.5 to 2 is acceptable).",
+            )
+        )
+
+    if _finite(pretrend_p):
+        if pretrend_p < alpha and not pretrend_reliable:
+            diags.append(
+                Diagnostic(
+                    "trends before the programme",
+                    "concern",
+                    f"The test of trends before the programme rejected (p = {pretrend_p:.3f}), but with "
+                    "so few programme schools this test rejects too often; read the effects before "
+                    "enrolment in the event-study chart instead (they should be close to zero).",
+                )
+            )
+        elif pretrend_p < alpha:
+            diags.append(
+                Diagnostic(
+                    "trends before the programme",
+                    "serious",
+                    f"Before the programme started, participants' outcomes were already moving "
+                    f"differently from the comparison group's (test p = {pretrend_p:.3f}), so the "
+                    "comparison group may not show what would have happened without the programme.",
+                )
+            )
+        else:
+            diags.append(
+                Diagnostic(
+                    "trends before the programme",
+                    "ok",
+                    f"Before the programme, participants' and the comparison group's outcomes moved "
+                    f"in step (no significant difference, p = {pretrend_p:.2f}). This supports, but "
+                    "cannot prove, the assumption that they would have kept doing so.",
+                )
+            )
+    else:
+        diags.append(
+            Diagnostic(
+                "trends before the programme",
+                "not assessed",
+                "Trends before the programme could not be tested.",
+            )
+        )
+
+    if _finite(honest_breakdown):
+        if honest_breakdown < 1:
+            diags.append(
+                Diagnostic(
+                    "robustness to different trends",
+                    "concern",
+                    f"The conclusion would change if trends after the start differed by "
+                    f"{honest_breakdown:.1f} times the largest difference seen before the start, so "
+                    "it is fragile (Rambachan & Roth, 2023).",
+                )
+            )
+        else:
+            diags.append(
+                Diagnostic(
+                    "robustness to different trends",
+                    "ok",
+                    f"The conclusion holds unless trends after the start differed by more than "
+                    f"{honest_breakdown:.1f} times the largest difference seen before the start "
+                    "(Rambachan & Roth, 2023).",
+                )
+            )
+
+    if _finite(share_treated_unmatched) and share_treated_unmatched > 0.10:
+        diags.append(
+            Diagnostic(
+                "overlap",
+                "concern",
+                f"{share_treated_unmatched:.0%} of participants had no similar pupil in the comparison "
+                "pool and are not in the estimate; the result describes the participants who could "
+                "be matched.",
+            )
+        )
+    elif _finite(share_treated_unmatched):
+        diags.append(
+            Diagnostic(
+                "overlap",
+                "ok",
+                "Almost every participant had a similar pupil in the comparison pool.",
+            )
+        )
+
+    if n_treated_clusters is not None and n_treated_clusters < min_treated_clusters:
+        diags.append(
+            Diagnostic(
+                "number of programme schools",
+                "concern",
+                f"The programme ran in fewer than {min_treated_clusters} schools, so a "
+                "difference specific to those schools is hard to tell apart from the programme's "
+                "effect, and the margins of error are less reliable.",
+            )
+        )
+
+    if _finite(primary_estimate) and _finite(primary_mdes):
+        if abs(primary_estimate) < primary_mdes:
+            diags.append(
+                Diagnostic(
+                    "size of study",
+                    "concern",
+                    f"The estimated effect on the main outcome ({fmt(primary_estimate)}) is smaller "
+                    f"than the smallest effect this study could reliably detect ({fmt(primary_mdes)}), "
+                    "so a real but small effect cannot be told apart from none.",
+                )
+            )
+        else:
+            diags.append(
+                Diagnostic(
+                    "size of study",
+                    "ok",
+                    f"The study was large enough to detect an effect of the size found "
+                    f"(smallest reliably detectable effect {fmt(primary_mdes)}).",
+                )
+            )
+
+    if rare_outcomes:
+        diags.append(
+            Diagnostic(
+                "rare outcomes",
+                "concern",
+                "Some outcomes were too rare to estimate reliably: "
+                + ", ".join(rare_outcomes)
+                + ". Their results are shown for completeness but should not be relied on.",
+            )
+        )
+
+    serious = any(d.status == "serious" for d in diags)
+    n_concern = sum(d.status == "concern" for d in diags)
+    sms = max(1, level - 1) if serious else level
+    # confidence in the comparison (our reporting rule, stated in the module docstring)
+    if serious or sms <= 2 or n_concern >= 3:
+        confidence = "low"
+    elif n_concern >= 1:
+        confidence = "moderate"
+    else:
+        confidence = "higher"
+    return EvidenceAssessment(
+        design=design,
+        design_level=level,
+        sms_level=sms,
+        level_description=SMS_LEVELS[sms],
+        confidence=confidence,
+        diagnostics=tuple(diags),
+    )

@@ -1,0 +1,334 @@
+"""Run the report notebook with papermill and export it.
+
+:func:`run` executes ``notebooks/evaluation_report.ipynb`` with the spec path, output folder,
+overrides and seed as papermill parameters (showing a progress bar), then writes into the
+output folder:
+
+* ``report.html`` -- self-contained HTML (code hidden, figures embedded as data URIs), via
+  nbconvert's :class:`~nbconvert.HTMLExporter`;
+* ``results.json`` -- written by the notebook, validated against the shipped JSON Schema;
+* ``evaluation_report.ipynb`` -- the executed notebook.
+
+Failures: a missing spec, a bad override or unreadable data raise
+:class:`sroi.SroiInputError` (the CLI exits 2); an error inside the notebook raises
+:class:`ReportError` naming the report section that failed and the partial notebook (exit 1).
+Before the outputs are kept, every output is searched for every unit and cluster identifier
+in the data (:func:`sroi.report.disclosure.check_no_identifiers`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+from sroi.errors import SroiInputError
+
+__all__ = [
+    "ReportError",
+    "run",
+    "run_value",
+    "notebook_path",
+    "export_html",
+    "make_self_contained",
+    "REPORT_NOTEBOOK",
+    "VALUE_NOTEBOOK",
+]
+
+REPORT_NOTEBOOK = "evaluation_report.ipynb"
+VALUE_NOTEBOOK = "value_report.ipynb"
+HTML_NAME = "report.html"
+RESULTS_NAME = "results.json"
+
+
+class ReportError(RuntimeError):
+    """The report notebook failed; the message names the section and the partial notebook."""
+
+    def __init__(self, message: str, *, section: str | None = None, notebook: Path | None = None):
+        super().__init__(message)
+        self.section = section
+        self.notebook = notebook
+
+
+def notebook_path(name: str = REPORT_NOTEBOOK) -> Path:
+    """The report notebook in the repository checkout (``<repo>/notebooks/``) or the packaged copy."""
+    import sroi
+
+    candidates = [
+        Path(sroi.__file__).resolve().parents[1] / "notebooks" / name,
+        Path(__file__).resolve().parent / "notebooks" / name,
+    ]
+    for c in candidates:
+        if c.exists():
+            return c
+    raise SroiInputError(
+        f"report notebook {name} not found (looked in {', '.join(str(c.parent) for c in candidates)}); "
+        "reinstall sroi"
+    )
+
+
+def _default_spec() -> Path:
+    from sroi.cli import default_spec_path
+
+    return default_spec_path()
+
+
+def _split_parameters(parameters: dict[str, Any] | None) -> tuple[dict[str, Any], int | None]:
+    if parameters is not None and not isinstance(parameters, dict):
+        raise SroiInputError(
+            f"parameters must be a dict of spec overrides, e.g. {{'design.matching.caliper': 0.1}}; "
+            f"got {type(parameters).__name__}"
+        )
+    params = dict(parameters or {})
+    seed = params.pop("seed", None)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise SroiInputError(f"seed must be an integer, got {seed!r}")
+    return params, seed
+
+
+def _identifiers(spec: Any) -> dict[str, set[str]]:
+    """Unit and cluster identifiers in the input files (read only those columns)."""
+    from sroi.data.loading import read_table
+
+    roles = spec.data.columns
+    out: dict[str, set[str]] = {}
+    files = [(spec.resolve(spec.data.path), spec.data.format, spec.data.sheet)]
+    if spec.data.units:
+        files.append((spec.resolve(spec.data.units), "auto", None))
+    for path, fmt, sheet in files:
+        df = read_table(path, fmt, sheet, id_columns=(roles.unit,))
+        for col in (roles.unit, roles.cluster):
+            if col and col in df.columns:
+                out.setdefault(col, set()).update(df[col].dropna().astype(str).unique().tolist())
+    return out
+
+
+def _section_of(nb: Any, cell_index: int | None) -> str:
+    if cell_index is None:
+        return "unknown section"
+    cells = nb.cells
+    for i in range(min(cell_index, len(cells) - 1), -1, -1):
+        sec = cells[i].get("metadata", {}).get("sroi_section")
+        if sec:
+            return str(sec)
+    return "unknown section"
+
+
+def _failed_cell(nb: Any) -> int | None:
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []) or []:
+            if out.get("output_type") == "error":
+                return i
+    return None
+
+
+_EXTERNAL_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>', re.I)
+_MATHJAX_BLOCK = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
+_MODULE_SCRIPT = re.compile(r'<script type="module">.*?</script>', re.S)
+
+
+def make_self_contained(body: str, title: str | None = None) -> str:
+    """Drop the CDN scripts nbconvert adds (require.js, MathJax, Mermaid): the report uses
+    no JavaScript, must open offline and must not contact third parties."""
+    body = _MATHJAX_BLOCK.sub("", body)
+    body = _EXTERNAL_SCRIPT.sub("", body)
+    body = _MODULE_SCRIPT.sub(lambda m: "" if "https://" in m.group(0) else m.group(0), body)
+    if title:
+        body = re.sub(
+            r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", body, count=1, flags=re.S
+        )
+    return body
+
+
+def export_html(notebook: str | Path, html_path: str | Path, title: str | None = None) -> Path:
+    """Export an executed notebook to self-contained HTML with the code and stderr hidden."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    html_path = Path(html_path)
+    html_path.write_text(make_self_contained(body, title), encoding="utf-8")
+    return html_path
+
+
+def _execute(
+    template: Path,
+    executed: Path,
+    parameters: dict[str, Any],
+    *,
+    progress: bool,
+    timeout: int | None,
+) -> None:
+    """Execute a report notebook; map failures to SroiInputError / ReportError."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(template),
+            str(executed),
+            parameters=parameters,
+            progress_bar=progress,
+            log_output=False,
+            request_save_on_cell_execute=True,
+            execution_timeout=timeout,
+            cwd=str(executed.parent),
+            kernel_name="python3",
+        )
+    except PapermillExecutionError as exc:
+        nb = nbformat.read(str(executed), as_version=4) if executed.exists() else None
+        section = _section_of(nb, _failed_cell(nb)) if nb is not None else "unknown section"
+        if exc.ename == "SroiInputError":
+            raise SroiInputError(str(exc.evalue)) from None
+        raise ReportError(
+            f"section '{section}' failed: {exc.ename}: {exc.evalue}; partial notebook: {executed}",
+            section=section,
+            notebook=executed,
+        ) from None
+
+
+def run(
+    spec_path: str | Path | None = None,
+    output_dir: str | Path | None = None,
+    parameters: dict[str, Any] | None = None,
+    *,
+    progress: bool = True,
+    timeout: int | None = 900,
+    notebook: str = REPORT_NOTEBOOK,
+) -> Path:
+    """Run an evaluation report end to end; returns the path of the HTML report.
+
+    Parameters
+    ----------
+    spec_path
+        ``evaluation.yaml`` (default: the shipped sample evaluation).
+    output_dir
+        Folder for ``report.html``, ``results.json`` and the executed notebook (default:
+        the spec's ``report.output`` relative to the current folder).
+    parameters
+        Spec overrides as dotted paths, e.g. ``{"design.matching.caliper": 0.1}``; the key
+        ``"seed"`` sets the random seed.
+    progress
+        Show papermill's progress bar.
+    timeout
+        Seconds allowed per notebook cell.
+    notebook
+        Report notebook: a name in ``notebooks/`` or a path to a notebook file.
+    """
+    from sroi.report.disclosure import DisclosureError, check_no_identifiers
+    from sroi.report.pipeline import load_spec
+
+    spec_path = Path(spec_path) if spec_path is not None else _default_spec()
+    overrides, seed = _split_parameters(parameters)
+    spec = load_spec(spec_path, overrides, seed)  # SroiInputError on a bad spec or override
+    for rel in [spec.data.path] + ([spec.data.units] if spec.data.units else []):
+        p = spec.resolve(rel)
+        if not p.exists():
+            raise SroiInputError(
+                f"{p}: data file not found (check data.path / data.units in {spec_path})"
+            )
+    ids = _identifiers(spec)  # also fails early, with SroiInputError, on unreadable data
+    out = Path(output_dir) if output_dir is not None else Path(spec.report.output)
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    template = Path(notebook) if Path(notebook).is_file() else notebook_path(notebook)
+    executed = out / template.name
+    html_path = out / HTML_NAME
+    results_path = out / RESULTS_NAME
+    for stale in (html_path, results_path):
+        if stale.exists():
+            stale.unlink()
+    _execute(
+        template,
+        executed,
+        {
+            "spec_path": str(Path(spec_path).resolve()),
+            "output_dir": str(out),
+            "overrides": overrides,
+            "seed": seed,
+        },
+        progress=progress,
+        timeout=timeout,
+    )
+    export_html(executed, html_path, title=spec.report.title)
+    outputs = [p for p in (html_path, executed, results_path) if p.exists()]
+    try:
+        check_no_identifiers(outputs, ids)
+    except DisclosureError as exc:
+        for p in outputs:
+            p.unlink()
+        raise ReportError(
+            f"disclosure check failed, outputs removed: {exc}", section="disclosure"
+        ) from None
+    if not results_path.exists():
+        raise ReportError(
+            f"the notebook did not write {results_path}", section="results", notebook=executed
+        )
+    return html_path
+
+
+def run_value(
+    spec_path: str | Path,
+    results_path: str | Path,
+    output_dir: str | Path,
+    *,
+    cost_file: str | Path | None = None,
+    parameters: dict[str, Any] | None = None,
+    progress: bool = True,
+    timeout: int | None = 900,
+) -> Path:
+    """Finance re-run: value saved impact results with (new) cost assumptions.
+
+    Executes ``notebooks/value_report.ipynb`` and writes ``value_report.html``,
+    ``value_results.json`` and the executed notebook to ``output_dir``; returns the HTML path.
+    ``parameters`` are spec overrides (e.g. ``{"valuation.adjustments.attribution": 0.3}``)
+    plus an optional ``seed``.
+    """
+    from sroi.report.pipeline import load_spec
+
+    overrides, seed = _split_parameters(parameters)
+    over = dict(overrides)
+    if cost_file is not None:
+        if not Path(cost_file).exists():
+            raise SroiInputError(f"{cost_file}: cost workbook not found")
+        over["valuation.cost_file"] = str(Path(cost_file).resolve())
+    spec = load_spec(spec_path, over, seed)
+    if spec.valuation is None:
+        raise SroiInputError(f"{spec_path}: the spec has no valuation section to re-value with")
+    if not Path(results_path).exists():
+        raise SroiInputError(f"{results_path}: saved results not found; run `sroi run` first")
+    out = Path(output_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    template = notebook_path(VALUE_NOTEBOOK)
+    executed = out / template.name
+    _execute(
+        template,
+        executed,
+        {
+            "spec_path": str(Path(spec_path).resolve()),
+            "results_path": str(Path(results_path).resolve()),
+            "cost_file": None if cost_file is None else str(Path(cost_file).resolve()),
+            "output_dir": str(out),
+            "overrides": overrides,
+            "seed": seed,
+        },
+        progress=progress,
+        timeout=timeout,
+    )
+    html_path = export_html(
+        executed, out / "value_report.html", title=f"{spec.report.title}: value re-run"
+    )
+    return html_path

@@ -1,0 +1,100 @@
+"""Open the HTML report in headless Chromium: no console errors, every figure displayed.
+
+Needs Debian's ``chromium`` (``apt-get install -y chromium``); skipped with a message when it
+is not installed. A screenshot is saved under the test's tmp dir.
+"""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
+
+PROBE = """<script>
+window.__errors = [];
+window.addEventListener('error', function (e) { window.__errors.push('error: ' + e.message); }, true);
+(function () {
+  var orig = console.error;
+  console.error = function () { window.__errors.push('console.error: ' + Array.from(arguments).join(' ')); orig.apply(console, arguments); };
+})();
+window.addEventListener('load', function () {
+  var imgs = Array.from(document.images);
+  var bad = imgs.filter(function (i) {
+    var r = i.getBoundingClientRect();
+    var st = getComputedStyle(i);
+    return !(i.complete && i.naturalWidth > 0 && r.width > 0 && r.height > 0 && st.display !== 'none' && st.visibility !== 'hidden');
+  });
+  var out = document.createElement('pre');
+  out.id = '__probe';
+  out.textContent = 'IMAGES=' + imgs.length + ';NOT_DISPLAYED=' + bad.length + ';ERRORS=' + JSON.stringify(window.__errors);
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def _chromium() -> str | None:
+    for c in CANDIDATES:
+        path = shutil.which(c)
+        if path:
+            return path
+    return None
+
+
+def _flags(tmp_path: Path) -> list[str]:
+    return [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--allow-file-access-from-files",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
+
+
+def test_report_in_headless_chromium(small_report, tmp_path):
+    exe = _chromium()
+    if exe is None:
+        pytest.skip(
+            "headless Chromium not installed (Debian: apt-get install -y chromium); "
+            "the browser check of the HTML report was not run"
+        )
+    out, html = small_report
+    text = html.read_text(encoding="utf-8")
+    n_figures = len(re.findall(r'<img[^>]*src="data:image/png;base64,', text))
+    assert n_figures >= 6
+    probed = tmp_path / "probed.html"
+    probed.write_text(text.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
+    proc = subprocess.run(
+        [exe, *_flags(tmp_path), "--virtual-time-budget=5000", "--dump-dom", probed.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    m = re.search(r"IMAGES=(\d+);NOT_DISPLAYED=(\d+);ERRORS=(\[.*?\])", proc.stdout)
+    assert m, f"probe did not run; stderr: {proc.stderr[-2000:]}"
+    assert int(m.group(1)) == n_figures
+    assert int(m.group(2)) == 0, "some figures are not displayed"
+    assert m.group(3) == "[]", f"JavaScript errors: {m.group(3)}"
+    console_errors = [
+        ln
+        for ln in proc.stderr.splitlines()
+        if "CONSOLE" in ln and ("ERROR" in ln or "Uncaught" in ln)
+    ]
+    assert console_errors == []
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [exe, *_flags(tmp_path), "--window-size=1200,3000", f"--screenshot={shot}", html.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shot.exists() and shot.stat().st_size > 10_000
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

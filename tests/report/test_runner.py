@@ -1,0 +1,158 @@
+"""`sroi.report.run` end to end: HTML, results.json, executed notebook; failures; disclosure."""
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from sroi.errors import SroiInputError
+from sroi.report.disclosure import check_no_identifiers
+from sroi.report.results import validate_results
+from sroi.report.runner import ReportError, notebook_path, run
+
+from .conftest import SAMPLE_SPEC, write_small_evaluation
+
+pytestmark = pytest.mark.slow
+
+
+def test_run_writes_html_results_and_notebook(small_report):
+    out, html = small_report
+    assert html == out / "report.html" and html.exists()
+    results = json.loads((out / "results.json").read_text())
+    validate_results(results)
+    nb = nbformat.read(str(out / "evaluation_report.ipynb"), as_version=4)
+    assert all(c.get("outputs") is not None for c in nb.cells if c.cell_type == "code")
+    text = html.read_text()
+    # code hidden, figures embedded, headline first
+    assert "nb.headline_section" not in text and "import " not in text.split("<body", 1)[1][:5000]
+    assert text.count("data:image/png;base64,") >= 6
+    assert text.index("Main outcome") < text.index("Impact by outcome") < text.index("Provenance")
+    assert results["provenance"]["data_hash"] in text
+    # self-contained: no scripts or stylesheets fetched from elsewhere
+    assert not re.search(r'<script[^>]*src="https?://', text)
+    assert not re.search(r'<link[^>]*href="https?://', text)
+
+
+def test_no_identifier_in_any_output(small_report, small_ids):
+    """Search every output file for every pupil and school id in the data."""
+    out, _ = small_report
+    files = sorted(p for p in out.iterdir() if p.is_file())
+    assert {p.name for p in files} >= {"report.html", "results.json", "evaluation_report.ipynb"}
+    assert check_no_identifiers(files, small_ids, raise_on_found=False) == []
+
+
+def test_missing_spec_and_unreadable_data_are_input_errors(tmp_path):
+    with pytest.raises(SroiInputError, match="spec file not found"):
+        run(tmp_path / "nope.yaml", tmp_path / "out", progress=False)
+    spec = write_small_evaluation(tmp_path / "bad")
+    (tmp_path / "bad" / "panel.csv").write_text("")
+    with pytest.raises(SroiInputError, match="empty"):
+        run(spec, tmp_path / "out", progress=False)
+    with pytest.raises(SroiInputError, match="override"):
+        run(spec, tmp_path / "out", parameters={"design.nosuch.x": 1}, progress=False)
+
+
+def test_notebook_error_names_section_and_partial_notebook(tmp_path, small_spec_path):
+    nb = nbformat.read(str(notebook_path()), as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("sroi_section") == "impact estimation":
+            cell.source = "raise RuntimeError('boom in impact')"
+    broken = tmp_path / "evaluation_report.ipynb"
+    nbformat.write(nb, str(broken))
+    with pytest.raises(ReportError) as info:
+        run(small_spec_path, tmp_path / "out", notebook=str(broken), progress=False)
+    err = info.value
+    assert err.section == "impact estimation"
+    assert "section 'impact estimation' failed" in str(err)
+    assert "boom in impact" in str(err)
+    assert err.notebook is not None and Path(err.notebook).exists()
+    assert str(err.notebook) in str(err)
+    assert not (tmp_path / "out" / "report.html").exists()
+
+
+def test_sample_evaluation_end_to_end(tmp_path):
+    data = SAMPLE_SPEC.parent / "../../data_samples/impact_programmes/panel.csv"
+    if not data.resolve().exists():
+        pytest.skip("sample data not generated yet (sroi.data.synthetic)")
+    html = run(SAMPLE_SPEC, tmp_path, progress=False)
+    results = json.loads((tmp_path / "results.json").read_text())
+    validate_results(results)
+    head = results["effects"][0]
+    assert head["outcome"] == "attendance" and head["primary"]
+    eff = head["effect"]
+    assert "group aggregation" in eff["estimand"]
+    # the headline is close to the generator's true group-aggregated SATT
+    truth = json.loads(
+        (SAMPLE_SPEC.parent / "../../data_samples/impact_programmes/truth.json").read_text()
+    )
+    true_group = truth["outcomes"]["attendance_rate"]["satt"]["group"]["overall"]
+    assert abs(eff["estimate"] - true_group) < 3 * eff["std_error"]
+    assert results["value"] is None or results["value"]["headline"]["sroi_ratio"] is not None
+    import pandas as pd
+
+    pupils = pd.read_csv(
+        SAMPLE_SPEC.parent / "../../data_samples/impact_programmes/pupils.csv",
+        usecols=["pupil_id", "school_id"],
+        dtype=str,
+    )
+    ids = {"pupil_id": pupils["pupil_id"].tolist(), "school_id": sorted(set(pupils["school_id"]))}
+    assert check_no_identifiers(sorted(tmp_path.iterdir()), ids, raise_on_found=False) == []
+    text = html.read_text(encoding="utf-8")
+    # matched design: comparison group with balance table, love plot and overlap plot
+    assert "Balance: how similar the groups are" in text
+    assert "Balance before and after matching" in text and "Overlap: propensity scores" in text
+    assert results["diagnostics"]["balance"] and results["design"]["name"].startswith("matched")
+    assert results["diagnostics"]["evidence"]["sms_level"] in (2, 3)
+
+
+def test_value_rerun_from_saved_results(small_report, small_spec_path, tmp_path):
+    """Finance re-run: saved effects + a changed assumption give a new value report."""
+    from sroi.report.runner import run_value
+
+    out, _ = small_report
+    saved = json.loads((out / "results.json").read_text())
+    html = run_value(
+        small_spec_path,
+        out / "results.json",
+        tmp_path / "value",
+        progress=False,
+        parameters={"valuation.adjustments.attribution": 0.5},
+    )
+    assert html.name == "value_report.html" and html.exists()
+    rerun = json.loads((tmp_path / "value" / "value_results.json").read_text())
+    before = saved["value"]["headline"]["pv_benefits"]
+    after = rerun["headline"]["pv_benefits"]
+    # attribution 0.1 -> 0.5 scales the benefits by (1 - 0.5) / (1 - 0.1)
+    assert after == pytest.approx(before * 0.5 / 0.9, rel=1e-6)
+    assert "Value for money" in html.read_text()
+    with pytest.raises(SroiInputError, match="saved results not found"):
+        run_value(small_spec_path, tmp_path / "none.json", tmp_path / "v2", progress=False)
+
+
+def test_cli_run_exit_codes(tmp_path, capsys):
+    from sroi.cli import main
+
+    spec = write_small_evaluation(tmp_path / "nodata")
+    (tmp_path / "nodata" / "pupils.csv").unlink()
+    assert main(["run", str(spec), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("sroi: error:") and "data file not found" in err and "Traceback" not in err
+    )
+
+
+def test_cli_report_error_exits_1(monkeypatch, small_spec_path, tmp_path, capsys):
+    import sroi.report
+    from sroi.cli import main
+
+    def boom(*args, **kwargs):
+        raise ReportError(
+            "section 'impact' failed: RuntimeError: x; partial notebook: /p.ipynb", section="impact"
+        )
+
+    monkeypatch.setattr(sroi.report, "run", boom)
+    assert main(["run", str(small_spec_path), "-o", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "section 'impact' failed" in err and "partial notebook" in err

@@ -731,6 +731,18 @@ def estimate_outcome(
         else:
             # Effects carry the spec's outcome *name* (what valuation and `sroi value` key on)
             res.headline = head.with_(outcome=outcome.name)
+            if res.rare:
+                # too few events among participants: shown, but flagged so that valuation
+                # (here and in `sroi value` from results.json) does not treat it as known
+                res.headline = res.headline.with_(
+                    extra={
+                        **(res.headline.extra or {}),
+                        "estimable": False,
+                        "not_estimable_reason": (
+                            f"fewer than {RARE_EVENTS} events among participants"
+                        ),
+                    }
+                )
             res.mdes = (
                 MDES_MULTIPLIER * head.std_error
                 if head.std_error is not None and math.isfinite(head.std_error)

@@ -687,9 +687,11 @@ def compile_model(
                     "or draws); not valued as if known",
                 }
             )
+            why = (e.extra or {}).get("not_estimable_reason") if isinstance(e.extra, dict) else None
+            why = why or "no standard error, e.g. a rare outcome"
             warn.append(
-                f"{name}: the effect could not be estimated reliably (no standard error, e.g. a "
-                "rare outcome); it is flagged and left out of the valuation"
+                f"{name}: the effect could not be estimated reliably ({why}); it is flagged "
+                "and left out of the valuation"
             )
             continue
         otype, odir, _ = info.get(name, (None, None, None))

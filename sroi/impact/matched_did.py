@@ -273,6 +273,7 @@ def matched_staggered_did(
     cluster: str | None = None,
     level: float = 0.95,
     restrict_support: bool = True,
+    n_boot: int = 0,
 ) -> MatchedStaggeredResult:
     """Cohort-wise matching on pre-period data, then stacked DiD on the matched samples.
 
@@ -316,6 +317,12 @@ def matched_staggered_did(
         Column (constant within unit) to cluster on; default the unit id.
     level
         Confidence level.
+    n_boot
+        Multiplier-bootstrap draws for the standard errors and uniform bands, as
+        :func:`~sroi.impact.staggered.staggered_did` (Rademacher multipliers on the unit, or
+        cluster, sums of the stacked influence functions; seeded with ``random_state``).
+        ``0`` (default) gives analytic pointwise intervals. The bootstrap is conditional on
+        the matched samples: it does not repeat the matching.
     restrict_support
         Before matching cohort ``g``, drop pool units whose value of a categorical or 0/1
         matching characteristic (not outcome history) occurs in no cohort-``g`` treated unit
@@ -332,7 +339,7 @@ def matched_staggered_did(
         With the aggregation interface of :class:`~sroi.impact.staggered.StaggeredResult`
         and the per-cohort match objects.
     """
-    _check_options("never_treated", estimator, "varying", anticipation, 0, level)
+    _check_options("never_treated", estimator, "varying", anticipation, n_boot, level)
     if not isinstance(covariates, (list, tuple)) or not covariates:
         raise SroiInputError("covariates: give a non-empty list of characteristics to match on")
     if (
@@ -555,7 +562,9 @@ def matched_staggered_did(
         codes, n_cl, cl_name = None, N, unit
     n_tc = int(np.unique(codes[G_glob > 0]).size) if codes is not None else int(np.sum(G_glob > 0))
     basis, groups = make_basis(cells, G_glob, np.ones(N))
-    inference = _Inference(basis, codes, None if codes is None else n_cl, 0, None, float(level))
+    inference = _Inference(
+        basis, codes, None if codes is None else n_cl, int(n_boot), random_state, float(level)
+    )
     n_ctrl = int(np.sum(G_glob == 0))
     if n_tc < 10 and codes is not None:
         warnings.warn(

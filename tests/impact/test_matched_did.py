@@ -360,3 +360,18 @@ def test_sample_spec_covariates_run_with_sroi_match():
     eff = r.aggregate_effect("group")
     assert r.cohorts["n_pool_off_support"].sum() > 0
     assert abs(eff.estimate - true_group) < 3 * eff.std_error
+
+
+def test_multiplier_bootstrap_matches_staggered_did_with_the_same_seed():
+    """With every pool unit kept, the bootstrap SEs equal staggered_did's for the same seed
+    (same influence functions, same multipliers); n_boot=0 stays analytic."""
+    df = panel(seed=3)
+    kw = dict(estimator="unconditional", n_boot=499, random_state=11, **KW)
+    m = matched_staggered_did(df, covariates=["x"], matcher=keep_all, **kw)
+    s = sroi.staggered_did(df, **kw)
+    np.testing.assert_allclose(m.att_gt["std_error"], s.att_gt["std_error"], rtol=1e-10)
+    assert m.ci_type == s.att_gt.attrs["ci_type"] and "bootstrap" in m.ci_type
+    a = matched_staggered_did(df, covariates=["x"], matcher=keep_all, **{**kw, "n_boot": 0})
+    assert "bootstrap" not in a.ci_type
+    with pytest.raises(SroiInputError, match="n_boot"):
+        matched_staggered_did(df, covariates=["x"], matcher=keep_all, **{**kw, "n_boot": -1})

@@ -9,6 +9,7 @@ from typing import Any
 
 from sroi import Effect
 from sroi.spec import Spec
+from sroi.value.costs import COLUMNS
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_COSTS = REPO / "data_samples" / "unit_costs.csv"
@@ -146,25 +147,7 @@ def sample_effects() -> dict[str, Effect]:
     }
 
 
-COST_COLUMNS = [
-    "id",
-    "description",
-    "outcome",
-    "agency",
-    "value_type",
-    "category",
-    "basis",
-    "duration_years",
-    "amount",
-    "unit",
-    "price_year",
-    "source",
-    "confidence",
-    "low",
-    "high",
-    "measure",
-    "notes",
-]
+COST_COLUMNS = list(COLUMNS)  # the cost-table columns, in order
 
 
 def cost_row(**kw: Any) -> dict[str, Any]:

@@ -8,21 +8,28 @@ column of ``data_samples/unit_costs.csv``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from sroi import resources
 
 if TYPE_CHECKING:  # pragma: no cover
     from sroi.value.costs import UnitCostTable
 
-__all__ = ["impact_programmes", "truth", "unit_costs", "sample_dir", "REPO_ROOT"]
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
+__all__ = ["impact_programmes", "truth", "unit_costs", "sample_dir"]
 
 
 def sample_dir() -> Path:
-    """Folder of the shipped sample data (``data_samples/`` in the source checkout)."""
-    return REPO_ROOT / "data_samples"
+    """Folder of the shipped sample data (``data_samples/`` in the repository).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, read through :mod:`sroi.resources` (the same in a source checkout and in
+        an installed wheel).
+    """
+    return resources.bundled("data_samples")
 
 
 def impact_programmes(potential_outcomes: bool = False) -> pd.DataFrame:
@@ -38,6 +45,11 @@ def impact_programmes(potential_outcomes: bool = False) -> pd.DataFrame:
     potential_outcomes
         If True, regenerate the panel with each outcome's untreated potential outcome
         (``<outcome>_y0``) so that estimators can be checked against the truth.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pupil and term.
     """
     from sroi.data import synthetic
 
@@ -48,10 +60,13 @@ def impact_programmes(potential_outcomes: bool = False) -> pd.DataFrame:
     return panel.merge(pupils, on="pupil_id", how="left", validate="many_to_one")
 
 
-def truth() -> dict:
-    """True effects of the synthetic sample (``truth.json``): ATT(g,t) and its simple, group,
-    dynamic and calendar aggregations per outcome, for the sample (SATT) and the population
-    the generator draws from (PATT), plus the generator's design and seed."""
+def truth() -> dict[str, Any]:
+    """True effects of the synthetic sample (``truth.json``).
+
+    ATT(g,t) and its simple, group, dynamic and calendar aggregations per outcome, for the
+    sample (SATT) and the population the generator draws from (PATT), plus the generator's
+    design and seed.
+    """
     from sroi.data import synthetic
 
     return synthetic.load_truth()

@@ -83,6 +83,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, gammaincc, ndtr
 
+from sroi import resources
 from sroi.errors import SroiInputError, example_rows
 
 __all__ = [
@@ -92,7 +93,6 @@ __all__ = [
     "PUPIL_COLUMNS",
     "PANEL_COLUMNS",
     "SELECTIONS",
-    "SAMPLE_DIR",
     "generate",
     "load_sample",
     "load_truth",
@@ -170,8 +170,6 @@ ETHNICITY = (
 )
 _ETHNICITY_P = (0.55, 0.09, 0.13, 0.08, 0.08, 0.04, 0.03)
 
-#: Folder of the shipped sample in a source checkout.
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data_samples" / "impact_programmes"
 
 # ---- effect model ---------------------------------------------------------------------------
 _ATT_EFFECT = 0.02  # attendance: tau(g, e) = (m_g * 0.02 + h_i) * growth(e)
@@ -1235,7 +1233,7 @@ def write_sample(
     ``data_samples/impact_programmes/`` bit for bit (``python -m sroi.data.synthetic``).
     The data dictionary ``README.md`` is maintained by hand and not written here.
     """
-    out = Path(out_dir) if out_dir is not None else SAMPLE_DIR
+    out = Path(out_dir) if out_dir is not None else resources.sample_data_dir()
     if out.exists() and not out.is_dir():
         raise SroiInputError(f"out_dir: {out} is a file; give a folder for the sample files")
     seed = _check_seed(seed)
@@ -1294,20 +1292,16 @@ def _clipping_info(sim: Mapping[str, np.ndarray]) -> dict[str, Any]:
 def load_sample(path: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read the shipped sample ``(pupils, panel)`` with their proper dtypes.
 
-    Identifiers and categories are strings, flags and counts int64, rates float64. When
-    ``path`` is None and the shipped folder is absent (an installed package without the
-    repository), the sample is regenerated from :data:`SEED` (identical values).
+    Identifiers and categories are strings, flags and counts int64, rates float64.
 
     Parameters
     ----------
     path
         Folder holding ``pupils.csv`` and ``panel.csv`` (default: the shipped folder).
     """
-    folder = SAMPLE_DIR if path is None else Path(path)
+    folder = resources.sample_data_dir() if path is None else Path(path)
     files = (folder / "pupils.csv", folder / "panel.csv")
     if not all(f.exists() for f in files):
-        if path is None:
-            return generate()
         missing = [str(f) for f in files if not f.exists()]
         raise SroiInputError(
             f"{folder}: missing {', '.join(missing)}; run `python -m sroi.data.synthetic "
@@ -1343,21 +1337,16 @@ def load_truth(path: str | Path | None = None) -> dict[str, Any]:
 
     Per outcome: ``satt`` and ``patt``, each with ``att_gt`` (one record per cohort and
     term ``t >= g``) and the Callaway & Sant'Anna (2021) aggregations ``simple``, ``group``,
-    ``dynamic`` and ``calendar``. When ``path`` is None and the shipped folder is absent,
-    the document is recomputed from :data:`SEED` (identical values).
+    ``dynamic`` and ``calendar``.
 
     Parameters
     ----------
     path
         Folder holding ``truth.json`` (default: the shipped folder).
     """
-    folder = SAMPLE_DIR if path is None else Path(path)
+    folder = resources.sample_data_dir() if path is None else Path(path)
     f = folder / "truth.json"
     if not f.exists():
-        if path is None:
-            doc = _build(DEFAULT_N_PUPILS, SEED, True, 300_000)[2]
-            assert doc is not None
-            return json.loads(json.dumps(doc))
         raise SroiInputError(
             f"{f}: not found; run `python -m sroi.data.synthetic --out {folder}` to write it"
         )

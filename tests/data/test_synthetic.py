@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sroi import SroiInputError
+from sroi import SroiInputError, resources
 from sroi.data import synthetic as syn
 
-SHIPPED = syn.SAMPLE_DIR
+SHIPPED = resources.sample_data_dir()
 T = syn.N_TERMS
 
 
@@ -210,13 +210,6 @@ def test_load_sample_equals_generate(shipped):
     a, b = syn.generate()
     pd.testing.assert_frame_equal(shipped[0], a)
     pd.testing.assert_frame_equal(shipped[1], b)
-
-
-def test_load_sample_regenerates_when_folder_missing(monkeypatch, tmp_path, shipped):
-    monkeypatch.setattr(syn, "SAMPLE_DIR", tmp_path / "absent")
-    pupils, panel = syn.load_sample()
-    pd.testing.assert_frame_equal(pupils, shipped[0])
-    pd.testing.assert_frame_equal(panel, shipped[1])
 
 
 def test_load_sample_errors(tmp_path):
@@ -509,7 +502,6 @@ def test_scales_up(tmp_path):
     assert pupils["school_id"].str.len().max() == 4  # S001..S160
     assert pupils["enrolled"].sum() == 1000
     assert set(pupils.loc[pupils["enrolled"] == 1, "cohort"]) == set(syn.WAVE_COHORTS)
-    assert Path(syn.SAMPLE_DIR).name == "impact_programmes"
 
 
 def test_patt_attendance_matches_the_effect_model(truth):
@@ -557,12 +549,10 @@ def test_patt_is_the_mean_of_sample_effects_over_draws(truth):
         assert abs(v.mean() - patt["simple"]) < 4 * se, (o, v.mean(), patt["simple"], se)
 
 
-def test_load_truth(monkeypatch, tmp_path, truth):
+def test_load_truth(tmp_path, truth):
     assert syn.load_truth() == truth
     with pytest.raises(SroiInputError, match="truth.json"):
         syn.load_truth(tmp_path)
-    monkeypatch.setattr(syn, "SAMPLE_DIR", tmp_path / "absent")
-    assert syn.load_truth() == truth  # recomputed from the shipped seed
 
 
 def test_write_sample_validates(tmp_path):

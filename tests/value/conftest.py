@@ -1,18 +1,12 @@
-"""Shared fixtures for the value tests (builders live in value_helpers.py)."""
+"""Shared fixtures for the value tests (builders live in tests/value/helpers.py)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import value_helpers as vh  # noqa: E402
-
-from sroi import Effect  # noqa: E402
-from sroi.spec import Spec  # noqa: E402
+from sroi import Effect
+from sroi.spec import Spec
+from tests.value import helpers as vh
 
 
 @pytest.fixture

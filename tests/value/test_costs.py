@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,13 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import value_helpers as vh  # noqa: E402
-
-import sroi  # noqa: E402
-from sroi import SroiInputError  # noqa: E402
-from sroi.value import (  # noqa: E402
+import sroi
+from sroi import SroiInputError
+from sroi.value import (
     UnitCostTable,
     load_confidence_grades,
     load_deflators,
@@ -25,8 +20,9 @@ from sroi.value import (  # noqa: E402
     load_unit_costs,
     price_factor,
 )
-from sroi.value.excel import HEADER_ROW, write_cost_workbook  # noqa: E402
-from sroi.value.prices import read_metadata  # noqa: E402
+from sroi.value.excel import HEADER_ROW, write_cost_workbook
+from sroi.value.prices import read_metadata
+from tests.value import helpers as vh
 
 DATA = Path(sroi.value.__file__).parent / "data"
 
@@ -217,7 +213,7 @@ def test_excel_round_trip_and_template(tmp_path):
     assert ws.cell(row=1, column=1).value  # header not on row 1
     back = load_unit_costs(p)
     pd.testing.assert_frame_equal(back.data, t.data)
-    shipped = vh.REPO / "templates" / "unit_costs.xlsx"
+    shipped = vh.COST_TEMPLATE
     pd.testing.assert_frame_equal(load_unit_costs(shipped).data, t.data)
 
 

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import value_helpers as vh  # noqa: E402
-
-import sroi.value as value  # noqa: E402
-from sroi import Effect, SroiInputError, SroiWarning  # noqa: E402
+import sroi.value as value
+from sroi import Effect, SroiInputError, SroiWarning
+from tests.value import helpers as vh
 
 
 def eff(x: float, se: float = 0.01, **kw) -> Effect:

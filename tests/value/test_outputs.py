@@ -6,19 +6,15 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import value_helpers as vh  # noqa: E402
-
-import sroi.value as value  # noqa: E402
-from sroi import Effect, SroiInputError  # noqa: E402
-from sroi.value.excel import HEADER_ROW  # noqa: E402
+import sroi.value as value
+from sroi import Effect, SroiInputError
+from sroi.value.excel import HEADER_ROW
+from tests.value import helpers as vh
 
 
 def test_result_workbook_has_one_sheet_per_table(spec, effects, tmp_path):
@@ -48,7 +44,7 @@ def test_result_workbook_has_one_sheet_per_table(spec, effects, tmp_path):
 
 def test_edit_one_cost_in_the_template_changes_the_ratio(spec, effects, tmp_path):
     wb_path = tmp_path / "costs.xlsx"
-    shutil.copy(vh.REPO / "templates" / "unit_costs.xlsx", wb_path)
+    shutil.copy(vh.COST_TEMPLATE, wb_path)
     base = value.run(spec, effects, costs=wb_path)
     ref = value.run(spec, effects)
     assert base.sroi_ratio == pytest.approx(ref.sroi_ratio)
@@ -71,9 +67,9 @@ def test_cli_value_with_cost_workbook(tmp_path):
 
     from sroi.cli import main
 
-    spec = yaml.safe_load((vh.REPO / "evaluations/impact_programmes/evaluation.yaml").read_text())
-    spec["data"]["path"] = str(vh.REPO / "data_samples/impact_programmes/panel.csv")
-    spec["data"]["units"] = str(vh.REPO / "data_samples/impact_programmes/pupils.csv")
+    spec = yaml.safe_load(vh.SAMPLE_SPEC.read_text())
+    spec["data"]["path"] = str(vh.SAMPLE_DATA / "panel.csv")
+    spec["data"]["units"] = str(vh.SAMPLE_DATA / "pupils.csv")
     spec["valuation"] = dict(vh.SAMPLE_VALUATION)
     spec["programme"]["delivery_costs"] = vh.SAMPLE_DELIVERY
     sp = tmp_path / "evaluation.yaml"
@@ -88,7 +84,7 @@ def test_cli_value_with_cost_workbook(tmp_path):
             "--results",
             str(res),
             "--costs",
-            str(vh.REPO / "templates/unit_costs.xlsx"),
+            str(vh.COST_TEMPLATE),
             "-o",
             str(out),
         ]
@@ -141,7 +137,7 @@ def test_cohort_helpers():
 
 
 def test_sample_pupils_give_the_proposed_cohort_inputs():
-    p = pd.read_csv(vh.REPO / "data_samples/impact_programmes/pupils.csv")
+    p = pd.read_csv(vh.SAMPLE_DATA / "pupils.csv")
     e = p.loc[p["enrolled"] == 1]
     assert value.starts_by_year(e["cohort"].to_numpy()) == vh.SAMPLE_VALUATION["starts_by_year"]
     yg = e["year_group"] + (e["cohort"] - 1) // 3  # year group at enrolment

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+import sroi.value as value
+from sroi import Effect
+from tests.value import helpers as vh
 
-import value_helpers as vh  # noqa: E402
-
-import sroi.value as value  # noqa: E402
-from sroi import Effect  # noqa: E402
-
-REF = json.loads((vh.REPO / "tests/fixtures/value/reference_npv.json").read_text())
+REF = json.loads((vh.FIXTURES / "reference_npv.json").read_text())
 
 
 @pytest.mark.parametrize("case", REF["cases"], ids=[f"rate={c['rate']}" for c in REF["cases"]])

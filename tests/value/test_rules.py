@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import value_helpers as vh  # noqa: E402
-
-import sroi.value as value  # noqa: E402
-from sroi import Effect, SroiInputError  # noqa: E402
+import sroi.value as value
+from sroi import Effect, SroiInputError
+from tests.value import helpers as vh
 
 
 def eff(x: float, outcome: str = "o", **kw) -> Effect:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import value_helpers as vh  # noqa: E402
-
-import sroi.value as value  # noqa: E402
-from sroi import Effect, SroiInputError  # noqa: E402
-from sroi.value.uncertainty import Distribution  # noqa: E402
+import sroi.value as value
+from sroi import Effect, SroiInputError
+from sroi.value.uncertainty import Distribution
+from tests.value import helpers as vh
 
 PV3 = 100 + 100 / 1.035 + 100 / 1.035**2  # PV of 1 event a year for 3 years at 100
 

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import copy
 import csv
+import math
+import warnings
 from pathlib import Path
 from typing import Any
 
-from sroi import Effect
+import sroi.value as value
+from sroi import Effect, resources
 from sroi.spec import Spec
 from sroi.value.costs import COLUMNS
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE_COSTS = REPO / "data_samples" / "unit_costs.csv"
+#: Monte Carlo settings of the pinned sample simulation (tests/fixtures/value).
+N_DRAWS = 2000
+RANDOM_STATE = 11
+#: Delivery costs of a cheap variant of the sample programme (it pays back).
+CHEAP_DELIVERY = [
+    {"year": 0, "amount": 30000, "description": "link workers", "spent": True},
+    {"year": 1, "amount": 20000, "description": "link workers", "price_year": "2023-24"},
+]
+#: Fixture files of the value tests.
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "value"
+#: The shipped sample unit-cost table, sample spec, sample data and cost template.
+SAMPLE_COSTS = resources.bundled("data_samples", "unit_costs.csv")
+SAMPLE_SPEC = resources.sample_spec()
+SAMPLE_DATA = resources.sample_data_dir()
+COST_TEMPLATE = resources.template("unit_costs.xlsx")
 
 OUTCOMES = [
     {
@@ -229,3 +245,59 @@ def tiny_spec(
         "valuation": val,
     }
     return Spec.from_dict(raw)
+
+
+def _num(x: float) -> float | None:
+    return None if not math.isfinite(x) else float(x)
+
+
+def sample_headline() -> dict[str, Any]:
+    """Headline figures of the sample spec valued with ``sample_effects()``."""
+    spec = Spec.load(resources.sample_spec())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = value.run(spec, sample_effects())
+        s = value.simulate(r, n_draws=N_DRAWS, random_state=RANDOM_STATE)
+        # the sample never pays back; a cheap variant does, inside year 2
+        cheap = spec.with_overrides({"programme.delivery_costs": CHEAP_DELIVERY})
+        rc = value.run(cheap, sample_effects())
+    by_year = r.by_year()
+    sv = r.switching_values()
+    return {
+        "headline": {
+            k: _num(getattr(r, k))
+            for k in (
+                "pv_benefits",
+                "pv_costs",
+                "npv",
+                "sroi_ratio",
+                "financial_roi",
+                "cashable_roi",
+                "payback_years",
+                "pv_transfers",
+                "pv_modelled",
+            )
+        },
+        "cheap_variant": {k: _num(getattr(rc, k)) for k in ("npv", "sroi_ratio", "payback_years")},
+        "pv_by_value_type": r.pv_by_value_type,
+        "by_agency": {
+            rec["agency"]: {k: float(v) for k, v in rec.items() if k != "agency"}
+            for rec in r.by_agency().to_dict(orient="records")
+        },
+        "by_year": {c: by_year[c].tolist() for c in ("pv_benefits", "pv_costs", "benefits")},
+        "switching_values": {
+            p: _num(v) for p, v in zip(sv["parameter"], sv["switching_value"], strict=True)
+        },
+        "assumption_parameters": list(r.assumptions["parameter"]),
+        "excluded": r.excluded,
+        "simulation": {
+            "n_draws": N_DRAWS,
+            "random_state": RANDOM_STATE,
+            "mean_npv": float(s.draws["npv"].mean()),
+            "mean_sroi_ratio": float(s.draws["sroi_ratio"].mean()),
+            "sroi_ratio_90": list(s.interval("sroi_ratio", 0.9)),
+            "prob_npv_positive": s.prob_npv_positive,
+            "tornado_parameters": list(s.tornado["parameter"]),
+            "scenario_npv": s.scenarios["npv"].tolist(),
+        },
+    }

@@ -19,7 +19,10 @@ setup(
     package_dir={f"sroi._bundled.{name}": name for name in RESOURCE_FOLDERS},
     package_data={
         "sroi": ["py.typed", "**/*.csv", "**/*.json", "**/*.md"],
-        **{f"sroi._bundled.{name}": [*FILES, *(f"**/{f}" for f in FILES)] for name in RESOURCE_FOLDERS},
+        **{
+            f"sroi._bundled.{name}": [*FILES, *(f"**/{f}" for f in FILES)]
+            for name in RESOURCE_FOLDERS
+        },
     },
     include_package_data=False,
 )

@@ -121,7 +121,7 @@ def check_int(
     if isinstance(value, Integral):
         out = int(value)
     elif isinstance(value, Real) and math.isfinite(float(value)) and float(value).is_integer():
-        out = int(value)
+        out = int(float(value))
     else:
         raise SroiInputError(f"{name} must be a whole number; got {value!r}")
     _check_bounds(out, name, minimum, maximum)
@@ -168,9 +168,7 @@ def _check_bounds(
         lo = "-inf" if minimum is None else f"{minimum:g}"
         hi = "inf" if maximum is None else f"{maximum:g}"
         bracket = ("(", ")") if exclusive else ("[", "]")
-        raise SroiInputError(
-            f"{name} must be in {bracket[0]}{lo}, {hi}{bracket[1]}; got {value!r}"
-        )
+        raise SroiInputError(f"{name} must be in {bracket[0]}{lo}, {hi}{bracket[1]}; got {value!r}")
 
 
 def require_columns(
@@ -199,11 +197,7 @@ def require_columns(
     """
     import difflib
 
-    pairs = (
-        list(columns.items())
-        if isinstance(columns, Mapping)
-        else [(None, c) for c in columns]
-    )
+    pairs = list(columns.items()) if isinstance(columns, Mapping) else [(None, c) for c in columns]
     have = [str(c) for c in frame.columns]
     missing = [(role, col) for role, col in pairs if col not in frame.columns]
     if not missing:

@@ -174,7 +174,9 @@ class Effect:
         unknown = sorted(set(d) - known)
         if unknown:
             raise SroiInputError(f"Unknown Effect field(s): {', '.join(unknown)}")
-        kw = {k: (math.nan if v is None and k in _FLOAT_FIELDS else v) for k, v in d.items()}
+        kw: dict[str, Any] = {
+            k: (math.nan if v is None and k in _FLOAT_FIELDS else v) for k, v in d.items()
+        }
         if "notes" in kw and kw["notes"] is not None:
             kw["notes"] = tuple(kw["notes"])
         return cls(**kw)

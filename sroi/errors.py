@@ -22,8 +22,10 @@ class SroiInputError(ValueError):
 
 
 class SroiWarning(UserWarning):
-    """A counted, reported problem that does not stop the computation (for example
-    fewer than 10 treated clusters, or treated units dropped by a caliper)."""
+    """A counted, reported problem that does not stop the computation.
+
+    For example fewer than 10 treated clusters, or treated units dropped by a caliper.
+    """
 
 
 def example_rows(index: Sequence[Any], limit: int = 5) -> str:

@@ -55,6 +55,8 @@ class _Strict(BaseModel):
 
 
 class ProgrammeSection(_Strict):
+    """The programme being evaluated (``programme:``): its name and what it does."""
+
     name: str
     description: str = ""
     cohort_size: int | None = Field(default=None, gt=0)
@@ -70,6 +72,8 @@ class ProgrammeSection(_Strict):
 
 
 class ColumnRoles(_Strict):
+    """Which data column plays which role (``data.columns:``): unit, time, cohort, cluster, ..."""
+
     unit: str = Field(description="unit (pupil) identifier")
     time: str = Field(description="time period (integer term index)")
     cohort: str = Field(description="first treated period; 0 for never treated")
@@ -87,6 +91,8 @@ class ColumnRoles(_Strict):
 
 
 class DataSection(_Strict):
+    """Where the data are (``data:``): the panel file, the unit file and the column roles."""
+
     path: str = Field(description="panel file (unit x time), relative to the spec file")
     units: str | None = Field(
         default=None,
@@ -107,6 +113,8 @@ class ComparisonPool(_Strict):
 
 
 class MatchingOptions(_Strict):
+    """How the comparison group is matched (``design.matching:``)."""
+
     method: Literal["nearest", "cem", "ipw", "ebal", "none"] = "nearest"
     distance: Literal["logit", "probit", "mahalanobis", "robust_mahalanobis"] = "logit"
     link: Literal["logit", "linear.logit"] | None = None
@@ -130,6 +138,8 @@ class MatchingOptions(_Strict):
 
 
 class DidOptions(_Strict):
+    """Difference-in-differences options (``design.did:``): estimator, control group, inference."""
+
     estimator: Literal["dr", "ipw", "reg", "unconditional"] = "dr"
     control_group: Literal["never_treated", "not_yet_treated"] = "never_treated"
     base_period: Literal["varying", "universal"] = "varying"
@@ -148,6 +158,8 @@ class DidOptions(_Strict):
 
 
 class OutcomeSpec(_Strict):
+    """One outcome (``design.outcomes[i]:``): its name, data column, kind and whether primary."""
+
     name: str
     column: str
     type: Literal["rate", "binary", "count", "continuous"]
@@ -158,6 +170,8 @@ class OutcomeSpec(_Strict):
 
 
 class DesignSection(_Strict):
+    """The impact design (``design:``): comparison pool, matching, DiD options and outcomes."""
+
     comparison_pool: ComparisonPool | None = None
     matching: MatchingOptions = Field(default_factory=MatchingOptions)
     did: DidOptions = Field(default_factory=DidOptions)
@@ -180,10 +194,13 @@ class DesignSection(_Strict):
 
     @property
     def primary_outcome(self) -> OutcomeSpec:
+        """The outcome marked ``primary: true`` (exactly one is)."""
         return next(o for o in self.outcomes if o.primary)
 
 
 class ReportSection(_Strict):
+    """Report options (``report:``): title, disclosure threshold, output folder."""
+
     title: str = "Programme evaluation"
     disclosure_threshold: int = Field(default=10, ge=1)
     output: str = "reports"
@@ -257,6 +274,7 @@ class Spec(_Strict):
         return p if p.is_absolute() else (self.base_dir / p).resolve()
 
     def to_dict(self) -> dict[str, Any]:
+        """The spec as plain JSON-compatible data (as recorded in ``results.json``)."""
         return self.model_dump(mode="json")
 
     def hash(self) -> str:
@@ -351,6 +369,6 @@ def _format_errors(exc: ValidationError, source: str, yaml_text: str | None) -> 
         dotted = ".".join(str(p) for p in loc) or "(top level)"
         line = _yaml_line(yaml_text, loc)
         where = f" (line {line})" if line else ""
-        lines.append(f"{dotted}: {_message(err)}{where}")
+        lines.append(f"{dotted}: {_message(dict(err))}{where}")
     head = f"{source}: {len(lines)} problem(s) in the evaluation spec"
     return head + "\n  " + "\n  ".join(lines)

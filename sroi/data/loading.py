@@ -141,14 +141,17 @@ class EvaluationData:
 
     @property
     def n_units(self) -> int:
+        """Number of units (pupils) in the analysis."""
         return int(self.units.shape[0])
 
     @property
     def n_treated(self) -> int:
+        """Number of units with a programme cohort (``cohort > 0``)."""
         return int((self.units[self.roles.cohort] > 0).sum())
 
     @property
     def n_comparison(self) -> int:
+        """Number of units never enrolled (``cohort == 0``)."""
         return int((self.units[self.roles.cohort] == 0).sum())
 
     def cohort_sizes(self) -> pd.Series:

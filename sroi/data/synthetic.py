@@ -255,40 +255,46 @@ def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     return out
 
 
-def _simulate(
-    design: _Design, seed: int, selection: str, expected: bool = False
-) -> dict[str, np.ndarray]:
-    """Draw one data set. Returns pupil-level arrays (length n) and panel arrays (n x T).
+@dataclass(frozen=True)
+class _Schools:
+    """School-level draws: phase, programme status and wave, size, school effects."""
 
-    With ``expected=True`` also returns the *expected* potential outcomes of enrolled pupils
-    given everything but the outcome noise (used for the PATT integration).
-    """
-    r = _rngs(
-        seed,
-        selection,
-        [
-            "schools",
-            "pupils",
-            "stress",
-            "hidden",
-            "shocks",
-            "noise",
-            "uniforms",
-            "enrol",
-            "effects",
-        ],
-    )
-    n, T = design.n_pupils, N_TERMS
-    fe_mode = selection == "fixed_effect"
-    td_mode = selection == "transitory_dip"
+    secondary: np.ndarray
+    programme: np.ndarray
+    cohort: np.ndarray  # first programme term of the school, 0 outside the programme
+    deprivation: np.ndarray
+    absence: np.ndarray
+    logit: np.ndarray  # school effect on referral / exclusion risks
+    counts: np.ndarray  # pupils per school
+    of_pupil: np.ndarray  # school index of each pupil
 
-    # ---- schools: phase, programme status, wave, size, school effects ------------------------
+
+@dataclass(frozen=True)
+class _Pupils:
+    """Pupil characteristics (time-invariant), including the unobserved need ``u_i``."""
+
+    sec: np.ndarray
+    year_group: np.ndarray
+    male: np.ndarray
+    z: np.ndarray  # latent deprivation
+    need: np.ndarray
+    idaci: np.ndarray
+    fsm: np.ndarray
+    sen_support: np.ndarray
+    ehcp: np.ndarray
+    ethnicity: np.ndarray
+    prior_k: np.ndarray
+    cin: np.ndarray
+    cp: np.ndarray
+    lac: np.ndarray
+
+
+def _draw_schools(design: _Design, n: int, rs: np.random.Generator) -> _Schools:
     S = design.n_schools
     n_sec = max(3, round(S * _SECONDARY_SCHOOL_SHARE))
     n_prog = max(3, round(S * _PROGRAMME_SCHOOL_SHARE))
     n_prog_sec = max(1, round(n_prog * 3 / 7))
     n_prog_pri = n_prog - n_prog_sec
-    rs = r["schools"]
     secondary = np.zeros(S, dtype=bool)
     secondary[:n_sec] = True
     programme = np.zeros(S, dtype=bool)
@@ -306,20 +312,31 @@ def _simulate(
     perm = rs.permutation(S)
     secondary, programme, school_cohort = secondary[perm], programme[perm], school_cohort[perm]
     size_w = np.exp(rs.normal(0.0, 0.3, S)) * np.where(secondary, 2.7, 1.0)
-    school_dep = rs.normal(0.0, 1.0, S)  # school-level deprivation
-    school_abs = rs.normal(0.0, 0.005, S)  # school absence level
-    school_logit = rs.normal(0.0, 0.25, S)  # school effect on referral / exclusion risks
+    deprivation = rs.normal(0.0, 1.0, S)
+    absence = rs.normal(0.0, 0.005, S)
+    logit = rs.normal(0.0, 0.25, S)
     counts = rs.multinomial(n, size_w / size_w.sum())
     counts = np.maximum(counts, 1)
     counts[np.argmax(counts)] -= counts.sum() - n
-    school = np.repeat(np.arange(S), counts)
+    return _Schools(
+        secondary=secondary,
+        programme=programme,
+        cohort=school_cohort,
+        deprivation=deprivation,
+        absence=absence,
+        logit=logit,
+        counts=counts,
+        of_pupil=np.repeat(np.arange(S), counts),
+    )
 
-    # ---- pupils --------------------------------------------------------------------------------
-    rp = r["pupils"]
-    sec = secondary[school]
+
+def _draw_pupils(schools: _Schools, rp: np.random.Generator) -> _Pupils:
+    school = schools.of_pupil
+    n = school.size
+    sec = schools.secondary[school]
     year_group = np.where(sec, rp.integers(7, 10, n), rp.integers(1, 5, n))
     male = rp.random(n) < 0.51
-    z = 0.55 * school_dep[school] + np.sqrt(1 - 0.55**2) * rp.standard_normal(n)  # deprivation
+    z = 0.55 * schools.deprivation[school] + np.sqrt(1 - 0.55**2) * rp.standard_normal(n)
     need = 0.3 * z + np.sqrt(1 - 0.09) * rp.standard_normal(n)  # unobserved need u_i
     idaci = (10 - np.floor(10 * ndtr(z))).astype(np.int64).clip(1, 10)
     fsm = rp.random(n) < expit(-1.35 + 1.3 * z)
@@ -333,12 +350,28 @@ def _simulate(
     prior_k = np.rint(np.clip(prior, -4.0, 4.0) * 1000).astype(np.int64)
     cin = rp.random(n) < expit(-4.1 + 0.9 * z + 0.6 * need)
     cin_kind = rp.random(n)
-    cp = cin & (cin_kind < 0.15)
-    lac = cin & (cin_kind >= 0.15) & (cin_kind < 0.35)
+    return _Pupils(
+        sec=sec,
+        year_group=year_group,
+        male=male,
+        z=z,
+        need=need,
+        idaci=idaci,
+        fsm=fsm,
+        sen_support=sen_support,
+        ehcp=ehcp,
+        ethnicity=eth,
+        prior_k=prior_k,
+        cin=cin,
+        cp=cin & (cin_kind < 0.15),
+        lac=cin & (cin_kind >= 0.15) & (cin_kind < 0.35),
+    )
 
-    # ---- family stress: Markov chain, 3 burn-in terms -------------------------------------
-    rf = r["stress"]
-    base_h = -3.45 + 0.45 * z + 0.35 * fsm + 0.8 * cin + 0.3 * need
+
+def _draw_stress(p: _Pupils, T: int, rf: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Family stress as a Markov chain over terms, with 3 burn-in terms: (stress, lagged)."""
+    n = p.z.size
+    base_h = -3.45 + 0.45 * p.z + 0.35 * p.fsm + 0.8 * p.cin + 0.3 * p.need
     prev = np.zeros(n, dtype=bool)
     stress = np.empty((n, T), dtype=bool)
     stress_lag = np.zeros((n, T), dtype=bool)
@@ -349,208 +382,188 @@ def _simulate(
         if t >= 0:
             stress[:, t] = cur
         prev = cur
+    return stress, stress_lag
 
-    hidden = np.zeros((n, T), dtype=bool)
-    if td_mode:
-        hidden = r["hidden"].random((n, T)) < 0.08
 
-    # ---- enrolment -------------------------------------------------------------------------
-    cohort = np.zeros(n, dtype=np.int64)
-    prog_idx = np.flatnonzero(programme)
+def _absence_level(p: _Pupils) -> np.ndarray:
+    """Each pupil's permanent absence level ``b_i``."""
+    b_log = (
+        np.log(0.032)
+        + 0.12 * p.z
+        + 0.15 * p.fsm
+        + 0.2 * p.sen_support
+        + 0.35 * p.ehcp
+        + 0.3 * p.cin
+        + _ABS_NEED * p.need
+        + np.where(p.sec, np.log(1.35), 0.0)
+    )
+    return _ABS_FLOOR + _ABS_SCALE * np.exp(b_log)
+
+
+def _enrol(
+    design: _Design,
+    schools: _Schools,
+    p: _Pupils,
+    selection: str,
+    stress: np.ndarray,
+    hidden: np.ndarray,
+    b: np.ndarray,
+    gumbel: np.ndarray,
+) -> np.ndarray:
+    """Enrol the top-ranked pupils of each programme school (wave sizes fixed): cohort per pupil."""
+    n, T = stress.shape
+    prog_idx = np.flatnonzero(schools.programme)
+    counts = schools.counts
     # enrolled pupils per wave (100 / 80 / 70 of 250), then per school by school size
     per_wave = _largest_remainder(design.n_enrolled, np.asarray(_WAVE_SHARES, dtype=float))
     k_s = np.zeros(prog_idx.size, dtype=np.int64)
     for w, g in enumerate(WAVE_COHORTS):
-        in_wave = school_cohort[prog_idx] == g
+        in_wave = schools.cohort[prog_idx] == g
         k_s[in_wave] = _largest_remainder(int(per_wave[w]), counts[prog_idx][in_wave].astype(float))
-    b_log = (
-        np.log(0.032)
-        + 0.12 * z
-        + 0.15 * fsm
-        + 0.2 * sen_support
-        + 0.35 * ehcp
-        + 0.3 * cin
-        + _ABS_NEED * need
-        + np.where(sec, np.log(1.35), 0.0)
-    )
-    b = _ABS_FLOOR + _ABS_SCALE * np.exp(b_log)  # permanent absence level b_i
-    gumbel = r["enrol"].gumbel(0.0, 1.0, n)
-    pupil_g = school_cohort[school]
+    pupil_g = schools.cohort[schools.of_pupil]
     gi = np.clip(pupil_g - 1, 1, T) - 1  # index of term g-1 (0-based)
+    rows = np.arange(n)
     if selection == "none":
         score = (
-            2.0 * stress[np.arange(n), gi]
-            + 1.2 * stress[np.arange(n), gi - 1]
-            + 0.5 * fsm
-            + 0.1 * (10 - idaci)
-            + 0.8 * cin
-            + 0.5 * (cp | lac)
-            + 0.4 * sen_support
-            + 0.4 * ehcp
+            2.0 * stress[rows, gi]
+            + 1.2 * stress[rows, gi - 1]
+            + 0.5 * p.fsm
+            + 0.1 * (10 - p.idaci)
+            + 0.8 * p.cin
+            + 0.5 * (p.cp | p.lac)
+            + 0.4 * p.sen_support
+            + 0.4 * p.ehcp
         )
-    elif td_mode:
-        score = 3.0 * hidden[np.arange(n), gi] + 0.5 * fsm + 0.1 * (10 - idaci)
+    elif selection == "transitory_dip":
+        score = 3.0 * hidden[rows, gi] + 0.5 * p.fsm + 0.1 * (10 - p.idaci)
     else:  # fixed_effect
         score = 60.0 * b
     key = score + gumbel
+    cohort = np.zeros(n, dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(counts)])
     for j, s in enumerate(prog_idx):  # loop over programme schools only
         lo, hi = starts[s], starts[s + 1]
         k = min(int(k_s[j]), hi - lo)
         top = lo + np.argsort(-key[lo:hi], kind="stable")[:k]
-        cohort[top] = school_cohort[s]
-    enrolled = cohort > 0
-    if int(enrolled.sum()) != design.n_enrolled:
+        cohort[top] = schools.cohort[s]
+    n_enrolled = int(np.sum(cohort > 0))
+    if n_enrolled != design.n_enrolled:
         raise SroiInputError(
             f"n_enrolled: {design.n_enrolled} pupils do not fit in the programme schools of "
-            f"this design ({int(enrolled.sum())} enrolled); lower n_enrolled or raise n_pupils"
+            f"this design ({n_enrolled} enrolled); lower n_enrolled or raise n_pupils"
         )
+    return cohort
 
-    # ---- time structure ---------------------------------------------------------------------
+
+def _term_trend(p: _Pupils, T: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seasonal and year trends in absence (n x T) and years above Year 7 (secondary only)."""
     terms = np.arange(1, T + 1)
     school_year = (terms - 1) // TERMS_PER_YEAR  # 0, 1, 2
     term_of_year = (terms - 1) % TERMS_PER_YEAR  # autumn, spring, summer
     season_pri = np.array([-0.004, 0.004, 0.001])[term_of_year]
     season_sec = np.array([-0.004, 0.004, 0.008])[term_of_year]
     year_eff = np.array([0.006, 0.002, 0.0])[school_year]
-    # years above Year 7 at term t (secondary pupils only; 0 in primary)
-    sec_years = np.where(sec[:, None], year_group[:, None] + school_year[None, :] - 7, 0)
+    sec = p.sec[:, None]
+    sec_years = np.where(sec, p.year_group[:, None] + school_year[None, :] - 7, 0)
     trend = (
-        np.where(sec[:, None], season_sec[None, :], season_pri[None, :])
+        np.where(sec, season_sec[None, :], season_pri[None, :])
         + year_eff[None, :]
-        + np.where(sec[:, None], 0.006 * sec_years, 0.0)
+        + np.where(sec, 0.006 * sec_years, 0.0)
     )
-    rsh = r["shocks"]
-    lam = rsh.normal(0.0, 0.006, (S, T))  # school-by-term absence shock
-    kap = rsh.normal(0.0, 0.15, (S, T))  # school-by-term shock on risk indices
+    return trend, sec_years
 
-    # ---- untreated absence -------------------------------------------------------------
-    noise_mult = 2.0 if fe_mode else 1.0
-    sigma = noise_mult * (_NOISE_A * b + _NOISE_B)
-    m = (b + school_abs[school])[:, None] + trend
-    del trend
-    m += lam[school]
-    m += 0.05 * stress
-    m += 0.025 * stress_lag
-    if td_mode:
-        m += 0.06 * hidden
-    # right-skewed mean-zero noise: sigma * (Gamma(k, 1) - k) / sqrt(k), bounded below by
-    # -sigma * sqrt(k), so absence is rarely clipped at 0 while the right tail feeds
-    # persistent absence
-    latent0 = r["noise"].standard_gamma(_NOISE_K, (n, T))
-    latent0 -= _NOISE_K
-    latent0 *= sigma[:, None] / np.sqrt(_NOISE_K)
-    latent0 += m
-    if not expected:
-        del m
 
-    # ---- treatment -----------------------------------------------------------------------
-    re = r["effects"]
+def _treatment_effect(
+    cohort: np.ndarray, T: int, re: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Attendance effect of the programme on each pupil-term.
+
+    Returns ``(tau, post, e_idx, mult, growth_tab)``: the effect (n x T), the post-enrolment
+    mask, the event-time index, the wave multiplier and the growth table.
+    """
+    n = cohort.size
+    terms = np.arange(1, T + 1)
     het = re.normal(0.0, _ATT_HET_SD, n)
-    post = enrolled[:, None] & (terms[None, :] >= cohort[:, None])
+    post = (cohort > 0)[:, None] & (terms[None, :] >= cohort[:, None])
     e_idx = np.clip(terms[None, :] - cohort[:, None], 0, T - 1).astype(np.int8)  # event time
     mult = np.zeros(n)
     for g, mv in WAVE_MULTIPLIER.items():
         mult[cohort == g] = mv
     growth_tab = _growth(np.arange(T, dtype=float))
     tau = np.where(post, (mult[:, None] * _ATT_EFFECT + het[:, None]) * growth_tab[e_idx], 0.0)
+    return tau, post, e_idx, mult, growth_tab
 
-    c0 = np.clip(latent0, 0.0, 1.0)
-    c1 = np.clip(latent0 - tau, 0.0, 1.0)
-    if not expected:
-        del latent0
-    realised = c0 - c1
-    clipped = np.abs(realised - tau)[post] > 1e-12
-    clip_share = clipped.mean() if clipped.size else 0.0
-    tau_sum = tau[post].sum()
-    retained = realised[post].sum() / tau_sum if tau_sum else 1.0
-    att0_bp = np.rint((1.0 - c0) * 10000).astype(np.int32)
-    att1_bp = np.rint((1.0 - c1) * 10000).astype(np.int32)
-    del c0, c1
 
-    out: dict[str, np.ndarray] = {
-        "school": school,
-        "school_secondary": secondary,
-        "school_programme": programme,
-        "school_cohort": school_cohort,
-        "secondary": sec,
-        "programme": programme[school],
-        "year_group": year_group,
-        "male": male,
-        "fsm": fsm,
-        "sen_support": sen_support,
-        "ehcp": ehcp,
-        "idaci": idaci,
-        "ethnicity": eth,
-        "prior_k": prior_k,
-        "cin": cin,
-        "cp": cp,
-        "lac": lac,
-        "cohort": cohort,
-        "stress": stress,
-        "att0_bp": att0_bp,
-        "att1_bp": att1_bp,
-        "post": post,
-        "b": b,
-        "clip_share": np.asarray(clip_share),
-        "clip_retained": np.asarray(retained),
-    }
-    if expected:
-        # attendance: realised effect on the unrounded scale (only clipping varies);
-        # persistent absence: P(absence >= 0.1) from the Gamma noise, under Y(1) and Y(0)
-        out["exp_attendance_rate"] = realised
-        sk = np.sqrt(_NOISE_K) / sigma[:, None]
-        out["exp_persistent_absence"] = gammaincc(
-            _NOISE_K, np.maximum(_NOISE_K + (0.1 - m + tau) * sk, 0.0)
-        ) - gammaincc(_NOISE_K, np.maximum(_NOISE_K + (0.1 - m) * sk, 0.0))
-        del m, sk
-    del realised, tau
-
-    # ---- risk outcomes ------------------------------------------------------------------------
-    ru = r["uniforms"]
-    omega = ru.standard_normal((n, 4))
-    common = school_logit[school][:, None] + kap[school]
-    secf, malef = sec.astype(float), male.astype(float)
-    pupil_part = {
+def _risk_linear_predictors(
+    p: _Pupils, schools: _Schools, omega: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Time-invariant pupil part of each risk outcome's linear predictor."""
+    secf, malef = p.sec.astype(float), p.male.astype(float)
+    return {
         "suspensions": -6.9
         + 2.6 * secf
         + 0.6 * malef
-        + 0.4 * fsm
-        + 0.4 * sen_support
-        + 0.6 * ehcp
-        + 0.8 * need
+        + 0.4 * p.fsm
+        + 0.4 * p.sen_support
+        + 0.6 * p.ehcp
+        + 0.8 * p.need
         + 0.9 * omega[:, 0],
         "permanent_exclusion": -10.45
         + 1.7 * secf
         + 0.5 * malef
-        + 0.5 * fsm
-        + 0.9 * need
+        + 0.5 * p.fsm
+        + 0.9 * p.need
         + 0.6 * omega[:, 1],
         "camhs_referral": -5.0
         + 0.5 * secf
-        + 0.2 * (~male)
-        + 0.3 * sen_support
-        + 0.5 * ehcp
-        + 0.5 * need
+        + 0.2 * (~p.male)
+        + 0.3 * p.sen_support
+        + 0.5 * p.ehcp
+        + 0.5 * p.need
         + 0.5 * omega[:, 2],
         "csc_referral": -5.5
-        + 0.35 * z
-        + 0.4 * fsm
-        + 0.9 * cin
-        + 0.5 * need
+        + 0.35 * p.z
+        + 0.4 * p.fsm
+        + 0.9 * p.cin
+        + 0.5 * p.need
         + 0.3 * omega[:, 3]
         - 0.15 * secf,
     }
-    # term-varying part: (coefficient on stress, on lagged stress, on the school shock)
-    term_part = {
-        "suspensions": (0.35, 0.0, 0.5),
-        "permanent_exclusion": (0.5, 0.0, 0.5),
-        "camhs_referral": (0.6, 0.0, 0.3),
-        "csc_referral": (1.3, 0.4, 0.3),
-    }
+
+
+# term-varying part of each risk outcome: (coefficient on stress, on lagged stress, on the
+# school shock)
+_RISK_TERM_PART = {
+    "suspensions": (0.35, 0.0, 0.5),
+    "permanent_exclusion": (0.5, 0.0, 0.5),
+    "camhs_referral": (0.6, 0.0, 0.3),
+    "csc_referral": (1.3, 0.4, 0.3),
+}
+
+
+def _risk_outcomes(
+    p: _Pupils,
+    schools: _Schools,
+    kap: np.ndarray,
+    stress: np.ndarray,
+    stress_lag: np.ndarray,
+    sec_years: np.ndarray,
+    treat: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    ru: np.random.Generator,
+    expected: bool,
+) -> dict[str, np.ndarray]:
+    """Untreated and treated risk outcomes (``<name>_0``, ``<name>_1``).
+
+    With ``expected`` also the expected effect given everything but the outcome noise.
+    """
+    _, post, e_idx, mult, growth_tab = treat
+    n, T = stress.shape
+    out: dict[str, np.ndarray] = {}
+    omega = ru.standard_normal((n, 4))
+    common = schools.logit[schools.of_pupil][:, None] + kap[schools.of_pupil]
+    pupil_part = _risk_linear_predictors(p, schools, omega)
     post_rows, post_cols = np.nonzero(post)
-    for name in ("suspensions", "permanent_exclusion", "camhs_referral", "csc_referral"):
-        c_s, c_l, c_c = term_part[name]
+    for name, (c_s, c_l, c_c) in _RISK_TERM_PART.items():
         lin = pupil_part[name][:, None] + c_s * stress
         if name == "suspensions":
             lin += 0.08 * sec_years
@@ -565,30 +578,139 @@ def _simulate(
             mu0 = np.exp(lin)
             del lin
             y0 = _poisson_ppf(u, mu0)
-            mu1_post = mu0[post_rows, post_cols] * np.exp(psi_post)
+            base_post = mu0[post_rows, post_cols]
+            treated_post = base_post * np.exp(psi_post)
             y1 = y0.copy()
-            y1[post_rows, post_cols] = _poisson_ppf(u[post_rows, post_cols], mu1_post)
-            if expected:
-                ex = np.zeros((n, T))
-                ex[post_rows, post_cols] = mu1_post - mu0[post_rows, post_cols]
-                out["exp_" + name] = ex
+            y1[post_rows, post_cols] = _poisson_ppf(u[post_rows, post_cols], treated_post)
             del mu0
         else:
             p0 = expit(lin)
             del lin
             y0 = (u < p0).astype(np.int8)
-            p0_post = p0[post_rows, post_cols]
-            p1_post = np.minimum(p0_post * np.exp(psi_post), 0.999)
+            base_post = p0[post_rows, post_cols]
+            treated_post = np.minimum(base_post * np.exp(psi_post), 0.999)
             y1 = y0.copy()
-            y1[post_rows, post_cols] = u[post_rows, post_cols] < p1_post
-            if expected:
-                ex = np.zeros((n, T))
-                ex[post_rows, post_cols] = p1_post - p0_post
-                out["exp_" + name] = ex
+            y1[post_rows, post_cols] = u[post_rows, post_cols] < treated_post
             del p0
+        if expected:
+            ex = np.zeros((n, T))
+            ex[post_rows, post_cols] = treated_post - base_post
+            out["exp_" + name] = ex
         out[name + "_0"] = y0
         out[name + "_1"] = y1
         del u
+    return out
+
+
+_STREAMS = (
+    "schools",
+    "pupils",
+    "stress",
+    "hidden",
+    "shocks",
+    "noise",
+    "uniforms",
+    "enrol",
+    "effects",
+)
+
+
+def _simulate(
+    design: _Design, seed: int, selection: str, expected: bool = False
+) -> dict[str, np.ndarray]:
+    """Draw one data set. Returns pupil-level arrays (length n) and panel arrays (n x T).
+
+    Each stage draws from its own random stream, so stages can be read (and changed) one at
+    a time without shifting the draws of the others. With ``expected=True`` also returns the
+    *expected* potential outcomes of enrolled pupils given everything but the outcome noise
+    (used for the PATT integration).
+    """
+    r = _rngs(seed, selection, _STREAMS)
+    n, T = design.n_pupils, N_TERMS
+    schools = _draw_schools(design, n, r["schools"])
+    school = schools.of_pupil
+    p = _draw_pupils(schools, r["pupils"])
+    stress, stress_lag = _draw_stress(p, T, r["stress"])
+    hidden = np.zeros((n, T), dtype=bool)
+    if selection == "transitory_dip":
+        hidden = r["hidden"].random((n, T)) < 0.08
+    b = _absence_level(p)
+    cohort = _enrol(
+        design, schools, p, selection, stress, hidden, b, r["enrol"].gumbel(0.0, 1.0, n)
+    )
+
+    # ---- untreated absence: level, trend, school-by-term shocks, stress, skewed noise ------
+    trend, sec_years = _term_trend(p, T)
+    lam = r["shocks"].normal(0.0, 0.006, (design.n_schools, T))  # school-by-term absence shock
+    kap = r["shocks"].normal(0.0, 0.15, (design.n_schools, T))  # shock on risk indices
+    sigma = (2.0 if selection == "fixed_effect" else 1.0) * (_NOISE_A * b + _NOISE_B)
+    m = (b + schools.absence[school])[:, None] + trend
+    del trend
+    m += lam[school]
+    m += 0.05 * stress
+    m += 0.025 * stress_lag
+    if selection == "transitory_dip":
+        m += 0.06 * hidden
+    # right-skewed mean-zero noise: sigma * (Gamma(k, 1) - k) / sqrt(k), bounded below by
+    # -sigma * sqrt(k), so absence is rarely clipped at 0 while the right tail feeds
+    # persistent absence
+    latent0 = r["noise"].standard_gamma(_NOISE_K, (n, T))
+    latent0 -= _NOISE_K
+    latent0 *= sigma[:, None] / np.sqrt(_NOISE_K)
+    latent0 += m
+
+    # ---- treatment on attendance ------------------------------------------------------------
+    treat = _treatment_effect(cohort, T, r["effects"])
+    tau, post = treat[0], treat[1]
+    c0 = np.clip(latent0, 0.0, 1.0)
+    c1 = np.clip(latent0 - tau, 0.0, 1.0)
+    del latent0
+    realised = c0 - c1
+    clipped = np.abs(realised - tau)[post] > 1e-12
+    tau_sum = tau[post].sum()
+    out: dict[str, np.ndarray] = {
+        "school": school,
+        "school_secondary": schools.secondary,
+        "school_programme": schools.programme,
+        "school_cohort": schools.cohort,
+        "secondary": p.sec,
+        "programme": schools.programme[school],
+        "year_group": p.year_group,
+        "male": p.male,
+        "fsm": p.fsm,
+        "sen_support": p.sen_support,
+        "ehcp": p.ehcp,
+        "idaci": p.idaci,
+        "ethnicity": p.ethnicity,
+        "prior_k": p.prior_k,
+        "cin": p.cin,
+        "cp": p.cp,
+        "lac": p.lac,
+        "cohort": cohort,
+        "stress": stress,
+        "att0_bp": np.rint((1.0 - c0) * 10000).astype(np.int32),
+        "att1_bp": np.rint((1.0 - c1) * 10000).astype(np.int32),
+        "post": post,
+        "b": b,
+        "clip_share": np.asarray(clipped.mean() if clipped.size else 0.0),
+        "clip_retained": np.asarray(realised[post].sum() / tau_sum if tau_sum else 1.0),
+    }
+    del c0, c1
+    if expected:
+        # attendance: realised effect on the unrounded scale (only clipping varies);
+        # persistent absence: P(absence >= 0.1) from the Gamma noise, under Y(1) and Y(0)
+        out["exp_attendance_rate"] = realised
+        sk = np.sqrt(_NOISE_K) / sigma[:, None]
+        out["exp_persistent_absence"] = gammaincc(
+            _NOISE_K, np.maximum(_NOISE_K + (0.1 - m + tau) * sk, 0.0)
+        ) - gammaincc(_NOISE_K, np.maximum(_NOISE_K + (0.1 - m) * sk, 0.0))
+        del sk
+    del m, realised, tau
+    out.update(
+        _risk_outcomes(
+            p, schools, kap, stress, stress_lag, sec_years, treat, r["uniforms"], expected
+        )
+    )
     return out
 
 
@@ -916,8 +1038,10 @@ def compute_truth(
     selection: str = "none",
     patt_pupils: int = 300_000,
 ) -> dict[str, Any]:
-    """True effects for ``truth.json``: SATT from the sample's potential outcomes, PATT by
-    large-sample integration, each with Callaway & Sant'Anna (2021) aggregations.
+    """True effects for ``truth.json``.
+
+    SATT from the sample's potential outcomes, PATT by large-sample integration, each with
+    Callaway & Sant'Anna (2021) aggregations.
 
     Parameters
     ----------

@@ -1,10 +1,10 @@
-"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s report``, ``nox -s bench``."""
+"""Developer sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``report``, ``bench``."""
 
 from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["lint", "tests"]
+nox.options.sessions = ["lint", "typecheck", "tests"]
 PYTHON = "3.11"
 
 
@@ -21,6 +21,13 @@ def lint(session: nox.Session) -> None:
     session.install("ruff>=0.5")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy on the library (configuration in pyproject.toml, ``[tool.mypy]``)."""
+    session.install("-e", ".[dev]")
+    session.run("mypy", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -15,7 +15,7 @@ import pandas as pd
 from sroi import resources
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sroi.value.costs import UnitCostTable
+    from sroi.value import UnitCostTable
 
 __all__ = ["impact_programmes", "truth", "unit_costs", "sample_dir"]
 
@@ -74,6 +74,6 @@ def truth() -> dict[str, Any]:
 
 def unit_costs() -> UnitCostTable:
     """The sample programme's unit-cost table (``data_samples/unit_costs.csv``)."""
-    from sroi.value.costs import load_unit_costs
+    from sroi.value import load_unit_costs
 
     return load_unit_costs(sample_dir() / "unit_costs.csv")

@@ -31,17 +31,17 @@ _LAZY = {
     "pretrend_wald": "sroi.impact.event_study",
     "matched_staggered_did": "sroi.impact.matched_did",
     "MatchedStaggeredResult": "sroi.impact.matched_did",
-    "adjust_pvalues": "sroi.impact.multiplicity",
-    "adjust_secondary": "sroi.impact.multiplicity",
+    "adjust_pvalues": "sroi.impact.inference.multiplicity",
+    "adjust_secondary": "sroi.impact.inference.multiplicity",
     "mdes_panel": "sroi.impact.power_did",
     "PanelMDES": "sroi.impact.power_did",
     "estimate_error_covariance": "sroi.impact.power_did",
     # inference shared by both
-    "vcov_hc": "sroi.impact.inference",
-    "vcov_cluster": "sroi.impact.inference",
-    "vcov_cr2": "sroi.impact.few_clusters",
-    "wild_cluster_bootstrap": "sroi.impact.few_clusters",
-    "randomization_inference": "sroi.impact.few_clusters",
+    "vcov_hc": "sroi.impact.inference.sandwich",
+    "vcov_cluster": "sroi.impact.inference.sandwich",
+    "vcov_cr2": "sroi.impact.inference.cr2",
+    "wild_cluster_bootstrap": "sroi.impact.inference.wild_bootstrap",
+    "randomization_inference": "sroi.impact.inference.randomization",
 }
 
 __all__ = sorted(_LAZY)

@@ -47,8 +47,10 @@ import pandas as pd
 
 from sroi.effect import Effect
 from sroi.errors import SroiInputError, SroiWarning, example_rows
-from sroi.impact.few_clusters import t_interval, vcov_cr2, wild_cluster_bootstrap
-from sroi.impact.inference import vcov_cluster, wls_fit
+from sroi.impact.inference.cr2 import vcov_cr2
+from sroi.impact.inference.intervals import t_interval
+from sroi.impact.inference.sandwich import vcov_cluster, wls_fit
+from sroi.impact.inference.wild_bootstrap import wild_cluster_bootstrap
 
 __all__ = ["did", "prepare_panel", "PreparedPanel", "within_demean"]
 

@@ -38,8 +38,8 @@ from scipy import stats
 
 from sroi.errors import SroiInputError, SroiWarning
 from sroi.impact.did import _few_cluster_warning, cr2_working_model, prepare_panel, within_demean
-from sroi.impact.few_clusters import vcov_cr2
-from sroi.impact.inference import vcov_cluster, wls_fit
+from sroi.impact.inference.cr2 import vcov_cr2
+from sroi.impact.inference.sandwich import vcov_cluster, wls_fit
 
 __all__ = ["event_study", "EventStudyResult", "PretrendTest", "pretrend_wald"]
 

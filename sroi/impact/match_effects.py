@@ -31,7 +31,7 @@ Standard errors (``vcov``):
   freedom for the contrast, Pustejovsky & Tipton 2018), ``"wild"`` (wild cluster restricted
   bootstrap-t, Cameron, Gelbach & Miller 2008; interval by test inversion) or
   ``"randomization"`` (permutation of treatment across clusters, Fisher's sharp null; gives
-  the p-value, the interval stays CR1), all from :mod:`sroi.impact.few_clusters`;
+  the p-value, the interval stays CR1), all from :mod:`sroi.impact.inference`;
 * ``"abadie_imbens"``: the Abadie & Imbens (2006) variance of the matching estimator
   (conditional variances estimated by matching controls to controls). The Abadie & Imbens
   (2016) adjustment for an *estimated* propensity score is not implemented; for the ATT that
@@ -53,7 +53,10 @@ import pandas as pd
 from sroi.effect import Effect
 from sroi.errors import SroiInputError, SroiWarning
 from sroi.impact.distance import covariate_frame
-from sroi.impact.inference import vcov_cluster, vcov_hc, wls_fit
+from sroi.impact.inference.cr2 import vcov_cr2
+from sroi.impact.inference.randomization import randomization_inference
+from sroi.impact.inference.sandwich import vcov_cluster, vcov_hc, wls_fit
+from sroi.impact.inference.wild_bootstrap import wild_cluster_bootstrap
 
 if TYPE_CHECKING:
     from sroi.impact.matching import MatchResult
@@ -361,25 +364,18 @@ def match_effect(
 def _few_clusters(
     vcov, res, data, outcome, treat, w, clusters, covariates, level, n_boot, random_state
 ):
-    try:
-        from sroi.impact import few_clusters as fc
-    except ImportError:
-        raise SroiInputError(
-            f"vcov={vcov!r} needs sroi.impact.few_clusters, which is not available yet; use "
-            "vcov='cluster' meanwhile"
-        ) from None
     if "g" not in res:
         raise SroiInputError(f"vcov={vcov!r} is only available for scale='difference'")
     g = res["g"]
     if vcov == "CR2":
-        V, dfv = fc.vcov_cr2(res["X"], res["resid"], res["bread"], clusters, weights=w, contrast=g)
+        V, dfv = vcov_cr2(res["X"], res["resid"], res["bread"], clusters, weights=w, contrast=g)
         se = float(np.sqrt(g @ V @ g))
         return {**res, "std_error": se}, "CR2 Bell-McCaffrey", float(dfv)
     if vcov == "wild":
         if covariates:
             raise SroiInputError("vcov='wild' is available without covariates= only")
         y = data[outcome].to_numpy(float)
-        wb = fc.wild_cluster_bootstrap(
+        wb = wild_cluster_bootstrap(
             res["X"],
             y,
             clusters,
@@ -408,7 +404,7 @@ def _few_clusters(
             f"all treated or all comparison; {int((per > 1).sum())} clusters are mixed"
         )
     y = data[outcome].to_numpy(float)
-    ri = fc.randomization_inference(
+    ri = randomization_inference(
         res["X"], y, clusters, 1, tv, weights=w, n_perm=n_boot, random_state=random_state
     )
     out = {**res, "p_value": float(ri.p_value)}

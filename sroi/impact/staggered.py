@@ -50,7 +50,7 @@ from scipy import stats
 from sroi.effect import Effect
 from sroi.errors import SroiInputError, SroiWarning, example_rows
 from sroi.impact.drdid import ESTIMATORS, fit_pscore, panel_did
-from sroi.impact.multiplier_bootstrap import cluster_sums, rademacher_draws, summarise_draws
+from sroi.impact.inference.multiplier_bootstrap import cluster_sums, rademacher_draws, summarise_draws
 
 __all__ = ["staggered_did", "StaggeredResult", "PretrendTest"]
 

@@ -1008,7 +1008,7 @@ def adjust_multiplicity(outcomes: dict[str, OutcomeResult], spec: Spec) -> pd.Da
     primary = spec.design.primary_outcome.name
     if primary not in effects:
         return None
-    mod = _module("sroi.impact.multiplicity")
+    mod = _module("sroi.impact.inference.multiplicity")
     if mod is None:
         return None
     table = mod.adjust_secondary(effects, primary, method=spec.design.multiplicity)

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 
 from sroi.errors import SroiInputError
-from sroi.impact.few_clusters import randomization_inference, vcov_cr2, wild_cluster_bootstrap
-from sroi.impact.inference import vcov_cluster, wls_fit
+from sroi.impact.inference.cr2 import vcov_cr2
+from sroi.impact.inference.randomization import randomization_inference
+from sroi.impact.inference.wild_bootstrap import wild_cluster_bootstrap
+from sroi.impact.inference.sandwich import vcov_cluster, wls_fit
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "did"
 
@@ -78,7 +80,7 @@ def test_cr2_equals_cr0_scaled_when_leverage_is_zero_like():
     y = rng.normal(size=30)
     beta, resid, bread = wls_fit(X, y)
     V, _ = vcov_cr2(X, resid, bread, np.arange(30))
-    from sroi.impact.inference import vcov_hc
+    from sroi.impact.inference.sandwich import vcov_hc
 
     np.testing.assert_allclose(V, vcov_hc(X, resid, bread, type="HC2"), rtol=1e-10)
 

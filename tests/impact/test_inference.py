@@ -1,4 +1,4 @@
-"""sroi.impact.inference against R sandwich 3.0-2 (fixture made by
+"""sroi.impact.inference.sandwich against R sandwich 3.0-2 (fixture made by
 tests/fixtures/matchit/make_fixtures.R: weighted lm on lalonde, vcovHC / vcovCL)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sroi.impact.inference import vcov_cluster, vcov_hc, wls_fit
+from sroi.impact.inference.sandwich import vcov_cluster, vcov_hc, wls_fit
 
 F = Path(__file__).resolve().parents[1] / "fixtures" / "matchit"
 

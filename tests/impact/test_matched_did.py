@@ -228,7 +228,7 @@ def test_oracle_on_untreated_outcome_of_synthetic_data():
 )
 def test_sample_multiple_outcomes_with_adjusted_pvalues():
     """The report's workflow: several outcomes, one primary, Holm for the secondaries."""
-    from sroi.impact.multiplicity import adjust_secondary
+    from sroi.impact.inference.multiplicity import adjust_secondary
 
     df, truth = _sample()
     effects = {}

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import sroi
 from sroi.effect import Effect
 from sroi.errors import SroiInputError
-from sroi.impact.multiplicity import adjust_pvalues, adjust_secondary
+from sroi.impact.inference.multiplicity import adjust_pvalues, adjust_secondary
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "staggered"
 REF = json.loads((FIX / "p_adjust_reference.json").read_text())

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 import sroi
-from sroi.impact.multiplier_bootstrap import cluster_sums, multiplier_bootstrap
+from sroi.impact.inference.multiplier_bootstrap import cluster_sums, multiplier_bootstrap
 
 
 def simulate_panel(n=800, T=5, seed=0, effect=0.5):

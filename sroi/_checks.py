@@ -176,6 +176,7 @@ def require_columns(
     columns: Iterable[str] | Mapping[str, str],
     *,
     where: str = "the data",
+    fix: str = "Rename the column in the data or change the name you passed.",
 ) -> None:
     """Check that ``frame`` has every column in ``columns``.
 
@@ -188,6 +189,8 @@ def require_columns(
         so the message says which role each missing column was meant to play.
     where
         What the table is (a file name or "the panel"), for the message.
+    fix
+        The sentence that says how to fix it (e.g. where in a spec the name comes from).
 
     Raises
     ------
@@ -209,6 +212,5 @@ def require_columns(
         parts.append(label + (f" - did you mean {close[0]!r}?" if close else ""))
     shown = ", ".join(have[:12]) + (" ..." if len(have) > 12 else "")
     raise SroiInputError(
-        f"{where} has no column {'; '.join(parts)}. Columns present: {shown}. "
-        "Rename the column in the data or change the name you passed."
+        f"{where} has no column {'; '.join(parts)}. Columns present: {shown}. {fix}"
     )

@@ -1,113 +1,35 @@
 """Validation of an evaluation panel against the column roles declared in the spec.
 
+The spec layer on top of :class:`~sroi.data.panel.Panel`: the panel checks (whole-number
+periods, one row per unit and period, values constant within a unit) are the Panel's; this
+module adds what the spec declares (the missing-value policy, outcome types, treatment
+consistency, covariate types, cohorts inside the observed window, both groups present).
+
 Every problem is a :class:`~sroi.errors.SroiInputError` that names the column and up to
 five example rows and says how to fix it. Rows removed under the ``drop`` missing-value
 policy, or because a unit cannot contribute (treated in the first period, so it has no
-pre-period), are counted in an :class:`Exclusions` table: nothing is lost silently.
+pre-period), are counted in an :class:`~sroi.data.panel.Exclusions` table: nothing is lost
+silently.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
-from sroi.errors import SroiInputError, example_rows
+from sroi.data.panel import Exclusions, Panel, show_value
+from sroi.errors import SroiInputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sroi.spec import ColumnRoles
 
-__all__ = ["Exclusions", "validate_panel", "OUTCOME_TYPES"]
+__all__ = ["OUTCOME_TYPES", "Exclusions", "validate_panel"]
 
 OUTCOME_TYPES = ("rate", "binary", "count", "continuous")
-
-
-@dataclass
-class Exclusions:
-    """A running count of excluded rows and units, each with a reason."""
-
-    records: list[dict[str, object]] = field(default_factory=list)
-
-    def add(self, reason: str, column: str | None, unit_ids: pd.Series) -> None:
-        """Record that the rows with these unit ids (one entry per row) were excluded."""
-        self.records.append(
-            {
-                "reason": reason,
-                "column": column or "",
-                "n_rows": int(len(unit_ids)),
-                "n_units": int(pd.Series(unit_ids).nunique()),
-            }
-        )
-
-    def table(self) -> pd.DataFrame:
-        cols = ["reason", "column", "n_rows", "n_units"]
-        return pd.DataFrame(self.records, columns=cols)
-
-    @property
-    def n_rows(self) -> int:
-        return int(sum(r["n_rows"] for r in self.records))
-
-
-def _fail(source: str, column: str | None, problem: str, rows: Iterable[object], fix: str) -> None:
-    """Raise an error naming the column and up to five data rows (1 = first row under the header)."""
-    col = f"column {column!r}: " if column else ""
-    labels = [i + 1 if isinstance(i, (int, np.integer)) else i for i in rows]
-    where = "data " + example_rows(labels)
-    raise SroiInputError(f"{source}: {col}{problem} ({where}). {fix}")
-
-
-def _show(value: object) -> str:
-    """repr of a cell value without NumPy's type wrapper (``2``, not ``np.int64(2)``)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    return repr(value)
-
-
-def _check_columns(df: pd.DataFrame, needed: Mapping[str, str], source: str) -> None:
-    missing = [(role, c) for role, c in needed.items() if c not in df.columns]
-    if not missing:
-        return
-    parts = []
-    for role, c in missing:
-        close = difflib.get_close_matches(c, list(map(str, df.columns)), n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        parts.append(f"{c!r} ({role}){hint}")
-    raise SroiInputError(
-        f"{source}: missing column(s) {', '.join(parts)}. Available columns: "
-        f"{', '.join(map(str, df.columns[:20]))}{' ...' if df.shape[1] > 20 else ''}. "
-        "Fix the column name in the spec's data.columns section or in the file."
-    )
-
-
-def _as_integer(df: pd.DataFrame, column: str, role: str, source: str) -> None:
-    s = df[column]
-    if not pd.api.types.is_numeric_dtype(s):
-        num = pd.to_numeric(s, errors="coerce")
-        bad = s.notna() & num.isna()
-        if bad.any():
-            _fail(
-                source,
-                column,
-                f"{role} must be an integer period index, found text such as "
-                f"{_show(s[bad].iloc[0])}",
-                df.index[bad],
-                "Code periods as integers 1, 2, 3, ... (0 in the cohort column = never treated).",
-            )
-        s = num
-    frac = s.notna() & (s != np.round(s))
-    if frac.any():
-        _fail(
-            source,
-            column,
-            f"{role} must be whole numbers",
-            df.index[frac],
-            "Code periods as integers.",
-        )
-    df[column] = s.astype("Int64") if s.isna().any() else s.astype("int64")
 
 
 def validate_panel(
@@ -148,9 +70,44 @@ def validate_panel(
     DataFrame
         A copy with integer ``time`` and ``cohort`` columns and the exclusions applied.
     """
-    exclusions = exclusions if exclusions is not None else Exclusions()
     outcomes = dict(outcomes or {})
     r = roles
+    needed = _needed_columns(r, outcomes, extra_columns)
+    _check_spec_columns(df, needed, source)
+    panel = Panel(
+        df,
+        unit=r.unit,
+        time=r.time,
+        cohort=r.cohort,
+        treatment=r.treatment,
+        outcomes=list(outcomes),
+        covariates=list(r.covariates),
+        clusters=[r.cluster] if r.cluster else [],
+        extra=list(needed.values()),
+        source=source,
+        file_rows=True,
+        keep_all_columns=True,
+        exclusions=exclusions,
+    )
+    _apply_missing_policy(
+        panel, [c for c in needed.values() if c not in outcomes], outcomes, missing
+    )
+    panel.check_unique()
+    for c in [r.cohort, r.treatment, r.cluster, *r.covariates]:
+        if c:
+            panel.check_constant(c)
+    _check_treatment(panel)
+    _check_outcomes(panel, outcomes)
+    _check_covariates(panel, r)
+    _check_cohort_window(panel)
+    _check_groups(panel)
+    return panel.data
+
+
+def _needed_columns(
+    r: ColumnRoles, outcomes: Mapping[str, str], extra_columns: Iterable[str]
+) -> dict[str, str]:
+    """Role -> column for every column the spec needs (roles first, then outcomes, extras)."""
     needed: dict[str, str] = {"unit id": r.unit, "time": r.time, "cohort": r.cohort}
     if r.treatment:
         needed["treatment"] = r.treatment
@@ -165,209 +122,182 @@ def validate_panel(
     for c in extra_columns:
         if c not in needed.values():
             needed[f"column {c}"] = c
-    _check_columns(df, needed, source)
-    if df.shape[0] == 0:
-        raise SroiInputError(f"{source}: no data rows")
-    df = df.copy()
+    return needed
 
-    # ---- missing values -------------------------------------------------------------
-    unit_level = [c for c in needed.values() if c not in outcomes]
-    na_unit_id = df[r.unit].isna()
-    if na_unit_id.any():
+
+def _check_spec_columns(df: pd.DataFrame, needed: Mapping[str, str], source: str) -> None:
+    """Missing columns, named with the spec role and a close match, and the spec fix."""
+    if not isinstance(df, pd.DataFrame):
+        raise SroiInputError(f"panel must be a pandas DataFrame; got {type(df).__name__}")
+    missing = [(role, c) for role, c in needed.items() if c not in df.columns]
+    if not missing:
+        return
+    parts = []
+    for role, c in missing:
+        close = difflib.get_close_matches(c, list(map(str, df.columns)), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        parts.append(f"{c!r} ({role}){hint}")
+    raise SroiInputError(
+        f"{source}: missing column(s) {', '.join(parts)}. Available columns: "
+        f"{', '.join(map(str, df.columns[:20]))}{' ...' if df.shape[1] > 20 else ''}. "
+        "Fix the column name in the spec's data.columns section or in the file."
+    )
+
+
+def _apply_missing_policy(
+    panel: Panel,
+    unit_level: list[str],
+    outcomes: Mapping[str, str],
+    missing: Literal["drop", "error"],
+) -> None:
+    """Missing unit ids and role values: errors, or dropped rows / units counted by reason."""
+    unit = panel.unit
+    assert unit is not None
+    na = panel.missing(unit)
+    if na.any():
         if missing == "error":
-            _fail(
-                source, r.unit, "missing unit ids", df.index[na_unit_id], "Every row needs an id."
-            )
-        exclusions.add("missing unit id", r.unit, df.loc[na_unit_id, r.unit].fillna("<missing>"))
-        df = df.loc[~na_unit_id]
+            panel.fail(unit, "missing unit ids", na, "Every row needs an id.")
+        panel.drop_rows(na, "missing unit id", unit)
     for c in unit_level:
-        if c == r.unit:
-            continue
-        na = df[c].isna()
-        if not na.any():
+        na = panel.missing(c)
+        if c == unit or not na.any():
             continue
         if missing == "error":
-            _fail(
-                source,
+            panel.fail(
                 c,
                 f"{int(na.sum())} missing value(s)",
-                df.index[na],
+                na,
                 "Fill them in, or set data.missing: drop to exclude those units (counted).",
             )
-        bad_units = df.loc[na, r.unit].unique()
-        drop = df[r.unit].isin(bad_units)
-        exclusions.add(f"missing value in {c} (whole unit dropped)", c, df.loc[drop, r.unit])
-        df = df.loc[~drop]
+        panel.drop_units(na, f"missing value in {c} (whole unit dropped)", c)
     for c in outcomes:
-        na = df[c].isna()
+        na = panel.missing(c)
         if not na.any():
             continue
         if missing == "error":
-            _fail(
-                source,
+            panel.fail(
                 c,
                 f"{int(na.sum())} missing outcome value(s)",
-                df.index[na],
+                na,
                 "Fill them in, or set data.missing: drop to exclude those rows (counted).",
             )
-        exclusions.add(f"missing outcome {c} (row dropped)", c, df.loc[na, r.unit])
-        df = df.loc[~na]
-    if df.shape[0] == 0:
-        raise SroiInputError(f"{source}: no rows left after dropping missing values")
+        panel.drop_rows(na, f"missing outcome {c} (row dropped)", c)
+    if panel.data.shape[0] == 0:
+        raise SroiInputError(f"{panel.source}: no rows left after dropping missing values")
 
-    # ---- types of the role columns ---------------------------------------------------
-    _as_integer(df, r.time, "time", source)
-    _as_integer(df, r.cohort, "cohort", source)
-    neg = df[r.cohort] < 0
-    if neg.any():
-        _fail(
-            source,
-            r.cohort,
-            "cohort must be 0 (never treated) or the first treated period",
-            df.index[neg],
-            "Use 0 for never-treated units.",
+
+def _check_treatment(panel: Panel) -> None:
+    """A 0/1 treatment column that agrees with the cohort (treated units have cohort > 0)."""
+    if not panel.treatment:
+        return
+    df = panel.data
+    t = df[panel.treatment]
+    ok = t.isin([0, 1, True, False]).to_numpy()
+    if not ok.all():
+        panel.fail(
+            panel.treatment,
+            f"treatment must be 0/1, found {show_value(t[~ok].iloc[0])}",
+            ~ok,
+            "Code enrolled units as 1 and others as 0.",
+        )
+    assert panel.cohort is not None
+    mismatch = ((t.astype(int) == 1) != (df[panel.cohort] > 0)).to_numpy()
+    if mismatch.any():
+        panel.fail(
+            panel.treatment,
+            f"treatment disagrees with the cohort column {panel.cohort!r} "
+            "(treated units need cohort > 0, untreated units cohort 0)",
+            mismatch,
+            "Fix either column so they agree.",
         )
 
-    # ---- duplicates and within-unit constancy -----------------------------------------
-    dup = df.duplicated([r.unit, r.time], keep=False)
-    if dup.any():
-        _fail(
-            source,
-            f"{r.unit}, {r.time}",
-            f"{int(dup.sum())} rows share a (unit, time) pair",
-            df.index[dup],
-            "Each unit may appear once per period: remove or aggregate the duplicates.",
-        )
-    constant = [r.cohort] + ([r.treatment] if r.treatment else [])
-    constant += [r.cluster] if r.cluster else []
-    constant += [c for c in r.covariates if c in df.columns]
-    for c in constant:
-        varies = df.groupby(r.unit, sort=False)[c].transform("nunique") > 1
-        if varies.any():
-            what = {
-                r.cohort: "the first treated period (cohort) must be the same in every row of a unit",
-                r.treatment: "treatment must not vary within a unit in this design",
-                r.cluster: "the cluster must not vary within a unit",
-            }.get(
-                c, "covariates are frozen at pre-enrolment values and must not vary within a unit"
-            )
-            first = df.loc[varies, r.unit].iloc[0]
-            _fail(
-                source,
-                c,
-                f"{what}; unit {_show(first)} has several values",
-                df.index[varies],
-                "Use one value per unit (e.g. the value at enrolment).",
-            )
 
-    # ---- treatment consistency --------------------------------------------------------
-    if r.treatment:
-        t = df[r.treatment]
-        ok = t.isin([0, 1, True, False])
-        if not ok.all():
-            _fail(
-                source,
-                r.treatment,
-                f"treatment must be 0/1, found {_show(t[~ok].iloc[0])}",
-                df.index[~ok],
-                "Code enrolled units as 1 and others as 0.",
-            )
-        mismatch = (t.astype(int) == 1) != (df[r.cohort] > 0)
-        if mismatch.any():
-            _fail(
-                source,
-                r.treatment,
-                f"treatment disagrees with the cohort column {r.cohort!r} "
-                "(treated units need cohort > 0, untreated units cohort 0)",
-                df.index[mismatch],
-                "Fix either column so they agree.",
-            )
+_OUTCOME_RULES = {
+    "rate": ("rates must lie between 0 and 1", "Express rates as fractions (0.95, not 95%)."),
+    "binary": ("binary outcomes must be 0 or 1", "Code the event as 1 and its absence as 0."),
+    "count": ("counts must be whole numbers >= 0", "Check for negative or fractional counts."),
+    "continuous": ("values must be finite", "Remove infinite values."),
+}
 
-    # ---- outcome values ----------------------------------------------------------------
+
+def _check_outcomes(panel: Panel, outcomes: Mapping[str, str]) -> None:
+    """Numeric outcomes whose values fit their declared type."""
+    df = panel.data
     for c, kind in outcomes.items():
         s = df[c]
-        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-            if pd.api.types.is_bool_dtype(s):
-                df[c] = s.astype(int)
-                s = df[c]
-            else:
-                _fail(
-                    source,
-                    c,
-                    f"{kind} outcome must be numeric, found values such as {_show(s.iloc[0])}",
-                    df.index[:5],
-                    "Remove text, units or % signs from the column.",
-                )
+        if pd.api.types.is_bool_dtype(s):
+            df[c] = s.astype(int)
+            s = df[c]
+        elif not pd.api.types.is_numeric_dtype(s):
+            panel.fail(
+                c,
+                f"{kind} outcome must be numeric, found values such as {show_value(s.iloc[0])}",
+                df.index[:5],
+                "Remove text, units or % signs from the column.",
+            )
         if kind == "rate":
             bad = (s < 0) | (s > 1)
-            rule = "rates must lie between 0 and 1"
-            fix = "Express rates as fractions (0.95, not 95%)."
         elif kind == "binary":
             bad = ~s.isin([0, 1])
-            rule = "binary outcomes must be 0 or 1"
-            fix = "Code the event as 1 and its absence as 0."
         elif kind == "count":
             bad = (s < 0) | (s != np.round(s))
-            rule = "counts must be whole numbers >= 0"
-            fix = "Check for negative or fractional counts."
         else:
-            bad = ~np.isfinite(s.to_numpy(dtype=float))
-            rule = "values must be finite"
-            fix = "Remove infinite values."
+            bad = pd.Series(~np.isfinite(s.to_numpy(dtype=float)), index=s.index)
         if bad.any():
-            _fail(source, c, f"{rule}; found {_show(s[bad].iloc[0])}", df.index[bad], fix)
+            rule, fix = _OUTCOME_RULES[kind]
+            panel.fail(c, f"{rule}; found {show_value(s[bad].iloc[0])}", bad.to_numpy(), fix)
 
-    # ---- covariate types ---------------------------------------------------------------
+
+def _check_covariates(panel: Panel, r: ColumnRoles) -> None:
+    """Covariates are numeric (unless declared categorical) and not constant."""
+    df = panel.data
     for c in r.covariates:
         if c in r.categorical:
             continue
         s = df[c]
         if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-            _fail(
-                source,
+            panel.fail(
                 c,
-                f"covariate is not numeric (e.g. {_show(s.iloc[0])})",
+                f"covariate is not numeric (e.g. {show_value(s.iloc[0])})",
                 df.index[:5],
                 "List it under data.columns.categorical to expand it into indicators.",
             )
         if s.nunique() <= 1:
             raise SroiInputError(
-                f"{source}: column {c!r}: covariate is constant ({_show(s.iloc[0])}) and cannot "
-                "help balance the groups; remove it from data.columns.covariates"
+                f"{panel.source}: column {c!r}: covariate is constant ({show_value(s.iloc[0])}) "
+                "and cannot help balance the groups; remove it from data.columns.covariates"
             )
 
-    # ---- cohorts against the observed periods -----------------------------------------
-    first, last = int(df[r.time].min()), int(df[r.time].max())
-    late = df[r.cohort] > last
+
+def _check_cohort_window(panel: Panel) -> None:
+    """No cohort after the last period; units treated from the first period are dropped."""
+    assert panel.cohort is not None
+    df = panel.data
+    first, last = int(df[panel.time].min()), int(df[panel.time].max())
+    late = (df[panel.cohort] > last).to_numpy()
     if late.any():
-        _fail(
-            source,
-            r.cohort,
+        panel.fail(
+            panel.cohort,
             f"cohort after the last observed period {last}: these units are never observed treated",
-            df.index[late],
+            late,
             "Code them as 0 (not treated in the study window) or extend the panel.",
         )
-    always = (df[r.cohort] > 0) & (df[r.cohort] <= first)
-    if always.any():
-        exclusions.add(
-            f"treated in the first observed period {first} (no pre-period to compare)",
-            r.cohort,
-            df.loc[always, r.unit],
-        )
-        df = df.loc[~always]
+    panel.drop_treated_from_start(
+        f"treated in the first observed period {first} (no pre-period to compare)", first=first
+    )
 
-    # ---- both groups present -----------------------------------------------------------
-    units = df.drop_duplicates(r.unit)
-    n_treated = int((units[r.cohort] > 0).sum())
-    n_never = int((units[r.cohort] == 0).sum())
-    if n_treated == 0:
+
+def _check_groups(panel: Panel) -> None:
+    """Both treated and never-treated (comparison) units are present."""
+    assert panel.cohort is not None and panel.unit is not None
+    units = panel.data.drop_duplicates(panel.unit)
+    if int((units[panel.cohort] > 0).sum()) == 0:
         raise SroiInputError(
-            f"{source}: column {r.cohort!r}: no treated units (every cohort is 0). "
+            f"{panel.source}: column {panel.cohort!r}: no treated units (every cohort is 0). "
             "Code each enrolled unit's first treated period in the cohort column."
         )
-    if n_never == 0:
+    if int((units[panel.cohort] == 0).sum()) == 0:
         raise SroiInputError(
-            f"{source}: column {r.cohort!r}: no comparison units (no unit has cohort 0). "
-            "The design needs never-treated units; check the comparison pool."
+            f"{panel.source}: column {panel.cohort!r}: no comparison units (no unit has cohort "
+            "0). The design needs never-treated units; check the comparison pool."
         )
-    return df

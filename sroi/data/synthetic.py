@@ -84,6 +84,7 @@ import pandas as pd
 from scipy.special import expit, gammaincc, ndtr
 
 from sroi import resources
+from sroi._checks import check_number
 from sroi.errors import SroiInputError, example_rows
 
 __all__ = [
@@ -201,9 +202,12 @@ class _Design:
     n_pupils: int
     n_schools: int
     n_enrolled: int
+    effect_scale: float = 1.0  # multiplies every true effect (1 = the shipped sample)
 
 
-def _design(n_pupils: Any, n_schools: Any = None, n_enrolled: Any = None) -> _Design:
+def _design(
+    n_pupils: Any, n_schools: Any = None, n_enrolled: Any = None, effect_scale: Any = 1.0
+) -> _Design:
     if isinstance(n_pupils, bool) or not isinstance(n_pupils, int | np.integer):
         raise SroiInputError(
             f"n_pupils: expected an integer number of pupils, got {n_pupils!r} "
@@ -233,7 +237,8 @@ def _design(n_pupils: Any, n_schools: Any = None, n_enrolled: Any = None) -> _De
         raise SroiInputError(
             f"n_enrolled: {n_enrolled} must be between 30 and n_pupils / 10 = {n_pupils // 10}"
         )
-    return _Design(n_pupils, n_schools, n_enrolled)
+    scale = check_number(effect_scale, "effect_scale", minimum=-5.0, maximum=5.0)
+    return _Design(n_pupils, n_schools, n_enrolled, scale)
 
 
 def _rngs(seed: int, selection: str, names: Sequence[str]) -> dict[str, np.random.Generator]:
@@ -474,7 +479,7 @@ def _term_trend(p: _Pupils, T: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _treatment_effect(
-    cohort: np.ndarray, T: int, re: np.random.Generator
+    cohort: np.ndarray, T: int, re: np.random.Generator, scale: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Attendance effect of the programme on each pupil-term.
 
@@ -491,6 +496,8 @@ def _treatment_effect(
         mult[cohort == g] = mv
     growth_tab = _growth(np.arange(T, dtype=float))
     tau = np.where(post, (mult[:, None] * _ATT_EFFECT + het[:, None]) * growth_tab[e_idx], 0.0)
+    if scale != 1.0:
+        tau *= scale
     return tau, post, e_idx, mult, growth_tab
 
 
@@ -551,6 +558,7 @@ def _risk_outcomes(
     treat: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     ru: np.random.Generator,
     expected: bool,
+    scale: float = 1.0,
 ) -> dict[str, np.ndarray]:
     """Untreated and treated risk outcomes (``<name>_0``, ``<name>_1``).
 
@@ -573,6 +581,8 @@ def _risk_outcomes(
         u = ru.random((n, T))
         early, late = _LOG_RR[name]
         psi_tab = early * np.exp(-np.arange(T, dtype=float)) - late * growth_tab
+        if scale != 1.0:
+            psi_tab *= scale
         psi_post = mult[post_rows] * psi_tab[e_idx[post_rows, post_cols]]
         if name == "suspensions":
             mu0 = np.exp(lin)
@@ -660,7 +670,7 @@ def _simulate(
     latent0 += m
 
     # ---- treatment on attendance ------------------------------------------------------------
-    treat = _treatment_effect(cohort, T, r["effects"])
+    treat = _treatment_effect(cohort, T, r["effects"], design.effect_scale)
     tau, post = treat[0], treat[1]
     c0 = np.clip(latent0, 0.0, 1.0)
     c1 = np.clip(latent0 - tau, 0.0, 1.0)
@@ -834,6 +844,7 @@ def generate(
     *,
     n_schools: int | None = None,
     n_enrolled: int | None = None,
+    effect_scale: float = 1.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Generate the synthetic pupils table and pupil x term panel.
 
@@ -856,6 +867,10 @@ def generate(
         ``_y0`` for never-enrolled pupils and before the cohort term (no anticipation).
     n_schools, n_enrolled
         Override the scaled defaults.
+    effect_scale
+        Multiplies every true effect (attendance effect and the log relative risks of the
+        count and binary outcomes); 1 gives the shipped sample, 0 a programme with no
+        effect. Used to make areas with different known effects (pooling tests).
 
     Returns
     -------
@@ -864,7 +879,7 @@ def generate(
     """
     seed = _check_seed(seed)
     selection = _check_selection(selection)
-    design = _design(n_pupils, n_schools, n_enrolled)
+    design = _design(n_pupils, n_schools, n_enrolled, effect_scale)
     sim = _simulate(design, seed, selection)
     return _frames(sim, bool(return_potential))
 

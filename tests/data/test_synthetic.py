@@ -580,3 +580,24 @@ def test_aggregate_att_by_hand():
     assert a["calendar"]["overall"] == pytest.approx(2.25)
     with pytest.raises(SroiInputError, match="duplicate"):
         syn.aggregate_att(pd.concat([att, att]), {2: 1, 3: 3})
+
+
+def test_effect_scale_scales_the_true_effects_and_leaves_untreated_outcomes():
+    # areas with different known effects (pooling across places): scale 0 is no effect,
+    # scale 2 doubles the attendance effect (up to clipping at 0 and 1); the untreated
+    # potential outcomes do not depend on the scale.
+    base = syn.generate(n_pupils=3000, seed=5, return_potential=True)
+    none = syn.generate(n_pupils=3000, seed=5, return_potential=True, effect_scale=0.0)
+    double = syn.generate(n_pupils=3000, seed=5, return_potential=True, effect_scale=2.0)
+    pd.testing.assert_series_equal(base[1]["attendance_rate_y0"], none[1]["attendance_rate_y0"])
+    pd.testing.assert_series_equal(base[1]["attendance_rate_y0"], double[1]["attendance_rate_y0"])
+    att = {
+        name: syn.att_gt_from_potential(*d, "attendance_rate")["att"].mean()
+        for name, d in (("base", base), ("none", none), ("double", double))
+    }
+    assert att["none"] == 0.0
+    assert 1.8 * att["base"] < att["double"] <= 2 * att["base"]  # clipping at 100% attendance
+    for o in ("suspensions", "camhs_referral"):
+        assert (none[1][f"{o}_y1"] == none[1][f"{o}_y0"]).all()
+    with pytest.raises(SroiInputError, match="effect_scale"):
+        syn.generate(n_pupils=3000, effect_scale="big")

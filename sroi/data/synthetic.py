@@ -557,8 +557,9 @@ def _risk_outcomes(
     sec_years: np.ndarray,
     treat: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     ru: np.random.Generator,
+    *,
     expected: bool,
-    scale: float = 1.0,
+    scale: float,
 ) -> dict[str, np.ndarray]:
     """Untreated and treated risk outcomes (``<name>_0``, ``<name>_1``).
 
@@ -718,7 +719,16 @@ def _simulate(
     del m, realised, tau
     out.update(
         _risk_outcomes(
-            p, schools, kap, stress, stress_lag, sec_years, treat, r["uniforms"], expected
+            p,
+            schools,
+            kap,
+            stress,
+            stress_lag,
+            sec_years,
+            treat,
+            r["uniforms"],
+            expected=expected,
+            scale=design.effect_scale,
         )
     )
     return out

@@ -17,7 +17,7 @@ from sroi import resources
 if TYPE_CHECKING:  # pragma: no cover
     from sroi.value import UnitCostTable
 
-__all__ = ["impact_programmes", "truth", "unit_costs", "sample_dir"]
+__all__ = ["dated_records", "impact_programmes", "sample_dir", "truth", "unit_costs"]
 
 
 def sample_dir() -> Path:
@@ -77,3 +77,23 @@ def unit_costs() -> UnitCostTable:
     from sroi.value import load_unit_costs
 
     return load_unit_costs(sample_dir() / "unit_costs.csv")
+
+
+def dated_records() -> dict[str, pd.DataFrame]:
+    """The synthetic sample as dated extracts, the way a council's systems hold them.
+
+    Enrolment dates, termly possible and attended sessions, and dated suspensions, referrals
+    and permanent exclusions (see :func:`sroi.data.synthetic_records.dated_records`): the
+    worked example for :mod:`sroi.data.prepare`. Synthetic: no row describes a real child.
+
+    Returns
+    -------
+    dict of pandas.DataFrame
+        ``pupils``, ``enrolments``, ``attendance``, ``suspensions``, ``camhs_referrals``,
+        ``csc_referrals``, ``permanent_exclusions``.
+    """
+    from sroi.data import synthetic
+    from sroi.data.synthetic_records import dated_records as make
+
+    pupils, panel = synthetic.load_sample()
+    return make(pupils, panel, random_state=0)

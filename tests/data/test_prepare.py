@@ -169,3 +169,39 @@ def test_ambiguous_day_month_dates_are_refused_not_guessed(cal):
     # real datetimes pass through
     t = terms_from_dates(pd.Series(pd.to_datetime(["2023-09-05"])), cal)
     assert t.tolist() == [4]
+
+
+def test_dated_records_prepare_back_into_the_sample_panel():
+    # The worked example of README: synthetic dated extracts -> prepare -> the panel.
+    from sroi.data import prepare, synthetic
+    from sroi.data.synthetic_records import dated_records
+
+    pupils, panel = synthetic.load_sample()
+    rec = dated_records(pupils, panel, random_state=1)
+    cal = prepare.term_calendar(2022, n_years=3)
+    ids = rec["pupils"]["pupil_id"]
+
+    cohorts = prepare.cohort_from_enrolment(
+        rec["enrolments"], unit="pupil_id", date="enrolled_on", calendar=cal, units=ids
+    )
+    assert cohorts.exclusions.table().empty
+    got = cohorts.frame.set_index("pupil_id")["cohort"]
+    want = pupils.set_index("pupil_id")["cohort"]
+    pd.testing.assert_series_equal(got.sort_index(), want.sort_index(), check_names=False)
+
+    att = rec["attendance"].assign(term=lambda d: prepare.terms_from_dates(d["term_start"], cal))
+    prepared = prepare.attendance_from_sessions(
+        att, possible="possible_sessions", attended="attended_sessions"
+    )
+    merged = prepared.frame.merge(panel, on=["pupil_id", "term"], suffixes=("", "_sample"))
+    assert len(merged) == len(panel)
+    gap = (merged["attendance_rate"] - merged["attendance_rate_sample"]).abs()
+    assert gap.max() <= 0.5 / 118 + 1e-9  # half a session of the shortest term
+
+    for name, column in [("suspensions", "suspensions"), ("camhs_referrals", "camhs_referral")]:
+        counts = prepare.counts_per_term(
+            rec[name], unit="pupil_id", date="date", calendar=cal, units=ids, name=column
+        )
+        assert counts.exclusions.table().empty
+        both = counts.frame.merge(panel, on=["pupil_id", "term"], suffixes=("", "_sample"))
+        assert (both[column] == both[f"{column}_sample"]).all()

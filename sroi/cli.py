@@ -25,22 +25,20 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from sroi import resources
 from sroi.errors import SroiInputError
 
-__all__ = ["main", "default_spec_path"]
+if TYPE_CHECKING:  # pragma: no cover
+    from sroi.spec import Spec
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+__all__ = ["main", "build_parser"]
+
 EXIT_INPUT = 2
 EXIT_FAILURE = 1
-
-
-def default_spec_path() -> Path:
-    """The shipped sample evaluation's spec."""
-    return REPO_ROOT / "evaluations" / "impact_programmes" / "evaluation.yaml"
 
 
 def _parse_parameters(items: Sequence[str] | None) -> dict[str, Any]:
@@ -64,17 +62,22 @@ def _parse_parameters(items: Sequence[str] | None) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------- commands
 def cmd_run(args: argparse.Namespace) -> int:
+    """``sroi run``: run the report notebook; a failing report section exits 1."""
     from sroi import report
     from sroi.spec import Spec
 
-    spec_path = Path(args.spec) if args.spec else default_spec_path()
+    spec_path = Path(args.spec) if args.spec else resources.sample_spec()
     spec = Spec.load(spec_path)  # fail fast with a clear message before starting papermill
     params = _parse_parameters(args.param)
     if args.seed is not None:
         params["seed"] = args.seed
     out = Path(args.output) if args.output else Path("reports") / spec_path.resolve().parent.name
     print(f"sroi run: {spec.programme.name} -> {out}")
-    html = report.run(spec_path, out, parameters=params or None)
+    try:
+        html = report.run(spec_path, out, parameters=params or None)
+    except report.ReportError as exc:
+        print(f"sroi: report failed: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     print(f"report: {html}")
     results = Path(out) / "results.json"
     if results.exists():
@@ -83,8 +86,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_value(args: argparse.Namespace) -> int:
+    """``sroi value``: re-value the effects saved in ``results.json``."""
     import sroi.value as value
-    from sroi.effect import Effect
+    from sroi.report.results import saved_effects
     from sroi.spec import Spec
 
     spec = Spec.load(args.spec)
@@ -105,20 +109,7 @@ def cmd_value(args: argparse.Namespace) -> int:
             f"{results_path}: saved impact results not found; run `sroi run {args.spec}` first "
             "or pass --results PATH"
         )
-    try:
-        saved = json.loads(results_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise SroiInputError(f"{results_path}: not valid JSON ({exc})") from None
-    effects_raw = saved.get("effects")
-    if not isinstance(effects_raw, list) or not effects_raw:
-        raise SroiInputError(f"{results_path}: has no 'effects' list to value")
-    effects = {}
-    for i, raw in enumerate(effects_raw):
-        eff = raw.get("effect", raw) if isinstance(raw, dict) else raw
-        if not isinstance(eff, dict):
-            raise SroiInputError(f"{results_path}: effects[{i}] is not an object")
-        e = Effect.from_dict(eff)
-        effects[e.outcome] = e
+    effects = saved_effects(results_path)
     result = value.run(spec, effects)
     print(result.summary())
     if args.output:
@@ -135,6 +126,7 @@ def cmd_value(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """``sroi validate``: load the spec and its data and print what was found."""
     from sroi.data import load_evaluation_data
     from sroi.spec import Spec
 
@@ -153,42 +145,37 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _validate_costs(spec: Any) -> None:
+def _validate_costs(spec: Spec) -> None:
     """Load the cost file and check that every outcome-to-cost mapping points at a real row."""
-    from sroi.value.costs import load_unit_costs
+    from sroi.value import load_unit_costs
 
-    table = load_unit_costs(spec.resolve(spec.valuation.cost_file))
-    ids = set(_cost_ids(table))
-    problems = []
-    for i, o in enumerate(spec.valuation.outcomes):
-        for c in o.costs or []:
-            if ids and c not in ids:
-                problems.append(f"valuation.outcomes[{i}].costs: {c!r}")
-    for i, conv in enumerate(spec.valuation.conversions):
-        for c in getattr(conv, "costs", None) or []:
-            if ids and c not in ids:
-                problems.append(f"valuation.conversions[{i}].costs: {c!r}")
+    valuation = spec.valuation
+    assert valuation is not None  # the caller checked
+    table = load_unit_costs(spec.resolve(valuation.cost_file))
+    ids = set(table.ids)
+    problems = [
+        f"valuation.outcomes[{i}].costs: {c!r}"
+        for i, o in enumerate(valuation.outcomes)
+        for c in o.costs or []
+        if c not in ids
+    ]
+    problems += [
+        f"valuation.conversions[{i}].costs: {c!r}"
+        for i, conv in enumerate(valuation.conversions)
+        for c in conv.costs
+        if c not in ids
+    ]
     if problems:
         raise SroiInputError(
-            f"{problems[0]} is not a cost id in {spec.valuation.cost_file}"
+            f"{problems[0]} is not a cost id in {valuation.cost_file}"
             + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
             + f"; available ids: {sorted(ids)[:12]}"
         )
-    print(f"unit costs: {len(ids)} rows from {spec.valuation.cost_file}")
-
-
-def _cost_ids(table: Any) -> list[str]:
-    for attr in ("ids", "cost_ids"):
-        if hasattr(table, attr):
-            v = getattr(table, attr)
-            return list(v() if callable(v) else v)
-    frame = getattr(table, "table", getattr(table, "df", None))
-    if frame is not None and "id" in getattr(frame, "columns", []):
-        return list(frame["id"])
-    return []
+    print(f"unit costs: {len(ids)} rows from {valuation.cost_file}")
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    """``sroi init NAME``: a new evaluation folder from the shipped templates."""
     name = args.name
     if not name.replace("_", "").replace("-", "").isalnum():
         raise SroiInputError(
@@ -197,15 +184,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     dest = Path(args.dir) / name
     if dest.exists():
         raise SroiInputError(f"{dest}: already exists; choose another name or remove it")
-    template = REPO_ROOT / "templates" / "evaluation.yaml"
-    if not template.exists():
-        raise SroiInputError(f"{template}: template missing from this installation")
+    template = resources.template("evaluation.yaml")
+    costs = resources.template("unit_costs.xlsx")
     dest.mkdir(parents=True)
     text = template.read_text(encoding="utf-8").replace("__EVALUATION_NAME__", name)
     (dest / "evaluation.yaml").write_text(text, encoding="utf-8")
-    costs = REPO_ROOT / "templates" / "unit_costs.xlsx"
-    if costs.exists():
-        shutil.copy(costs, dest / "unit_costs.xlsx")
+    shutil.copy(costs, dest / "unit_costs.xlsx")
     (dest / "README.md").write_text(
         f"# {name}\n\n"
         "What this evaluation is, who the programme serves, where the data come from and who\n"
@@ -214,12 +198,15 @@ def cmd_init(args: argparse.Namespace) -> int:
         f"    sroi run {dest / 'evaluation.yaml'} -o reports/{name}\n",
         encoding="utf-8",
     )
-    print(f"created {dest}/ (evaluation.yaml, README.md). Next: edit evaluation.yaml, then")
+    print(
+        f"created {dest}/ (evaluation.yaml, unit_costs.xlsx, README.md). Next: edit evaluation.yaml, then"
+    )
     print(f"  sroi validate {dest / 'evaluation.yaml'}")
     return 0
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    """``sroi batch``: many evaluations; exits 1 when any of them failed."""
     from sroi import report
 
     for s in args.specs:
@@ -231,23 +218,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
     )
-    failed = _batch_failures(summary)
-    print(f"batch: {len(args.specs) - failed} succeeded, {failed} failed; see {args.output}")
-    return EXIT_FAILURE if failed else 0
-
-
-def _batch_failures(summary: Any) -> int:
-    if hasattr(summary, "n_failed"):
-        return int(summary.n_failed)
-    if isinstance(summary, dict) and "n_failed" in summary:
-        return int(summary["n_failed"])
-    if hasattr(summary, "__iter__"):
-        return sum(1 for item in summary if getattr(item, "ok", True) is False)
-    return 0
+    print(f"batch: {summary.n_succeeded} succeeded, {summary.n_failed} failed; see {args.output}")
+    return EXIT_FAILURE if summary.n_failed else 0
 
 
 # --------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
+    """The ``sroi`` argument parser with its five subcommands."""
     p = argparse.ArgumentParser(
         prog="sroi",
         description=(
@@ -352,17 +329,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except SroiInputError as exc:
-        print(f"sroi: error: {exc}", file=sys.stderr)
+        print(f"sroi: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:  # pragma: no cover
         print("sroi: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001
-        kind = type(exc).__name__
-        if kind == "ReportError":
-            print(f"sroi: report failed: {exc}", file=sys.stderr)
-            return EXIT_FAILURE
-        raise
+
+
+def _one_line(message: str) -> str:
+    """An error message on one line (multi-line messages joined with ``; ``)."""
+    return "; ".join(part.strip() for part in message.splitlines() if part.strip())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,15 +2,14 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
+from sroi import resources
 from sroi.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "evaluations" / "impact_programmes" / "evaluation.yaml"
+SAMPLE = resources.sample_spec()
 
 
 def test_help_lists_subcommands(capsys):
@@ -114,21 +113,32 @@ def test_validate_names_an_unknown_valuation_key(tmp_path, capsys):
     assert "valuation.discount_rat" in capsys.readouterr().err
 
 
+def _saved_results(tmp_path):
+    """A results.json as `sroi run` writes it, with four valued outcomes, one outcome whose
+    effect could not be estimated and one suppressed count."""
+    import json
+
+    from sroi.effect import Effect
+    from tests.report.helpers import results_document
+
+    effects = [
+        Effect.from_estimate(0.0137, 0.005, outcome="attendance", n_treated=250),
+        Effect.from_estimate(-0.012, 0.006, outcome="suspensions", n_treated=250),
+        ("permanent_exclusion", None),
+        Effect.from_estimate(-0.004, 0.002, outcome="camhs_referral", n_treated=7),
+        Effect.from_estimate(-0.002, 0.002, outcome="csc_referral", n_treated=250),
+    ]
+    res = tmp_path / "results.json"
+    res.write_text(json.dumps(results_document(effects)))
+    return res
+
+
 def test_value_cli_impact_set_and_folder_output(tmp_path, capsys):
     """`sroi value SPEC --impact results.json --set key=value -o DIR` re-values saved effects,
     prints a summary and writes JSON plus the Excel workbook; an override changes the answer."""
     import json
 
-    from sroi.effect import Effect
-
-    effects = [
-        Effect.from_estimate(0.0137, 0.005, outcome="attendance", n_treated=250),
-        Effect.from_estimate(-0.012, 0.006, outcome="suspensions", n_treated=250),
-        Effect.from_estimate(-0.004, 0.002, outcome="camhs_referral", n_treated=250),
-        Effect.from_estimate(-0.002, 0.002, outcome="csc_referral", n_treated=250),
-    ]
-    res = tmp_path / "results.json"
-    res.write_text(json.dumps({"effects": [e.to_dict() for e in effects]}))
+    res = _saved_results(tmp_path)
     spec = _absolute_copy(tmp_path, lambda raw: None)
     assert main(["value", str(spec), "--impact", str(res), "-o", str(tmp_path / "a")]) == 0
     base = json.loads((tmp_path / "a" / "value_results.json").read_text())
@@ -139,3 +149,42 @@ def test_value_cli_impact_set_and_folder_output(tmp_path, capsys):
     changed = json.loads((tmp_path / "b.json").read_text())
     assert (tmp_path / "b.xlsx").exists()
     assert changed["pv_benefits"] == pytest.approx(base["pv_benefits"] * 0.45 / 0.9, rel=1e-9)
+
+
+def test_value_cli_and_value_notebook_value_the_same_effects(tmp_path, monkeypatch):
+    """`sroi value` and the value notebook read results.json the same way (one reader), so
+    they hand the same effects to the valuation."""
+    import sroi.value
+    from sroi.report import notebook as nb
+
+    res = _saved_results(tmp_path)
+    spec_path = _absolute_copy(tmp_path, lambda raw: None)
+    seen = []
+    real_run = sroi.value.run
+
+    def spy(spec, effects, *args, **kwargs):
+        seen.append(dict(effects))
+        return real_run(spec, effects, *args, **kwargs)
+
+    monkeypatch.setattr(sroi.value, "run", spy)
+    assert main(["value", str(spec_path), "--impact", str(res)]) == 0
+    spec = nb.load_value_spec(spec_path)
+    nb.revalue(spec, nb.saved_effects(res), res, nb.WarningLog(), n_draws=50)
+    cli, notebook = seen
+    assert cli == notebook
+    assert list(cli) == ["attendance", "suspensions", "camhs_referral", "csc_referral"]
+    assert cli["camhs_referral"].n_treated is None  # "<10" in the file: unknown, not a string
+    assert cli["attendance"].estimate == pytest.approx(0.0137)
+
+
+def test_value_cli_rejects_a_file_that_is_not_results_json(tmp_path, capsys):
+    """A file that does not follow the results schema is an input error naming file and field."""
+    import json
+
+    bad = tmp_path / "results.json"
+    bad.write_text(json.dumps({"effects": [{"estimate": 0.1}]}))
+    spec = _absolute_copy(tmp_path, lambda raw: None)
+    assert main(["value", str(spec), "--impact", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sroi: error:") and str(bad) in err and "(top level)" in err
+    assert len(err.strip().splitlines()) == 1

@@ -66,6 +66,7 @@ class Diagnostic:
     message: str
 
     def to_dict(self) -> dict[str, str]:
+        """The diagnostic as a plain dict (``name``, ``status``, ``message``)."""
         return asdict(self)
 
 
@@ -82,6 +83,7 @@ class EvidenceAssessment:
 
     @property
     def concerns(self) -> list[Diagnostic]:
+        """The diagnostics that raised a concern (serious or not)."""
         return [d for d in self.diagnostics if d.status in ("concern", "serious")]
 
     def summary(self) -> str:
@@ -100,6 +102,7 @@ class EvidenceAssessment:
         return head + " What lowers confidence: " + " ".join(d.message for d in self.concerns)
 
     def to_dict(self) -> dict[str, Any]:
+        """The assessment as plain JSON-ready data (as ``results.json`` records it)."""
         return {
             "design": self.design,
             "design_level": self.design_level,
@@ -111,7 +114,7 @@ class EvidenceAssessment:
 
 
 def _finite(x: float | None) -> bool:
-    return x is not None and isinstance(x, (int, float)) and math.isfinite(x)
+    return isinstance(x, (int, float)) and math.isfinite(x)
 
 
 def assess_evidence(
@@ -174,185 +177,27 @@ def assess_evidence(
         raise SroiInputError(
             f"assess_evidence: unknown design {design!r}; use one of {sorted(DESIGN_LEVELS)}"
         )
+    candidates = [
+        _balance(max_abs_smd, smd_threshold),
+        _spread(worst_variance_ratio),
+        _pretrend(pretrend_p, pretrend_reliable, alpha),
+        _robustness(honest_breakdown),
+        _overlap(share_treated_unmatched),
+        _clusters(n_treated_clusters, min_treated_clusters),
+        _study_size(primary_estimate, primary_mdes, fmt),
+        _rare(rare_outcomes),
+    ]
+    return _rating(design, tuple(d for d in candidates if d is not None))
+
+
+def _rating(design: str, diags: tuple[Diagnostic, ...]) -> EvidenceAssessment:
+    """The SMS level and confidence from the design's level and the diagnostics."""
     level = DESIGN_LEVELS[design]
-    diags: list[Diagnostic] = []
-
-    if _finite(max_abs_smd):
-        if max_abs_smd > 2 * smd_threshold:
-            diags.append(
-                Diagnostic(
-                    "balance after matching",
-                    "serious",
-                    f"After matching, the comparison group still differed clearly from participants "
-                    f"on at least one characteristic (largest standardised difference "
-                    f"{max_abs_smd:.2f}; below {smd_threshold:g} is the usual standard).",
-                )
-            )
-        elif max_abs_smd > smd_threshold:
-            diags.append(
-                Diagnostic(
-                    "balance after matching",
-                    "concern",
-                    f"After matching, the comparison group differed slightly from participants on at "
-                    f"least one characteristic (largest standardised difference {max_abs_smd:.2f}; "
-                    f"below {smd_threshold:g} is the usual standard).",
-                )
-            )
-        else:
-            diags.append(
-                Diagnostic(
-                    "balance after matching",
-                    "ok",
-                    "After matching, participants and the comparison group were similar on every "
-                    "characteristic checked.",
-                )
-            )
-    else:
-        diags.append(
-            Diagnostic(
-                "balance after matching",
-                "not assessed",
-                "Balance after matching could not be checked.",
-            )
-        )
-    if _finite(worst_variance_ratio) and not 0.5 <= worst_variance_ratio <= 2:
-        diags.append(
-            Diagnostic(
-                "spread after matching",
-                "concern",
-                f"The spread of at least one characteristic differed between the groups (variance "
-                f"ratio {worst_variance_ratio:.2f}; 0.5 to 2 is acceptable).",
-            )
-        )
-
-    if _finite(pretrend_p):
-        if pretrend_p < alpha and not pretrend_reliable:
-            diags.append(
-                Diagnostic(
-                    "trends before the programme",
-                    "concern",
-                    f"The test of trends before the programme rejected (p = {pretrend_p:.3f}), but with "
-                    "so few programme schools this test rejects too often; read the effects before "
-                    "enrolment in the event-study chart instead (they should be close to zero).",
-                )
-            )
-        elif pretrend_p < alpha:
-            diags.append(
-                Diagnostic(
-                    "trends before the programme",
-                    "serious",
-                    f"Before the programme started, participants' outcomes were already moving "
-                    f"differently from the comparison group's (test p = {pretrend_p:.3f}), so the "
-                    "comparison group may not show what would have happened without the programme.",
-                )
-            )
-        else:
-            diags.append(
-                Diagnostic(
-                    "trends before the programme",
-                    "ok",
-                    f"Before the programme, participants' and the comparison group's outcomes moved "
-                    f"in step (no significant difference, p = {pretrend_p:.2f}). This supports, but "
-                    "cannot prove, the assumption that they would have kept doing so.",
-                )
-            )
-    else:
-        diags.append(
-            Diagnostic(
-                "trends before the programme",
-                "not assessed",
-                "Trends before the programme could not be tested.",
-            )
-        )
-
-    if _finite(honest_breakdown):
-        if honest_breakdown < 1:
-            diags.append(
-                Diagnostic(
-                    "robustness to different trends",
-                    "concern",
-                    f"The conclusion would change if trends after the start differed by "
-                    f"{honest_breakdown:.1f} times the largest difference seen before the start, so "
-                    "it is fragile (Rambachan & Roth, 2023).",
-                )
-            )
-        else:
-            diags.append(
-                Diagnostic(
-                    "robustness to different trends",
-                    "ok",
-                    f"The conclusion holds unless trends after the start differed by more than "
-                    f"{honest_breakdown:.1f} times the largest difference seen before the start "
-                    "(Rambachan & Roth, 2023).",
-                )
-            )
-
-    if _finite(share_treated_unmatched) and share_treated_unmatched > 0.10:
-        diags.append(
-            Diagnostic(
-                "overlap",
-                "concern",
-                f"{share_treated_unmatched:.0%} of participants had no similar pupil in the comparison "
-                "pool and are not in the estimate; the result describes the participants who could "
-                "be matched.",
-            )
-        )
-    elif _finite(share_treated_unmatched):
-        diags.append(
-            Diagnostic(
-                "overlap",
-                "ok",
-                "Almost every participant had a similar pupil in the comparison pool.",
-            )
-        )
-
-    if n_treated_clusters is not None and n_treated_clusters < min_treated_clusters:
-        diags.append(
-            Diagnostic(
-                "number of programme schools",
-                "concern",
-                f"The programme ran in fewer than {min_treated_clusters} schools, so a "
-                "difference specific to those schools is hard to tell apart from the programme's "
-                "effect, and the margins of error are less reliable.",
-            )
-        )
-
-    if _finite(primary_estimate) and _finite(primary_mdes):
-        if abs(primary_estimate) < primary_mdes:
-            diags.append(
-                Diagnostic(
-                    "size of study",
-                    "concern",
-                    f"The estimated effect on the main outcome ({fmt(primary_estimate)}) is smaller "
-                    f"than the smallest effect this study could reliably detect ({fmt(primary_mdes)}), "
-                    "so a real but small effect cannot be told apart from none.",
-                )
-            )
-        else:
-            diags.append(
-                Diagnostic(
-                    "size of study",
-                    "ok",
-                    f"The study was large enough to detect an effect of the size found "
-                    f"(smallest reliably detectable effect {fmt(primary_mdes)}).",
-                )
-            )
-
-    if rare_outcomes:
-        diags.append(
-            Diagnostic(
-                "rare outcomes",
-                "concern",
-                "Some outcomes were too rare to estimate reliably: "
-                + ", ".join(rare_outcomes)
-                + ". Their results are shown for completeness but should not be relied on.",
-            )
-        )
-
     serious = any(d.status == "serious" for d in diags)
     n_concern = sum(d.status == "concern" for d in diags)
     sms = max(1, level - 1) if serious else level
     # confidence in the comparison (our reporting rule, stated in the module docstring)
+    confidence: Literal["higher", "moderate", "low"]
     if serious or sms <= 2 or n_concern >= 3:
         confidence = "low"
     elif n_concern >= 1:
@@ -365,5 +210,157 @@ def assess_evidence(
         sms_level=sms,
         level_description=SMS_LEVELS[sms],
         confidence=confidence,
-        diagnostics=tuple(diags),
+        diagnostics=diags,
+    )
+
+
+def _balance(max_abs_smd: float | None, smd_threshold: float) -> Diagnostic:
+    name = "balance after matching"
+    if max_abs_smd is None or not _finite(max_abs_smd):
+        return Diagnostic(name, "not assessed", "Balance after matching could not be checked.")
+    if max_abs_smd > 2 * smd_threshold:
+        return Diagnostic(
+            name,
+            "serious",
+            f"After matching, the comparison group still differed clearly from participants "
+            f"on at least one characteristic (largest standardised difference "
+            f"{max_abs_smd:.2f}; below {smd_threshold:g} is the usual standard).",
+        )
+    if max_abs_smd > smd_threshold:
+        return Diagnostic(
+            name,
+            "concern",
+            f"After matching, the comparison group differed slightly from participants on at "
+            f"least one characteristic (largest standardised difference {max_abs_smd:.2f}; "
+            f"below {smd_threshold:g} is the usual standard).",
+        )
+    return Diagnostic(
+        name,
+        "ok",
+        "After matching, participants and the comparison group were similar on every "
+        "characteristic checked.",
+    )
+
+
+def _spread(worst_variance_ratio: float | None) -> Diagnostic | None:
+    if worst_variance_ratio is None or not _finite(worst_variance_ratio):
+        return None
+    if 0.5 <= worst_variance_ratio <= 2:
+        return None
+    return Diagnostic(
+        "spread after matching",
+        "concern",
+        f"The spread of at least one characteristic differed between the groups (variance "
+        f"ratio {worst_variance_ratio:.2f}; 0.5 to 2 is acceptable).",
+    )
+
+
+def _pretrend(p: float | None, reliable: bool, alpha: float) -> Diagnostic:
+    name = "trends before the programme"
+    if p is None or not _finite(p):
+        return Diagnostic(name, "not assessed", "Trends before the programme could not be tested.")
+    if p < alpha and not reliable:
+        return Diagnostic(
+            name,
+            "concern",
+            f"The test of trends before the programme rejected (p = {p:.3f}), but with "
+            "so few programme schools this test rejects too often; read the effects before "
+            "enrolment in the event-study chart instead (they should be close to zero).",
+        )
+    if p < alpha:
+        return Diagnostic(
+            name,
+            "serious",
+            f"Before the programme started, participants' outcomes were already moving "
+            f"differently from the comparison group's (test p = {p:.3f}), so the "
+            "comparison group may not show what would have happened without the programme.",
+        )
+    return Diagnostic(
+        name,
+        "ok",
+        f"Before the programme, participants' and the comparison group's outcomes moved "
+        f"in step (no significant difference, p = {p:.2f}). This supports, but "
+        "cannot prove, the assumption that they would have kept doing so.",
+    )
+
+
+def _robustness(breakdown: float | None) -> Diagnostic | None:
+    name = "robustness to different trends"
+    if breakdown is None or not _finite(breakdown):
+        return None
+    if breakdown < 1:
+        return Diagnostic(
+            name,
+            "concern",
+            f"The conclusion would change if trends after the start differed by "
+            f"{breakdown:.1f} times the largest difference seen before the start, so "
+            "it is fragile (Rambachan & Roth, 2023).",
+        )
+    return Diagnostic(
+        name,
+        "ok",
+        f"The conclusion holds unless trends after the start differed by more than "
+        f"{breakdown:.1f} times the largest difference seen before the start "
+        "(Rambachan & Roth, 2023).",
+    )
+
+
+def _overlap(share_unmatched: float | None) -> Diagnostic | None:
+    if share_unmatched is None or not _finite(share_unmatched):
+        return None
+    if share_unmatched > 0.10:
+        return Diagnostic(
+            "overlap",
+            "concern",
+            f"{share_unmatched:.0%} of participants had no similar pupil in the comparison "
+            "pool and are not in the estimate; the result describes the participants who could "
+            "be matched.",
+        )
+    return Diagnostic(
+        "overlap", "ok", "Almost every participant had a similar pupil in the comparison pool."
+    )
+
+
+def _clusters(n_treated_clusters: int | None, minimum: int) -> Diagnostic | None:
+    if n_treated_clusters is None or n_treated_clusters >= minimum:
+        return None
+    return Diagnostic(
+        "number of programme schools",
+        "concern",
+        f"The programme ran in fewer than {minimum} schools, so a "
+        "difference specific to those schools is hard to tell apart from the programme's "
+        "effect, and the margins of error are less reliable.",
+    )
+
+
+def _study_size(
+    estimate: float | None, mdes: float | None, fmt: Callable[[float], str]
+) -> Diagnostic | None:
+    if estimate is None or mdes is None or not (_finite(estimate) and _finite(mdes)):
+        return None
+    if abs(estimate) < mdes:
+        return Diagnostic(
+            "size of study",
+            "concern",
+            f"The estimated effect on the main outcome ({fmt(estimate)}) is smaller "
+            f"than the smallest effect this study could reliably detect ({fmt(mdes)}), "
+            "so a real but small effect cannot be told apart from none.",
+        )
+    return Diagnostic(
+        "size of study",
+        "ok",
+        f"The study was large enough to detect an effect of the size found "
+        f"(smallest reliably detectable effect {fmt(mdes)}).",
+    )
+
+
+def _rare(rare_outcomes: list[str] | None) -> Diagnostic | None:
+    if not rare_outcomes:
+        return None
+    return Diagnostic(
+        "rare outcomes",
+        "concern",
+        "Some outcomes were too rare to estimate reliably: "
+        + ", ".join(rare_outcomes)
+        + ". Their results are shown for completeness but should not be relied on.",
     )

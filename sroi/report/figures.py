@@ -10,11 +10,13 @@ Counts in labels pass through :func:`sroi.report.disclosure.suppress_count`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 import matplotlib.ticker
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sroi.errors import SroiInputError
@@ -47,7 +49,9 @@ PALETTE = {
 }
 _CYCLE = ["blue", "orange", "green", "vermillion", "sky", "purple", "yellow", "black"]
 
-_RC = {
+#: matplotlib settings the axes are created with (typed Any: matplotlib's stubs spell out
+#: every rc key as a literal).
+_RC: Any = {
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.labelsize": 10,
@@ -63,7 +67,7 @@ def _colour(i: int) -> str:
     return PALETTE[_CYCLE[i % len(_CYCLE)]]
 
 
-def _figure(width: float = 7.0, height: float = 4.0) -> tuple[Figure, object]:
+def _figure(width: float = 7.0, height: float = 4.0) -> tuple[Figure, Axes]:
     with matplotlib.rc_context(_RC):
         fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
         ax = fig.add_subplot()
@@ -159,7 +163,7 @@ def overlap_plot(
     fig, ax = _figure()
     ax.hist(
         c,
-        bins=edges,
+        bins=edges.tolist(),
         density=True,
         alpha=0.55,
         color=PALETTE["sky"],
@@ -167,7 +171,7 @@ def overlap_plot(
     )
     ax.hist(
         t,
-        bins=edges,
+        bins=edges.tolist(),
         density=True,
         histtype="step",
         linewidth=2,

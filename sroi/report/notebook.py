@@ -1,18 +1,27 @@
 """One call per report-notebook cell: the notebooks hold no logic of their own.
 
-Warnings raised while computing are collected (and shown in the report's limitations) rather
-than printed into the report.
+Each notebook run creates its own :class:`~sroi.report.capture.WarningLog` (``log =
+nb.WarningLog()``) and passes it to the steps, so the warnings raised while computing are
+shown in that report's limitations (never in another run's) rather than printed.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from sroi import resources
+from sroi.data.loading import EvaluationData, file_hash
+from sroi.errors import SroiInputError
 from sroi.report import pipeline as _pl
-from sroi.report.render import (
+from sroi.report.capture import WarningLog
+from sroi.report.provenance import provenance as _provenance
+from sroi.report.results import json_safe, saved_effects
+from sroi.report.results import write_results as _write_results
+from sroi.report.sections import (
     assumptions_section,
     comparison_section,
     headline_section,
@@ -25,8 +34,11 @@ from sroi.report.render import (
     value_section,
     value_summary_section,
 )
+from sroi.report.steps.value import value_headline
+from sroi.spec import Spec
 
 __all__ = [
+    "WarningLog",
     "load_spec",
     "load_data",
     "estimate_outcomes",
@@ -44,66 +56,76 @@ __all__ = [
     "provenance_section",
     "value_summary_section",
     "load_value_spec",
-    "load_saved_effects",
+    "saved_effects",
     "revalue",
     "write_value_results",
 ]
 
-_WARNINGS: list[str] = []
-
 
 def load_spec(
     spec_path: str | Path | None, overrides: dict[str, Any] | None = None, seed: int | None = None
-) -> Any:
-    """The spec (default: the shipped sample) with overrides and the seed applied."""
-    import matplotlib
+) -> Spec:
+    """The spec (default: the shipped sample) with overrides and the seed applied.
 
-    matplotlib.use("Agg")
-    _WARNINGS.clear()
-    if spec_path is None:
-        from sroi.cli import default_spec_path
+    Parameters
+    ----------
+    spec_path
+        ``evaluation.yaml``; ``None`` for the shipped sample evaluation.
+    overrides
+        Spec overrides as dotted paths.
+    seed
+        Random seed replacing the spec's.
 
-        spec_path = default_spec_path()
-    return _pl.load_spec(spec_path, overrides or {}, seed)
+    Returns
+    -------
+    Spec
+        The validated spec.
+    """
+    path = resources.sample_spec() if spec_path is None else spec_path
+    return _pl.load_spec(path, overrides or {}, seed)
 
 
-def load_data(spec: Any) -> tuple[Any, dict[str, Any], pd.DataFrame]:
-    """``(data, programme facts, cohort table)``."""
+def load_data(spec: Spec) -> tuple[EvaluationData, dict[str, Any], pd.DataFrame]:
+    """``(data, programme facts, cohort table)`` for the spec."""
     data = _pl.load_data(spec)
     programme, cohorts = _pl.describe_programme(data, spec)
     return data, programme, cohorts
 
 
-def estimate_outcomes(data: Any, spec: Any) -> dict[str, _pl.OutcomeResult]:
-    """Per-outcome estimates with the spec's seed."""
-    return _pl.estimate_outcomes(data, spec, spec.seed, warnings_sink=_WARNINGS)
+def estimate_outcomes(
+    data: EvaluationData, spec: Spec, log: WarningLog
+) -> dict[str, _pl.OutcomeResult]:
+    """Per-outcome estimates with the spec's seed; warnings go to this run's ``log``."""
+    return _pl.estimate_outcomes(data, spec, spec.seed, warnings_sink=log.messages)
 
 
 def assemble(
-    spec: Any,
-    data: Any,
+    spec: Spec,
+    data: EvaluationData,
     programme: dict[str, Any],
     cohorts: pd.DataFrame,
     outcomes: dict[str, _pl.OutcomeResult],
+    log: WarningLog,
 ) -> _pl.EvaluationResult:
     """Multiplicity, valuation, Monte Carlo and the evidence rating."""
-    return _pl.assemble(spec, data, programme, cohorts, outcomes, spec.seed, _WARNINGS)
+    return _pl.assemble(spec, data, programme, cohorts, outcomes, spec.seed, log.messages)
+
+
+def _provenance_of(result: _pl.EvaluationResult, spec_path: str | Path | None) -> dict[str, Any]:
+    return _provenance(
+        spec_hash=result.spec.hash(),
+        data_hash=result.data_hash,
+        seed=result.seed,
+        spec_path=None if spec_path is None else str(spec_path),
+    )
 
 
 def write_results(
     result: _pl.EvaluationResult, output_dir: str | Path, spec_path: str | Path | None = None
 ) -> dict[str, Any]:
     """Write ``results.json`` into ``output_dir``; returns the provenance record."""
-    from sroi.report.provenance import provenance
-    from sroi.report.results import write_results as _write
-
-    prov = provenance(
-        spec_hash=result.spec.hash(),
-        data_hash=result.data_hash,
-        seed=result.seed,
-        spec_path=None if spec_path is None else str(spec_path),
-    )
-    _write(result, Path(output_dir) / "results.json", prov)
+    prov = _provenance_of(result, spec_path)
+    _write_results(result, Path(output_dir) / "results.json", prov)
     return prov
 
 
@@ -113,63 +135,54 @@ def load_value_spec(
     cost_file: str | Path | None = None,
     overrides: dict[str, Any] | None = None,
     seed: int | None = None,
-) -> Any:
-    """The spec for a finance re-run: overrides, seed and (optionally) a new cost workbook."""
+) -> Spec:
+    """The spec for a finance re-run: overrides, seed and (optionally) a new cost workbook.
+
+    Raises
+    ------
+    SroiInputError
+        If the spec has no valuation section.
+    """
     over = dict(overrides or {})
     if cost_file:
         over["valuation.cost_file"] = str(Path(cost_file).resolve())
     spec = load_spec(spec_path, over, seed)
     if spec.valuation is None:
-        from sroi.errors import SroiInputError
-
         raise SroiInputError(f"{spec.path}: the spec has no valuation section to re-value with")
     return spec
 
 
-def load_saved_effects(results_path: str | Path) -> dict[str, Any]:
-    """Headline effects saved by ``sroi run`` in ``results.json`` (outcome -> Effect)."""
-    import json
-
-    from sroi.effect import Effect
-    from sroi.errors import SroiInputError
-
-    path = Path(results_path)
-    if not path.exists():
-        raise SroiInputError(f"{path}: saved results not found; run `sroi run` first")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise SroiInputError(f"{path}: not valid JSON ({exc})") from None
-    effects = {}
-    for i, item in enumerate(doc.get("effects") or []):
-        eff = item.get("effect") if isinstance(item, dict) else None
-        if eff is None:
-            continue
-        if not isinstance(eff, dict):
-            raise SroiInputError(f"{path}: effects[{i}].effect is not an object")
-        e = Effect.from_dict(eff)
-        effects[item.get("outcome") or e.outcome] = e.with_(
-            outcome=item.get("outcome") or e.outcome
-        )
-    if not effects:
-        raise SroiInputError(f"{path}: no estimated effects to value")
-    return effects
-
-
 def revalue(
-    spec: Any, effects: dict[str, Any], results_path: str | Path, n_draws: int = 10_000
+    spec: Spec,
+    effects: dict[str, Any],
+    results_path: str | Path,
+    log: WarningLog,
+    n_draws: int = 10_000,
 ) -> _pl.EvaluationResult:
-    """Value saved effects (``sroi.value.run`` and ``simulate``) as a value-only result."""
-    from sroi.data.loading import file_hash
+    """Value saved effects (:func:`sroi.value.run` and ``simulate``) as a value-only result.
 
+    Parameters
+    ----------
+    spec
+        A spec with a valuation section (:func:`load_value_spec`).
+    effects
+        Outcome name -> effect (:func:`saved_effects`).
+    results_path
+        The ``results.json`` the effects came from (part of the data hash).
+    log
+        This run's warnings.
+    n_draws
+        Monte Carlo draws.
+    """
     value, sim, why = _pl.value_effects(
-        spec, effects, spec.seed, n_draws=n_draws, warnings_sink=_WARNINGS
+        spec, effects, spec.seed, n_draws=n_draws, warnings_sink=log.messages
     )
     files = [Path(results_path)]
-    cost = spec.resolve(spec.valuation.cost_file)
-    if cost.exists():
-        files.append(cost)
-    result = _pl.EvaluationResult(
+    if spec.valuation is not None:
+        cost = spec.resolve(spec.valuation.cost_file)
+        if cost.exists():
+            files.append(cost)
+    return _pl.EvaluationResult(
         spec=spec,
         programme={"name": spec.programme.name},
         cohorts=pd.DataFrame(),
@@ -183,38 +196,24 @@ def revalue(
         data_hash=file_hash(files),
         seed=spec.seed,
         unavailable={"value": why} if why else {},
-        warnings=_WARNINGS,
+        warnings=log.messages,
         design="assumed effects",
     )
-    return result
 
 
 def write_value_results(
     result: _pl.EvaluationResult, output_dir: str | Path, spec_path: str | Path | None = None
 ) -> dict[str, Any]:
     """Write ``value_results.json`` (value, simulation, provenance); returns the provenance."""
-    import json
-
-    from sroi.report.provenance import provenance
-    from sroi.report.render import value_headline
-    from sroi.report.results import _clean
-
-    prov = provenance(
-        spec_hash=result.spec.hash(),
-        data_hash=result.data_hash,
-        seed=result.seed,
-        spec_path=None if spec_path is None else str(spec_path),
-    )
+    prov = _provenance_of(result, spec_path)
     doc = {
         "provenance": prov,
         "headline": value_headline(result),
-        "value": result.value.to_dict() if hasattr(result.value, "to_dict") else None,
-        "simulation": {k: v for k, v in result.simulation.to_dict().items() if k != "draws"}
-        if hasattr(result.simulation, "to_dict")
-        else None,
+        "value": None if result.value is None else result.value.to_dict(),
+        "simulation": None
+        if result.simulation is None
+        else {k: v for k, v in result.simulation.to_dict().items() if k != "draws"},
     }
     out = Path(output_dir) / "value_results.json"
-    out.write_text(
-        json.dumps(_clean(doc, set()), indent=2, allow_nan=False) + "\n", encoding="utf-8"
-    )
+    out.write_text(json.dumps(json_safe(doc), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     return prov

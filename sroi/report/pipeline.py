@@ -42,16 +42,20 @@ import pandas as pd
 from sroi.effect import Effect
 from sroi.errors import SroiInputError
 from sroi.report.evidence import EvidenceAssessment, assess_evidence
+from sroi.report.record import (
+    MDES_MULTIPLIER,
+    RARE_EVENTS,
+    CohortMatch,
+    EvaluationResult,
+    MatchingSummary,
+    OutcomeResult,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from sroi.data.loading import EvaluationData
     from sroi.spec import OutcomeSpec, Spec
 
 __all__ = [
-    "EvaluationResult",
-    "OutcomeResult",
-    "MatchingSummary",
-    "CohortMatch",
     "load_spec",
     "load_data",
     "describe_programme",
@@ -62,190 +66,7 @@ __all__ = [
     "value_effects",
     "assess",
     "evaluate",
-    "MDES_MULTIPLIER",
-    "RARE_EVENTS",
 ]
-
-#: z_{0.975} + z_{0.80}: MDES = 2.80 x SE at 5% two-sided significance and 80% power (Bloom, 1995).
-MDES_MULTIPLIER = 1.959963984540054 + 0.8416212335729143
-
-#: Fewer events than this among participants (all terms) marks a binary or count outcome as
-#: too rare to estimate reliably (a reporting rule of this package, not a published standard).
-RARE_EVENTS = 20
-
-
-# ------------------------------------------------------------------------ result records
-@dataclass
-class CohortMatch:
-    """Matching for one cohort (participants first enrolled in ``cohort``)."""
-
-    cohort: int
-    n_treated: int
-    n_treated_matched: int
-    n_controls_matched: int
-    balance: pd.DataFrame | None = None
-    distance_treated: np.ndarray | None = None
-    distance_control: np.ndarray | None = None
-
-
-@dataclass
-class MatchingSummary:
-    """The comparison group: per-cohort matches and pooled balance."""
-
-    method: str
-    cohorts: list[CohortMatch] = field(default_factory=list)
-    source: str = ""
-
-    @property
-    def n_treated(self) -> int:
-        return sum(c.n_treated for c in self.cohorts)
-
-    @property
-    def n_treated_matched(self) -> int:
-        return sum(c.n_treated_matched for c in self.cohorts)
-
-    @property
-    def share_unmatched(self) -> float:
-        n = self.n_treated
-        return float("nan") if n == 0 else 1.0 - self.n_treated_matched / n
-
-    def balance(self) -> pd.DataFrame | None:
-        """Balance over cohorts: per covariate, participant-weighted mean of each cohort's SMD."""
-        frames = [
-            c.balance.assign(_w=c.n_treated_matched) for c in self.cohorts if c.balance is not None
-        ]
-        if not frames:
-            return None
-        b = pd.concat(frames, ignore_index=True)
-        num = [c for c in b.columns if c not in ("covariate", "_w") and b[c].dtype.kind in "fi"]
-        w = b["_w"].astype(float).clip(lower=1e-12)
-        key = b["covariate"]
-        # weighted mean over the cohorts where the statistic exists (binary covariates have
-        # no variance ratio: it stays missing rather than averaging to 0)
-        total = b[num].mul(w, axis=0).groupby(key, sort=False).sum(min_count=1)
-        weight = b[num].notna().mul(w, axis=0).groupby(key, sort=False).sum()
-        return total.div(weight.where(weight > 0)).reset_index()
-
-    def max_abs_smd(self) -> float | None:
-        """Largest |SMD| after matching over covariates, pooled over cohorts (participant-
-        weighted; per-cohort SMDs of ~70 pairs vary by about 0.17 by chance alone). The
-        propensity score row (``distance``) is left out: it is balanced by construction."""
-        b = self.balance()
-        if b is None or "smd_after" not in b:
-            return None
-        v = b.loc[b["covariate"] != "distance", "smd_after"].abs()
-        return float(v.max()) if v.notna().any() else None
-
-    def worst_variance_ratio(self) -> float | None:
-        """Variance ratio after matching furthest from 1 (on the log scale), pooled over
-        cohorts like :meth:`max_abs_smd`; binary covariates have none."""
-        b = self.balance()
-        if b is None or "var_ratio_after" not in b:
-            return None
-        v = b.loc[b["covariate"] != "distance", "var_ratio_after"].astype(float).to_numpy()
-        v = v[np.isfinite(v) & (v > 0)]
-        if v.size == 0:
-            return None
-        return float(v[np.argmax(np.abs(np.log(v)))])
-
-
-@dataclass
-class OutcomeResult:
-    """Everything estimated for one outcome."""
-
-    name: str
-    column: str
-    label: str
-    unit: str | None
-    type: str
-    direction: str
-    primary: bool
-    headline: Effect | None = None
-    simple: Effect | None = None
-    att_gt: pd.DataFrame | None = None
-    by_cohort: pd.DataFrame | None = None
-    event_time: pd.DataFrame | None = None
-    pretrend: dict[str, Any] | None = None
-    twfe: Effect | None = None
-    cs_unmatched: Effect | None = None
-    twfe_vs_cs: str | None = None
-    bacon: pd.DataFrame | None = None
-    honest: pd.DataFrame | None = None
-    honest_breakdown: float | None = None
-    p_adjusted: float | None = None
-    adjustment: str | None = None
-    mdes: float | None = None
-    baseline_mean: float | None = None
-    n_events_treated: float | None = None
-    rare: bool = False
-    unavailable: dict[str, str] = field(default_factory=dict)
-    matching: MatchingSummary | None = None
-    #: True when the headline came from the matched sample
-    matched: bool = True
-
-    @property
-    def significant(self) -> bool | None:
-        p = (
-            self.p_adjusted
-            if self.p_adjusted is not None
-            else (self.headline.p_value if self.headline is not None else None)
-        )
-        if p is None or not math.isfinite(p):
-            return None
-        return p < 0.05
-
-    @property
-    def favourable(self) -> bool | None:
-        """True when the headline estimate moves in the desired direction."""
-        if self.headline is None or self.headline.estimate == 0:
-            return None
-        return (self.headline.estimate > 0) == (self.direction == "increase")
-
-
-@dataclass
-class EvaluationResult:
-    """The evaluation: what the report shows and ``results.json`` records."""
-
-    spec: Spec
-    programme: dict[str, Any]
-    cohorts: pd.DataFrame
-    exclusions: pd.DataFrame
-    outcomes: dict[str, OutcomeResult]
-    matching: MatchingSummary | None
-    multiplicity: pd.DataFrame | None
-    value: Any | None
-    simulation: Any | None
-    evidence: EvidenceAssessment | None
-    data_hash: str
-    seed: int | None
-    unavailable: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    design: str = "matched staggered difference-in-differences"
-    #: unit and cluster identifiers, kept only to redact free text and check outputs;
-    #: never written anywhere.
-    identifiers: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
-
-    def all_identifiers(self) -> frozenset[str]:
-        """Every unit and cluster identifier (one cached set, used to redact free text)."""
-        cached = self.__dict__.get("_all_ids")
-        if cached is None:
-            cached = (
-                frozenset().union(*self.identifiers.values()) if self.identifiers else frozenset()
-            )
-            self.__dict__["_all_ids"] = cached
-        return cached
-
-    @property
-    def primary(self) -> OutcomeResult:
-        return next(o for o in self.outcomes.values() if o.primary)
-
-    @property
-    def threshold(self) -> int:
-        return int(self.spec.report.disclosure_threshold)
-
-    def effects(self) -> dict[str, Effect]:
-        """Headline effect of each outcome that was estimated."""
-        return {k: o.headline for k, o in self.outcomes.items() if o.headline is not None}
 
 
 # ------------------------------------------------------------------------------ helpers

@@ -1,18 +1,23 @@
 """``results.json``: the machine-readable results of one evaluation.
 
-The file follows the JSON Schema shipped at ``sroi/report/schema/results.schema.json``
-(:data:`SCHEMA_PATH`) and is validated with :mod:`jsonschema` on every write, so partners can
-aggregate results across evaluations. Counts below the disclosure threshold are written as
-``"<k"``; free text is stripped of identifiers; the written file is searched for every
-identifier in the data before it is kept.
+The file follows the JSON Schema shipped with the package (``schema/results.schema.json``,
+:func:`load_schema`) and is validated with :mod:`jsonschema` on every write and every read,
+so partners can aggregate results across evaluations. Counts below the disclosure threshold
+are written as ``"<k"``; free text is stripped of identifiers; the written file is searched
+for every identifier in the data before it is kept.
+
+:func:`read_results` is the one reader of the file: ``sroi value``, the value notebook and
+:func:`aggregate_results` all go through it (and :func:`saved_effects` for the effects).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from contextvars import ContextVar
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,22 +26,30 @@ import pandas as pd
 
 from sroi.effect import Effect
 from sroi.errors import SroiInputError
-from sroi.report.disclosure import check_no_identifiers, sanitize_text, suppress_count
-from sroi.report.pipeline import EvaluationResult, OutcomeResult
+from sroi.report.disclosure import (
+    check_no_identifiers,
+    sanitize_text,
+    suppress_count,
+    suppress_text_counts,
+)
+from sroi.report.record import EvaluationResult, OutcomeResult
+from sroi.report.steps.value import value_headline
 
 __all__ = [
-    "SCHEMA_PATH",
+    "SCHEMA_NAME",
     "SCHEMA_VERSION",
     "load_schema",
+    "json_safe",
     "build_results",
     "validate_results",
     "write_results",
     "read_results",
+    "saved_effects",
     "aggregate_results",
     "ResultsSchemaError",
 ]
 
-SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "results.schema.json"
+SCHEMA_NAME = "results.schema.json"
 SCHEMA_VERSION = "1.0"
 
 _EFFECT_COUNTS = ("n_treated", "n_control", "n_clusters", "n_treated_clusters")
@@ -52,6 +65,20 @@ _ROW_KEYS = {
     "n_treated",
     "n_control",
 }
+_VALUE_HEADLINE_KEYS = (
+    "sroi_ratio",
+    "npv",
+    "pv_benefits",
+    "pv_costs",
+    "payback_year",
+    "financial_roi",
+    "public_value_roi",
+    "sroi_interval",
+    "npv_interval",
+    "prob_npv_positive",
+    "n_draws",
+    "price_year",
+)
 
 
 class ResultsSchemaError(RuntimeError):
@@ -60,105 +87,136 @@ class ResultsSchemaError(RuntimeError):
 
 @lru_cache(maxsize=1)
 def load_schema() -> dict[str, Any]:
-    """The shipped results JSON Schema (draft 2020-12)."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    """The shipped results JSON Schema (draft 2020-12).
+
+    Returns
+    -------
+    dict
+        The parsed schema.
+    """
+    text = resources.files("sroi.report").joinpath("schema", SCHEMA_NAME).read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
-#: Disclosure threshold applied to free text while a document is being built (a context
-#: variable, so concurrent builds in threads do not interfere).
-_K: ContextVar[int | None] = ContextVar("sroi_results_threshold", default=None)
+def json_safe(x: Any, text: Callable[[str], str] | None = None) -> Any:
+    """JSON-safe copy of ``x``: NumPy scalars to Python, NaN/inf to None, tables to records.
 
+    Parameters
+    ----------
+    x
+        Nested dicts, lists, tables, arrays and scalars.
+    text
+        Applied to every string (e.g. to remove identifiers); default: strings unchanged.
 
-def _clean(x: Any, ids: set[str]) -> Any:
-    """JSON-safe copy: NumPy scalars to Python, NaN/inf to None, tables to records; free text
-    has identifiers removed and small counts of people suppressed."""
+    Returns
+    -------
+    Any
+        Built from dicts, lists, str, int, float, bool and None only.
+    """
     if isinstance(x, dict):
-        return {str(k): _clean(v, ids) for k, v in x.items()}
+        return {str(k): json_safe(v, text) for k, v in x.items()}
     if isinstance(x, (list, tuple, set)):
-        return [_clean(v, ids) for v in x]
+        return [json_safe(v, text) for v in x]
     if isinstance(x, pd.DataFrame):
-        return [_clean(r, ids) for r in x.to_dict(orient="records")]
+        return [json_safe(r, text) for r in x.to_dict(orient="records")]
     if isinstance(x, pd.Series):
-        return _clean(x.to_dict(), ids)
+        return json_safe(x.to_dict(), text)
     if isinstance(x, np.ndarray):
-        return _clean(x.tolist(), ids)
+        return json_safe(x.tolist(), text)
     if isinstance(x, np.generic):
         x = x.item()
     if isinstance(x, float):
         return x if math.isfinite(x) else None
-    if isinstance(x, str):
-        return redact(x, ids)
     if x is None or isinstance(x, (bool, int)):
         return x
-    if hasattr(x, "isoformat"):
-        return x.isoformat()
-    return redact(str(x), ids)
+    if not isinstance(x, str):
+        if hasattr(x, "isoformat"):
+            return x.isoformat()
+        x = str(x)
+    return x if text is None else text(x)
 
 
-def redact(text: str, ids: set[str]) -> str:
-    """Identifiers removed (when ``ids``) and small counts suppressed (while building)."""
-    k = _K.get()
-    if not ids and k is None:
-        return text
-    return sanitize_text(text, ids, k or 10)
+@dataclass(frozen=True)
+class _Publish:
+    """How one document is made publishable: the disclosure threshold and the identifiers."""
+
+    threshold: int
+    ids: frozenset[str]
+
+    def text(self, s: str) -> str:
+        """Free text: identifiers removed, small counts of people suppressed."""
+        return sanitize_text(s, self.ids, self.threshold)
+
+    def counts_in_text(self, s: str) -> str:
+        """Any other string: small counts of people suppressed."""
+        return suppress_text_counts(s, self.threshold)
+
+    def count(self, n: Any) -> int | str | None:
+        """A count of people: ``"<k"`` below the threshold."""
+        return suppress_count(n, self.threshold)
+
+    def clean(self, x: Any) -> Any:
+        """JSON-safe copy with every string treated as free text."""
+        return json_safe(x, self.text)
+
+    def effect(self, e: Effect | None) -> dict[str, Any] | None:
+        """An effect record with its counts suppressed and its notes cleaned."""
+        if e is None:
+            return None
+        d = e.to_dict(include_draws=False)
+        for c in _EFFECT_COUNTS:
+            d[c] = self.count(d.get(c))
+        extra = d.get("extra") or {}
+        # exclusion tables inside 'extra' carry counts: suppress them like every other count
+        if isinstance(extra, dict) and isinstance(extra.get("exclusions"), list):
+            extra = dict(extra)
+            extra["exclusions"] = [
+                {
+                    kk: (self.count(vv) if kk.startswith("n_") and vv is not None else vv)
+                    for kk, vv in r.items()
+                }
+                for r in extra["exclusions"]
+                if isinstance(r, dict)
+            ]
+        d["extra"] = self.clean(extra)
+        d["notes"] = [self.text(str(n)) for n in d.get("notes") or []]
+        out: dict[str, Any] = self.clean(d)
+        return out
+
+    def rows(
+        self, df: pd.DataFrame | None, rename: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Estimate rows (event time, cohort, ATT(g,t)) with counts suppressed."""
+        if df is None or df.empty:
+            return []
+        d = df.rename(columns=rename or {})
+        keep = [c for c in d.columns if c in _ROW_KEYS]
+        out = []
+        for r in d[keep].to_dict(orient="records"):
+            row: dict[str, Any] = {}
+            for c, v in r.items():
+                if c in ("n_treated", "n_control"):
+                    missing = v is None or (isinstance(v, float) and math.isnan(v))
+                    row[str(c)] = self.count(None if missing else v)
+                elif c in ("event_time", "cohort", "time"):
+                    row[str(c)] = int(v)
+                else:
+                    row[str(c)] = v
+            out.append(row)
+        cleaned: list[dict[str, Any]] = self.clean(out)
+        return cleaned
 
 
-def _effect(e: Effect | None, k: int, ids: set[str]) -> dict[str, Any] | None:
-    if e is None:
-        return None
-    d = e.to_dict(include_draws=False)
-    for c in _EFFECT_COUNTS:
-        d[c] = suppress_count(d.get(c), k)
-    extra = d.get("extra") or {}
-    # exclusion tables inside 'extra' carry counts: suppress them like every other count
-    if isinstance(extra, dict) and isinstance(extra.get("exclusions"), list):
-        extra = dict(extra)
-        extra["exclusions"] = [
-            {
-                kk: (suppress_count(vv, k) if kk.startswith("n_") and vv is not None else vv)
-                for kk, vv in r.items()
-            }
-            for r in extra["exclusions"]
-            if isinstance(r, dict)
-        ]
-    d["extra"] = _clean(extra, ids)
-    d["notes"] = [redact(str(n), ids) for n in d.get("notes") or []]
-    return _clean(d, ids)
-
-
-def _rows(
-    df: pd.DataFrame | None, k: int, ids: set[str], rename: dict[str, str] | None = None
-) -> list[dict[str, Any]]:
-    if df is None or df.empty:
-        return []
-    d = df.rename(columns=rename or {})
-    keep = [c for c in d.columns if c in _ROW_KEYS]
-    out = []
-    for r in d[keep].to_dict(orient="records"):
-        row = {}
-        for c, v in r.items():
-            if c in ("n_treated", "n_control"):
-                row[c] = suppress_count(
-                    None if v is None or (isinstance(v, float) and math.isnan(v)) else v, k
-                )
-            elif c in ("event_time", "cohort", "time"):
-                row[c] = int(v)
-            else:
-                row[c] = v
-        out.append(row)
-    return _clean(out, ids)
-
-
-def _outcome(o: OutcomeResult, k: int, ids: set[str]) -> dict[str, Any]:
+def _outcome(o: OutcomeResult, pub: _Publish) -> dict[str, Any]:
     pre = None
     if o.pretrend is not None:
-        pre = _clean(
+        pre = pub.clean(
             {
                 kk: v
                 for kk, v in o.pretrend.items()
                 if kk in ("statistic", "df", "p_value", "method")
-            },
-            ids,
+            }
         )
     return {
         "outcome": o.name,
@@ -168,48 +226,30 @@ def _outcome(o: OutcomeResult, k: int, ids: set[str]) -> dict[str, Any]:
         "primary": bool(o.primary),
         "type": o.type,
         "direction": o.direction,
-        "effect": _effect(o.headline, k, ids),
-        "simple_aggregation": _effect(o.simple, k, ids),
-        "p_adjusted": _clean(o.p_adjusted, ids),
+        "effect": pub.effect(o.headline),
+        "simple_aggregation": pub.effect(o.simple),
+        "p_adjusted": pub.clean(o.p_adjusted),
         "adjustment": o.adjustment,
-        "mdes": _clean(o.mdes, ids),
-        "baseline_mean": _clean(o.baseline_mean, ids),
+        "mdes": pub.clean(o.mdes),
+        "baseline_mean": pub.clean(o.baseline_mean),
         "rare": bool(o.rare),
         "pretrend": pre,
-        "twfe": _effect(o.twfe, k, ids),
-        "cs_unmatched": _effect(o.cs_unmatched, k, ids),
-        "twfe_vs_cs": None if o.twfe_vs_cs is None else redact(str(o.twfe_vs_cs), ids),
-        "honest_breakdown": _clean(o.honest_breakdown, ids),
-        "event_time": _rows(o.event_time, k, ids),
-        "by_cohort": _rows(o.by_cohort, k, ids, {"att": "estimate"}),
-        "att_gt": _rows(o.att_gt, k, ids, {"att": "estimate"}),
-        "unavailable": {kk: redact(str(v), ids) for kk, v in o.unavailable.items()},
+        "twfe": pub.effect(o.twfe),
+        "cs_unmatched": pub.effect(o.cs_unmatched),
+        "twfe_vs_cs": None if o.twfe_vs_cs is None else pub.text(str(o.twfe_vs_cs)),
+        "honest_breakdown": pub.clean(o.honest_breakdown),
+        "event_time": pub.rows(o.event_time),
+        "by_cohort": pub.rows(o.by_cohort, {"att": "estimate"}),
+        "att_gt": pub.rows(o.att_gt, {"att": "estimate"}),
+        "unavailable": {kk: pub.text(str(v)) for kk, v in o.unavailable.items()},
     }
 
 
-def _value(result: EvaluationResult, ids: set[str]) -> dict[str, Any] | None:
+def _value(result: EvaluationResult, pub: _Publish) -> dict[str, Any] | None:
     if result.value is None:
         return None
-    from sroi.report.render import value_headline
-
-    head = value_headline(result)
-    head = {
-        kk: head.get(kk)
-        for kk in (
-            "sroi_ratio",
-            "npv",
-            "pv_benefits",
-            "pv_costs",
-            "payback_year",
-            "financial_roi",
-            "public_value_roi",
-            "sroi_interval",
-            "npv_interval",
-            "prob_npv_positive",
-            "n_draws",
-            "price_year",
-        )
-    }
+    full = value_headline(result)
+    head = {kk: full.get(kk) for kk in _VALUE_HEADLINE_KEYS}
     if head.get("n_draws") is not None:
         head["n_draws"] = int(head["n_draws"])
     if head.get("price_year") is not None:
@@ -217,37 +257,39 @@ def _value(result: EvaluationResult, ids: set[str]) -> dict[str, Any] | None:
     for kk in ("sroi_interval", "npv_interval"):
         if head.get(kk) is not None:
             head[kk] = [float(v) for v in head[kk]]
-    detail = None
-    to_dict = getattr(result.value, "to_dict", None)
-    if callable(to_dict):
-        detail = to_dict()
     sim = None
-    sd = getattr(result.simulation, "to_dict", None)
-    if callable(sd):
-        sim = sd()
-        if isinstance(sim, dict):
-            sim = {kk: v for kk, v in sim.items() if kk != "draws"}
-    return _clean({"headline": head, "detail": detail, "simulation": sim}, ids)
+    if result.simulation is not None:
+        sim = {kk: v for kk, v in result.simulation.to_dict().items() if kk != "draws"}
+    detail = result.value.to_dict()
+    return {"headline": pub.clean(head), "detail": pub.clean(detail), "simulation": pub.clean(sim)}
 
 
 def build_results(result: EvaluationResult, provenance: dict[str, Any]) -> dict[str, Any]:
-    """The ``results.json`` document for an evaluation (not yet validated)."""
+    """The ``results.json`` document for an evaluation (not yet validated).
+
+    Parameters
+    ----------
+    result
+        The evaluation.
+    provenance
+        Its provenance record (:func:`sroi.report.provenance.provenance`).
+
+    Returns
+    -------
+    dict
+        The document, JSON-safe, counts suppressed and free text cleaned.
+    """
     if not isinstance(result, EvaluationResult):
         raise SroiInputError(
             f"build_results: expected an EvaluationResult, got {type(result).__name__}"
         )
-    k = result.threshold
-    ids = result.all_identifiers()
-    token = _K.set(k)
-    try:
-        return _build(result, provenance, k, ids)
-    finally:
-        _K.reset(token)
+    pub = _Publish(result.threshold, result.all_identifiers())
+    doc = _build(result, provenance, pub)
+    return json_safe(doc, pub.counts_in_text)  # type: ignore[no-any-return]
 
 
-def _build(
-    result: EvaluationResult, provenance: dict[str, Any], k: int, ids: set[str]
-) -> dict[str, Any]:
+def _build(result: EvaluationResult, provenance: dict[str, Any], pub: _Publish) -> dict[str, Any]:
+    k = pub.threshold
     spec = result.spec
     prog = result.programme
     cohorts = []
@@ -260,7 +302,7 @@ def _build(
         cohorts.append(row)
     exclusions = [
         {
-            "reason": redact(str(r["reason"]), ids),
+            "reason": pub.text(str(r["reason"])),
             "column": None
             if r.get("column") is None
             or (isinstance(r.get("column"), float) and math.isnan(r["column"]))
@@ -307,12 +349,11 @@ def _build(
         },
         "exclusions": exclusions,
         "effects": [
-            _outcome(o, k, ids)
-            for o in sorted(result.outcomes.values(), key=lambda o: not o.primary)
+            _outcome(o, pub) for o in sorted(result.outcomes.values(), key=lambda o: not o.primary)
         ],
-        "value": _value(result, ids),
+        "value": _value(result, pub),
         "diagnostics": {
-            "evidence": None if ev is None else _clean(ev.to_dict(), ids),
+            "evidence": None if ev is None else pub.clean(ev.to_dict()),
             "matching": None
             if m is None
             else [
@@ -323,42 +364,71 @@ def _build(
                     "n_controls_matched": suppress_count(c.n_controls_matched, k),
                     "max_abs_smd_after": None
                     if c.balance is None or "smd_after" not in c.balance
-                    else _clean(float(c.balance["smd_after"].abs().max()), ids),
+                    else pub.clean(float(c.balance["smd_after"].abs().max())),
                 }
                 for c in m.cohorts
             ],
-            "balance": None if bal is None else _clean(bal.to_dict(orient="records"), ids),
+            "balance": None if bal is None else pub.clean(bal.to_dict(orient="records")),
             "multiplicity": None
             if result.multiplicity is None
-            else _clean(result.multiplicity.to_dict(orient="records"), ids),
-            "warnings": [redact(w, ids) for w in result.warnings],
-            "unavailable": {
-                redact(kk, ids): redact(str(v), ids) for kk, v in result.unavailable.items()
-            },
+            else pub.clean(result.multiplicity.to_dict(orient="records")),
+            "warnings": [pub.text(w) for w in result.warnings],
+            "unavailable": {pub.text(kk): pub.text(str(v)) for kk, v in result.unavailable.items()},
         },
     }
-    return _clean(doc, set())
+    return doc
 
 
-def validate_results(doc: dict[str, Any]) -> None:
-    """Validate a results document against the shipped schema; raise :class:`ResultsSchemaError`."""
+def _schema_problems(doc: Any) -> list[str]:
+    """Schema violations of ``doc``, each as ``"field/path: message"`` (empty when valid)."""
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(load_schema())
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
-    if errors:
-        lines = [
-            f"{'/'.join(str(p) for p in e.absolute_path) or '(top level)'}: {e.message[:200]}"
-            for e in errors[:10]
-        ]
+    return [
+        f"{'/'.join(str(p) for p in e.absolute_path) or '(top level)'}: {e.message[:200]}"
+        for e in errors
+    ]
+
+
+def validate_results(doc: dict[str, Any]) -> None:
+    """Validate a results document against the shipped schema.
+
+    Parameters
+    ----------
+    doc
+        A document built by :func:`build_results`.
+
+    Raises
+    ------
+    ResultsSchemaError
+        If the document does not follow the schema (a bug in sroi: sroi built it).
+    """
+    problems = _schema_problems(doc)
+    if problems:
         raise ResultsSchemaError(
-            f"results do not follow {SCHEMA_PATH.name} ({len(errors)} problem(s)):\n  "
-            + "\n  ".join(lines)
+            f"results do not follow {SCHEMA_NAME} ({len(problems)} problem(s)):\n  "
+            + "\n  ".join(problems[:10])
         )
 
 
 def write_results(result: EvaluationResult, path: str | Path, provenance: dict[str, Any]) -> Path:
-    """Build, validate, check for identifiers and write ``results.json``; returns its path."""
+    """Build, validate, check for identifiers and write ``results.json``.
+
+    Parameters
+    ----------
+    result
+        The evaluation.
+    path
+        Where to write (folders are created).
+    provenance
+        Its provenance record.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
     doc = build_results(result, provenance)
     validate_results(doc)
     text = json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False, allow_nan=False)
@@ -369,21 +439,81 @@ def write_results(result: EvaluationResult, path: str | Path, provenance: dict[s
     return path
 
 
-def read_results(path: str | Path, validate: bool = True) -> dict[str, Any]:
-    """Read a ``results.json`` and (by default) validate it against the shipped schema."""
+def read_results(path: str | Path) -> dict[str, Any]:
+    """Read a ``results.json`` written by ``sroi run``, validated against the shipped schema.
+
+    This is the one reader of the file (``sroi value``, the value notebook and
+    :func:`aggregate_results` use it).
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    dict
+        The document.
+
+    Raises
+    ------
+    SroiInputError
+        If the file is missing, not JSON, or does not follow the schema; the message names
+        the file and the first field that is wrong.
+    """
     p = Path(path)
-    if not p.exists():
-        raise SroiInputError(f"{p}: results file not found")
+    if not p.is_file():
+        raise SroiInputError(f"{p}: results file not found; run `sroi run` first")
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SroiInputError(f"{p}: not valid JSON ({exc})") from None
-    if validate:
-        try:
-            validate_results(doc)
-        except ResultsSchemaError as exc:
-            raise SroiInputError(f"{p}: {exc}") from None
-    return doc
+    problems = _schema_problems(doc)
+    if problems:
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise SroiInputError(
+            f"{p}: not a results.json written by `sroi run` (schema {SCHEMA_NAME}): "
+            f"{problems[0]}{more}"
+        )
+    out: dict[str, Any] = doc
+    return out
+
+
+def saved_effects(path: str | Path) -> dict[str, Effect]:
+    """The headline effects saved in a ``results.json``, keyed by the spec's outcome name.
+
+    Outcomes whose effect could not be estimated (``effect: null``) are left out; effects
+    flagged as not estimable keep their flag (valuation leaves them out and says so). Counts
+    written as ``"<k"`` (suppressed) are read as unknown (``None``).
+
+    Parameters
+    ----------
+    path
+        A ``results.json`` (read with :func:`read_results`).
+
+    Returns
+    -------
+    dict of str to Effect
+        Outcome name -> headline effect, in the file's order (primary first).
+
+    Raises
+    ------
+    SroiInputError
+        If the file cannot be read (see :func:`read_results`) or holds no estimated effect.
+    """
+    doc = read_results(path)
+    effects: dict[str, Effect] = {}
+    for item in doc["effects"]:
+        raw = item["effect"]
+        if raw is None:
+            continue
+        raw = {
+            k: (None if k in _EFFECT_COUNTS and isinstance(v, str) else v) for k, v in raw.items()
+        }
+        effects[item["outcome"]] = Effect.from_dict(raw).with_(outcome=item["outcome"])
+    if not effects:
+        raise SroiInputError(f"{path}: no estimated effects to value")
+    return effects
 
 
 def aggregate_results(paths: list[str | Path]) -> pd.DataFrame:

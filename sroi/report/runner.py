@@ -23,13 +23,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from sroi import resources
 from sroi.errors import SroiInputError
 
 __all__ = [
     "ReportError",
     "run",
     "run_value",
-    "notebook_path",
     "export_html",
     "make_self_contained",
     "REPORT_NOTEBOOK",
@@ -49,29 +49,6 @@ class ReportError(RuntimeError):
         super().__init__(message)
         self.section = section
         self.notebook = notebook
-
-
-def notebook_path(name: str = REPORT_NOTEBOOK) -> Path:
-    """The report notebook in the repository checkout (``<repo>/notebooks/``) or the packaged copy."""
-    import sroi
-
-    candidates = [
-        Path(sroi.__file__).resolve().parents[1] / "notebooks" / name,
-        Path(__file__).resolve().parent / "notebooks" / name,
-    ]
-    for c in candidates:
-        if c.exists():
-            return c
-    raise SroiInputError(
-        f"report notebook {name} not found (looked in {', '.join(str(c.parent) for c in candidates)}); "
-        "reinstall sroi"
-    )
-
-
-def _default_spec() -> Path:
-    from sroi.cli import default_spec_path
-
-    return default_spec_path()
 
 
 def _split_parameters(parameters: dict[str, Any] | None) -> tuple[dict[str, Any], int | None]:
@@ -231,7 +208,7 @@ def run(
     from sroi.report.disclosure import DisclosureError, check_no_identifiers
     from sroi.report.pipeline import load_spec
 
-    spec_path = Path(spec_path) if spec_path is not None else _default_spec()
+    spec_path = Path(spec_path) if spec_path is not None else resources.sample_spec()
     overrides, seed = _split_parameters(parameters)
     spec = load_spec(spec_path, overrides, seed)  # SroiInputError on a bad spec or override
     for rel in [spec.data.path] + ([spec.data.units] if spec.data.units else []):
@@ -244,7 +221,7 @@ def run(
     out = Path(output_dir) if output_dir is not None else Path(spec.report.output)
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    template = Path(notebook) if Path(notebook).is_file() else notebook_path(notebook)
+    template = Path(notebook) if Path(notebook).is_file() else resources.notebook(notebook)
     executed = out / template.name
     html_path = out / HTML_NAME
     results_path = out / RESULTS_NAME
@@ -312,7 +289,7 @@ def run_value(
         raise SroiInputError(f"{results_path}: saved results not found; run `sroi run` first")
     out = Path(output_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    template = notebook_path(VALUE_NOTEBOOK)
+    template = resources.notebook(VALUE_NOTEBOOK)
     executed = out / template.name
     _execute(
         template,

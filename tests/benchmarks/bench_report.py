@@ -13,17 +13,17 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SPEC = ROOT / "evaluations" / "impact_programmes" / "evaluation.yaml"
+from sroi import resources
+
+SPEC = resources.sample_spec()
 REPEATS = int(os.environ.get("SROI_BENCH_REPEATS", "3"))
 
 
 def _sample_ready() -> bool:
-    return (ROOT / "data_samples" / "impact_programmes" / "panel.csv").exists()
+    return (resources.sample_data_dir() / "panel.csv").exists()
 
 
 @pytest.mark.skipif(not _sample_ready(), reason="sample data not generated")

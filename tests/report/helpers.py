@@ -3,19 +3,25 @@
 Built here rather than from ``sroi.data.synthetic`` so the report tests stay small and do not
 depend on the shipped sample's size: 600 pupils, 12 schools (3 run the programme), 9 terms,
 three enrolment waves, a known attendance effect of +0.03 from the start term.
+
+Import as ``from tests.report.helpers import ...``; the pytest fixtures built on these live in
+``tests/report/conftest.py``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_SPEC = ROOT / "evaluations" / "impact_programmes" / "evaluation.yaml"
+from sroi import resources
+
+SAMPLE_SPEC = resources.sample_spec()
+SAMPLE_DATA = resources.sample_data_dir()
+UNIT_COSTS = resources.bundled("data_samples", "unit_costs.csv")
 EFFECT = 0.03
 
 
@@ -81,10 +87,10 @@ def make_small_data(
     return pupils, panel
 
 
-def small_valuation() -> dict:
+def small_valuation() -> dict[str, Any]:
     """An illustrative valuation section for the small evaluation (costs from the sample table)."""
     return {
-        "cost_file": str((ROOT / "data_samples" / "unit_costs.csv").resolve()),
+        "cost_file": str(UNIT_COSTS.resolve()),
         "price_year": "2024-25",
         "appraisal_years": 6,
         "terms_per_year": 3,
@@ -127,7 +133,12 @@ SMALL_DELIVERY = [
 
 
 def write_small_evaluation(
-    folder: Path, *, matched: bool = False, n_boot: int = 0, valuation: bool = True, **overrides
+    folder: Path,
+    *,
+    matched: bool = False,
+    n_boot: int = 0,
+    valuation: bool = True,
+    **overrides: Any,
 ) -> Path:
     """Write the small data and a spec (a copy of the sample spec pointing at them)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -146,10 +157,6 @@ def write_small_evaluation(
     else:
         raw.pop("valuation", None)
         raw["programme"].pop("delivery_costs", None)
-    if "valuation" in raw and raw["valuation"]:
-        for key in ("cost_file",):
-            if key in raw["valuation"]:
-                raw["valuation"][key] = str((SAMPLE_SPEC.parent / raw["valuation"][key]).resolve())
     for dotted, value in overrides.items():
         node = raw
         parts = dotted.split(".")
@@ -161,29 +168,71 @@ def write_small_evaluation(
     return path
 
 
-@pytest.fixture(scope="session")
-def small_spec_path(tmp_path_factory) -> Path:
-    return write_small_evaluation(tmp_path_factory.mktemp("small_eval"))
-
-
-@pytest.fixture(scope="session")
-def small_ids() -> dict[str, list[str]]:
-    pupils, _ = make_small_data()
+def sample_ids() -> dict[str, list[str]]:
+    """Pupil and school identifiers of the shipped sample evaluation."""
+    pupils = pd.read_csv(SAMPLE_DATA / "pupils.csv", usecols=["pupil_id", "school_id"], dtype=str)
     return {"pupil_id": pupils["pupil_id"].tolist(), "school_id": sorted(set(pupils["school_id"]))}
 
 
-@pytest.fixture(scope="session")
-def small_report(tmp_path_factory, small_spec_path):
-    """The report run end to end on the small evaluation (shared by the slow tests)."""
-    from sroi.report import run
+def results_document(effects: list[Any], *, threshold: int = 10) -> dict[str, Any]:
+    """A minimal ``results.json`` document (schema-valid) holding ``effects``.
 
-    out = tmp_path_factory.mktemp("small_report")
-    html = run(small_spec_path, out, progress=False)
-    return out, html
+    ``effects`` are :class:`sroi.Effect` records, or ``(outcome, None)`` for an outcome whose
+    effect could not be estimated. Validated before it is returned, so a schema change that
+    this helper does not follow fails here, by name.
+    """
+    from sroi.report.provenance import provenance
+    from sroi.report.results import validate_results
 
-
-@pytest.fixture(scope="session")
-def small_result(small_spec_path):
-    from sroi.report.pipeline import evaluate
-
-    return evaluate(small_spec_path)
+    items = []
+    for i, e in enumerate(effects):
+        name, eff = e if isinstance(e, tuple) else (e.outcome, e)
+        d = None if eff is None else eff.to_dict(include_draws=False)
+        if d is not None:
+            for c in ("n_treated", "n_control", "n_clusters", "n_treated_clusters"):
+                if isinstance(d.get(c), int) and 0 < d[c] < threshold:
+                    d[c] = f"<{threshold}"
+        items.append(
+            {
+                "outcome": name,
+                "label": name,
+                "primary": i == 0,
+                "type": "rate",
+                "direction": "increase",
+                "effect": d,
+                "p_adjusted": None,
+                "mdes": None,
+                "rare": False,
+                "pretrend": None,
+            }
+        )
+    doc = {
+        "schema_version": "1.0",
+        "evaluation": {"title": "test", "programme": "test"},
+        "provenance": provenance(spec_hash="a" * 64, data_hash="b" * 64, seed=1),
+        "disclosure": {"threshold": threshold, "suppressed_marker": f"<{threshold}"},
+        "design": {
+            "name": "matched staggered difference-in-differences",
+            "sms_design_level": 3,
+            "headline_estimand": "ATT",
+            "matching": {},
+            "did": {},
+            "multiplicity": "holm",
+            "alpha": 0.05,
+        },
+        "programme": {
+            "n_treated": 250,
+            "n_comparison_pool": 1000,
+            "n_clusters": 20,
+            "n_treated_clusters": 10,
+            "first_period": 1,
+            "last_period": 9,
+            "cohorts": [],
+        },
+        "exclusions": [],
+        "effects": items,
+        "value": None,
+        "diagnostics": {"evidence": None, "balance": None, "warnings": [], "unavailable": {}},
+    }
+    validate_results(doc)
+    return doc

@@ -6,6 +6,7 @@ import pytest
 
 from sroi.errors import SroiInputError
 from sroi.report.batch import SUMMARY_NAME, _output_dirs, batch
+from tests.report.helpers import write_small_evaluation
 
 
 def test_output_folders_are_unique(tmp_path):
@@ -37,8 +38,6 @@ def test_scheduler_without_dask_is_a_clear_error(tmp_path):
 
 @pytest.mark.slow
 def test_one_failure_does_not_stop_the_others(tmp_path):
-    from .conftest import write_small_evaluation
-
     # one outcome, no valuation: the cheapest complete report
     spec = write_small_evaluation(
         tmp_path / "tiny",
@@ -70,8 +69,6 @@ def test_one_failure_does_not_stop_the_others(tmp_path):
 def test_dask_backend(tmp_path):
     """`--scheduler` runs the batch on a Dask cluster (skipped without the sroi[dask] extra)."""
     distributed = pytest.importorskip("distributed", reason="sroi[dask] extra not installed")
-    from .conftest import write_small_evaluation
-
     spec = write_small_evaluation(
         tmp_path / "tiny",
         valuation=False,

@@ -116,7 +116,7 @@ def test_small_counts_in_free_text_are_suppressed():
 def test_results_and_report_text_suppress_small_counts(small_result):
     import copy
 
-    from sroi.report import render
+    from sroi.report import sections
     from sroi.report.provenance import provenance
     from sroi.report.results import build_results
 
@@ -127,7 +127,7 @@ def test_results_and_report_text_suppress_small_counts(small_result):
     assert doc["diagnostics"]["warnings"] == [
         "matched DiD: <10 of 100 treated units were not matched"
     ]
-    html = render.limitations_section(leaky).html
+    html = sections.limitations_section(leaky).html
     assert "&lt;10 of 100 treated units" in html and "3 of 100" not in html
 
 

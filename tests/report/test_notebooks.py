@@ -1,12 +1,11 @@
 """Report notebooks: stored without outputs, a papermill parameters cell, thin cells."""
 
-from pathlib import Path
-
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*_report.ipynb"))
+from sroi import resources
+
+NOTEBOOKS = sorted(resources.bundled("notebooks").glob("*_report.ipynb"))
 
 
 def test_report_notebooks_exist():
@@ -48,12 +47,3 @@ def test_cells_are_thin_and_name_their_section(path):
             assert len(lines) <= 3, cell.source
         for kw in ("for ", "while ", "def ", "class ", "lambda", "if "):
             assert not any(ln.lstrip().startswith(kw) for ln in lines), cell.source
-
-
-def test_packaged_copies_match_the_repository_notebooks():
-    """An installed package (no repo checkout) runs the same notebooks."""
-    packaged = ROOT / "sroi" / "report" / "notebooks"
-    for path in NOTEBOOKS:
-        assert (packaged / path.name).read_bytes() == path.read_bytes(), (
-            f"sroi/report/notebooks/{path.name} differs from notebooks/{path.name}; copy it"
-        )

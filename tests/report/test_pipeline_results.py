@@ -12,8 +12,7 @@ from sroi.report.results import (
     validate_results,
     write_results,
 )
-
-from .conftest import EFFECT
+from tests.report.helpers import EFFECT
 
 
 def _prov(result):
@@ -111,16 +110,16 @@ def test_write_results_checks_identifiers(small_result, small_ids, tmp_path):
 
 
 def test_render_sections_show_headline_and_suppress(small_result, small_ids):
-    from sroi.report import render
+    from sroi.report import sections
     from sroi.report.disclosure import check_no_identifiers
 
-    head = render.headline_section(small_result).html
+    head = sections.headline_section(small_result).html
     assert "Main outcome" in head and "Attendance rate" in head
     assert "percentage points" in head and "Maryland Scientific Methods Scale level" in head
     assert head.index("Main outcome") < head.index("Other outcomes") < head.index("Value for money")
-    impact = render.impact_section(small_result)
+    impact = sections.impact_section(small_result)
     assert impact.n_figures >= 6 and "data:image/png;base64," in impact.html
-    prog = render.programme_section(small_result).html
+    prog = sections.programme_section(small_result).html
     assert "&lt;10" in prog  # small school counts suppressed
     every = (
         head
@@ -129,12 +128,12 @@ def test_render_sections_show_headline_and_suppress(small_result, small_ids):
         + "".join(
             f(small_result).html
             for f in (
-                render.comparison_section,
-                render.value_section,
-                render.sensitivity_section,
-                render.assumptions_section,
-                render.methods_section,
-                render.limitations_section,
+                sections.comparison_section,
+                sections.value_section,
+                sections.sensitivity_section,
+                sections.assumptions_section,
+                sections.methods_section,
+                sections.limitations_section,
             )
         )
     )
@@ -144,17 +143,18 @@ def test_render_sections_show_headline_and_suppress(small_result, small_ids):
 def test_value_headline_sections_and_results(small_result):
     import math
 
-    from sroi.report import render
+    from sroi.report import sections
+    from sroi.report.steps.value import value_headline
 
-    vh = render.value_headline(small_result)
+    vh = value_headline(small_result)
     assert math.isfinite(vh["sroi_ratio"]) and vh["pv_costs"] > 0
     assert vh["npv"] == pytest.approx(vh["pv_benefits"] - vh["pv_costs"])
     lo, hi = vh["sroi_interval"]
     assert lo <= hi and vh["n_draws"] == 10_000
     assert 0 <= vh["prob_npv_positive"] <= 1
-    assert render.value_section(small_result).n_figures == 1
-    assert render.sensitivity_section(small_result).n_figures == 3
-    reg = render.assumptions_section(small_result).html
+    assert sections.value_section(small_result).n_figures == 1
+    assert sections.sensitivity_section(small_result).n_figures == 3
+    reg = sections.assumptions_section(small_result).html
     assert "source" in reg and "illustrative" in reg
     doc = build_results(small_result, _prov(small_result))
     validate_results(doc)
@@ -167,14 +167,14 @@ def test_effects_carry_outcome_names_for_valuation(small_result, tmp_path):
     """results.json effects round-trip through Effect.from_dict keyed by the spec's outcome name
     (what `sroi value` and the value notebook re-value)."""
     from sroi.effect import Effect
-    from sroi.report.notebook import load_saved_effects
+    from sroi.report.results import saved_effects
 
     path = write_results(small_result, tmp_path / "results.json", _prov(small_result))
     doc = json.loads(path.read_text())
     for item in doc["effects"]:
         if item["effect"] is not None:
             assert Effect.from_dict(item["effect"]).outcome == item["outcome"]
-    effects = load_saved_effects(path)
+    effects = saved_effects(path)
     assert set(effects) == {k for k, o in small_result.outcomes.items() if o.headline is not None}
     assert effects["attendance"].estimate == pytest.approx(small_result.primary.headline.estimate)
 
@@ -216,7 +216,7 @@ def test_same_spec_data_and_seed_give_the_same_results(small_result, small_spec_
     ],
 )
 def test_format_effect(value, kind, expected):
-    from sroi.report.render import format_effect
+    from sroi.report.sections import format_effect
 
     assert format_effect(value, kind) == expected
 
@@ -243,7 +243,7 @@ def test_pooled_balance_weights_cohorts_and_keeps_missing_variance_ratio():
     import numpy as np
     import pandas as pd
 
-    from sroi.report.pipeline import CohortMatch, MatchingSummary
+    from sroi.report.record import CohortMatch, MatchingSummary
 
     def bal(smd, vr_x):
         return pd.DataFrame(

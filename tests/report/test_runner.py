@@ -7,12 +7,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from sroi import resources
 from sroi.errors import SroiInputError
 from sroi.report.disclosure import check_no_identifiers
 from sroi.report.results import validate_results
-from sroi.report.runner import ReportError, notebook_path, run
-
-from .conftest import SAMPLE_SPEC, write_small_evaluation
+from sroi.report.runner import ReportError, run
+from tests.report.helpers import SAMPLE_DATA, SAMPLE_SPEC, sample_ids, write_small_evaluation
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +55,7 @@ def test_missing_spec_and_unreadable_data_are_input_errors(tmp_path):
 
 
 def test_notebook_error_names_section_and_partial_notebook(tmp_path, small_spec_path):
-    nb = nbformat.read(str(notebook_path()), as_version=4)
+    nb = nbformat.read(str(resources.notebook("evaluation_report.ipynb")), as_version=4)
     for cell in nb.cells:
         if cell.metadata.get("sroi_section") == "impact estimation":
             cell.source = "raise RuntimeError('boom in impact')"
@@ -81,9 +81,7 @@ def test_sample_evaluation_end_to_end(tmp_path):
     eff = head["effect"]
     assert "group aggregation" in eff["estimand"]
     # the headline is close to the generator's true group-aggregated SATT
-    truth = json.loads(
-        (SAMPLE_SPEC.parent / "../../data_samples/impact_programmes/truth.json").read_text()
-    )
+    truth = json.loads((SAMPLE_DATA / "truth.json").read_text())
     true_group = truth["outcomes"]["attendance_rate"]["satt"]["group"]["overall"]
     assert abs(eff["estimate"] - true_group) < 3 * eff["std_error"]
     assert results["value"]["headline"]["sroi_ratio"] is not None
@@ -96,14 +94,7 @@ def test_sample_evaluation_end_to_end(tmp_path):
     assert any(
         x["outcome"] == "permanent_exclusion" for x in results["value"]["detail"]["excluded"]
     )
-    import pandas as pd
-
-    pupils = pd.read_csv(
-        SAMPLE_SPEC.parent / "../../data_samples/impact_programmes/pupils.csv",
-        usecols=["pupil_id", "school_id"],
-        dtype=str,
-    )
-    ids = {"pupil_id": pupils["pupil_id"].tolist(), "school_id": sorted(set(pupils["school_id"]))}
+    ids = sample_ids()
     assert check_no_identifiers(sorted(tmp_path.iterdir()), ids, raise_on_found=False) == []
     text = html.read_text(encoding="utf-8")
     # matched design: comparison group with balance table, love plot and overlap plot
@@ -133,6 +124,15 @@ def test_value_rerun_from_saved_results(small_report, small_spec_path, tmp_path)
     # attribution 0.1 -> 0.5 scales the benefits by (1 - 0.5) / (1 - 0.1)
     assert after == pytest.approx(before * 0.5 / 0.9, rel=1e-6)
     assert "Value for money" in html.read_text()
+    # `sroi value` reads the same file the same way: the same effects, the same value
+    from sroi.cli import main
+
+    cli_out = tmp_path / "cli" / "value.json"
+    args = ["value", str(small_spec_path), "--impact", str(out / "results.json")]
+    assert main([*args, "--set", "valuation.adjustments.attribution=0.5", "-o", str(cli_out)]) == 0
+    cli = json.loads(cli_out.read_text())
+    assert cli["pv_benefits"] == pytest.approx(after, rel=1e-12)
+    assert cli == rerun["value"]
     with pytest.raises(SroiInputError, match="saved results not found"):
         run_value(small_spec_path, tmp_path / "none.json", tmp_path / "v2", progress=False)
 

@@ -1,0 +1,82 @@
+"""The comparison group actually used: matches per wave, balance, love plot, overlap."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+from sroi.report.figures import love_plot, overlap_plot
+from sroi.report.record import EvaluationResult
+from sroi.report.sections.base import Section
+from sroi.report.sections.text import clean_text, html_table
+
+__all__ = ["comparison_section"]
+
+
+def comparison_section(result: EvaluationResult) -> Section:
+    """Balance table, love plot and overlap for the comparison group used.
+
+    Parameters
+    ----------
+    result
+        The evaluation.
+
+    Returns
+    -------
+    Section
+        The comparison group, or why there is none (no matching in the design).
+    """
+    s = Section("Comparison group")
+    k = result.threshold
+    s.add("<h2>Comparison group</h2>")
+    m = result.matching
+    if m is None:
+        why = next((v for kk, v in result.unavailable.items() if kk.endswith("headline")), None)
+        reason = why or "matching was not run (design.did.matched is false)"
+        s.unavailable("comparison group", clean_text(result, reason))
+        return s
+    rows = [
+        {
+            "cohort": c.cohort,
+            "n_participants": c.n_treated,
+            "n_participants_matched": c.n_treated_matched,
+            "n_comparison_pupils": c.n_controls_matched,
+        }
+        for c in m.cohorts
+    ]
+    s.p(
+        "For each enrolment wave, each participant was matched to similar pupils from the "
+        f"comparison pool ({html.escape(m.method)}) on their characteristics and their recent "
+        "history before enrolment. Participants without a close enough match are left out of "
+        "the estimate."
+    )
+    s.add(html_table(pd.DataFrame(rows), k))
+    bal = m.balance()
+    if bal is None:
+        s.unavailable("balance table", "no cohort had participants to check balance on")
+    else:
+        s.add("<h3>Balance: how similar the groups are</h3>")
+        s.add(html_table(bal, k))
+        s.p(
+            "Standardised mean difference: difference in means over the participants' standard "
+            "deviation; below 0.1 (absolute) is the usual standard for good balance. Variance "
+            "ratio: 0.5 to 2 is acceptable."
+        )
+        s.figure(
+            love_plot(bal), "Balance before and after matching (participant-weighted over waves)."
+        )
+    dt = [c.distance_treated for c in m.cohorts if c.distance_treated is not None]
+    dc = [c.distance_control for c in m.cohorts if c.distance_control is not None]
+    if dt and dc:
+        s.figure(
+            overlap_plot(np.concatenate(dt), np.concatenate(dc), threshold=k),
+            "Overlap: propensity scores of participants and of the comparison pool (all waves).",
+        )
+    else:
+        s.unavailable(
+            "overlap plot",
+            f"the matching method ({html.escape(m.method)}) does not estimate a propensity score",
+        )
+    return s

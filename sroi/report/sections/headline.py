@@ -1,0 +1,235 @@
+"""The committee summary: main outcome, other outcomes, value for money, evidence strength."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import pandas as pd
+
+from sroi.report.disclosure import suppress_count
+from sroi.report.record import EvaluationResult, OutcomeResult
+from sroi.report.sections.base import Section
+from sroi.report.sections.text import (
+    cell_text,
+    ci_text,
+    clean_text,
+    format_effect,
+    money,
+    num,
+    p_value,
+    pounds,
+    reads_in_points,
+    significance,
+)
+from sroi.report.steps.value import value_headline
+
+__all__ = ["headline_section", "value_summary_section"]
+
+_MULTIPLICITY_WORDS = {
+    "holm": "Holm (1979)",
+    "bh": "Benjamini &amp; Hochberg (1995)",
+    "none": "no",
+}
+
+
+def headline_section(result: EvaluationResult) -> Section:
+    """Summary for a committee: primary outcome, secondary outcomes, value, evidence strength.
+
+    Parameters
+    ----------
+    result
+        The evaluation.
+
+    Returns
+    -------
+    Section
+        The report's first section.
+    """
+    s = Section("Headline")
+    k = result.threshold
+    prog = result.programme
+    s.add(f"<h1>{html.escape(result.spec.report.title)}</h1>")
+    schools = prog.get("n_treated_clusters")
+    s.p(
+        f"{html.escape(prog['name'])}. Participants: {suppress_count(prog['n_treated'], k)} pupils "
+        f"in {'n/a' if schools is None else suppress_count(schools, k)} "
+        f"schools, compared with similar pupils who did not take part."
+    )
+    _main_outcome(s, result)
+    _other_outcomes(s, result)
+    _value_for_money(s, result)
+    _evidence(s, result)
+    s.p(
+        f"Counts below {k} are shown as &lt;{k} to protect the children in the data; no "
+        "individual record or identifier appears in this report.",
+    )
+    return s
+
+
+def value_summary_section(result: EvaluationResult) -> Section:
+    """Value for money on its own (the finance re-run report's headline).
+
+    Parameters
+    ----------
+    result
+        A value re-run (or an evaluation).
+
+    Returns
+    -------
+    Section
+        Title and value for money.
+    """
+    s = Section("Value for money")
+    s.add(f"<h1>{html.escape(result.spec.report.title)}: value re-run</h1>")
+    _value_for_money(s, result)
+    return s
+
+
+def _main_outcome(s: Section, result: EvaluationResult) -> None:
+    prim = result.primary
+    s.add("<h2>Main outcome</h2>")
+    e = prim.headline
+    if e is None:
+        reason = prim.unavailable.get("headline", "not estimated")
+        s.unavailable(f"effect on {prim.label}", clean_text(result, reason))
+        return
+    sig, p = significance(prim, result.spec.design.alpha)
+    fav = {True: "an improvement", False: "a worsening", None: "no change"}[prim.favourable]
+    s.p(
+        f"<strong>{html.escape(prim.label)}</strong> of participants was "
+        f"<strong>{format_effect(abs(e.estimate), prim.type, signed=False)} "
+        f"{'higher' if e.estimate > 0 else 'lower'}</strong> per term than it would have been "
+        f"without the programme ({fav}); {int(round(e.level * 100))}% confidence interval "
+        f"{ci_text(e, prim)}{' percentage points' if reads_in_points(prim.type) else ''}. "
+        f"This difference {sig} (p = {html.escape(p_value(p))}).",
+        "key",
+    )
+    s.p(
+        "How to read this: the estimate compares participants' change over time with the "
+        "change for matched pupils who did not take part (difference-in-differences), averaged "
+        "over the enrolment waves (Callaway &amp; Sant'Anna, 2021, group aggregation). The "
+        "interval shows the range of effects consistent with the data."
+    )
+
+
+def _reading(o: OutcomeResult, sig: str) -> str:
+    """Plain-words reading of one outcome's result for the headline table."""
+    if o.rare:
+        return "too rare to estimate reliably"
+    se = o.headline.std_error if o.headline is not None else None
+    if not se or not math.isfinite(se):
+        return "could not be estimated"
+    if o.favourable is None:
+        return "no change; " + sig.replace("is unlikely", "unlikely")
+    return ("improvement; " if o.favourable else "worsening; ") + sig.replace(
+        "is unlikely", "unlikely"
+    )
+
+
+def _outcome_row(result: EvaluationResult, o: OutcomeResult) -> dict[str, str]:
+    e = o.headline
+    if e is None:
+        return {
+            "outcome": o.label,
+            "effect": "not estimated",
+            "95% interval": "",
+            "p-value": "",
+            "adjusted p-value": "",
+            "reading": cell_text(result, o.unavailable.get("headline", "")),
+        }
+    sig, _ = significance(o, result.spec.design.alpha)
+    return {
+        "outcome": o.label + (" (too rare to rely on)" if o.rare else ""),
+        "effect": format_effect(e.estimate, o.type)
+        + ("" if reads_in_points(o.type) else f" {o.unit or ''}"),
+        "95% interval": ci_text(e, o),
+        "p-value": p_value(e.p_value),
+        "adjusted p-value": p_value(o.p_adjusted),
+        "reading": _reading(o, sig),
+    }
+
+
+def _other_outcomes(s: Section, result: EvaluationResult) -> None:
+    sec = [o for o in result.outcomes.values() if not o.primary]
+    if not sec:
+        return
+    s.add("<h2>Other outcomes</h2>")
+    rows = [_outcome_row(result, o) for o in sec]
+    s.add(pd.DataFrame(rows).to_html(index=False, escape=True, border=0))
+    words = _MULTIPLICITY_WORDS[result.spec.design.multiplicity]
+    s.p(
+        f"Several outcomes were tested, so by chance alone one may look significant. The "
+        f"adjusted p-values use the {words} correction over the {len(sec)} secondary outcomes; "
+        "the main outcome was chosen in advance and is not adjusted."
+    )
+
+
+def _value_sentence(vh: dict[str, Any]) -> str:
+    """Every £1 returned ..., NPV, payback, chance of a positive NPV (observed values only)."""
+    iv = vh.get("sroi_interval")
+    ratio = vh.get("sroi_ratio")
+    if ratio is not None and ratio >= 0:
+        lead = f"Every £1 invested returned <strong>£{num(ratio, 2)}</strong> of value"
+    else:
+        lead = (
+            "The estimated effects imply a net loss of value (SROI ratio "
+            f"<strong>{num(ratio, 2)}</strong>)"
+        )
+    if ratio is not None and ratio < 1:
+        lead = "Benefits did not cover costs. " + lead
+    npv_iv = vh.get("npv_interval")
+    payback = vh.get("payback_year")
+    txt = (
+        lead
+        + (f" (Monte Carlo 95% interval {pounds(iv[0])} to {pounds(iv[1])})" if iv else "")
+        + f". Net present value {money(vh.get('npv'))}"
+        + (f" (interval {money(npv_iv[0])} to {money(npv_iv[1])})" if npv_iv else "")
+        + "; "
+        + (
+            f"costs paid back after {num(payback, 1)} years"
+            if payback is not None and num(payback) != "n/a"
+            else "no payback within the appraisal period"
+        )
+        + "."
+    )
+    if vh.get("prob_npv_positive") is not None:
+        txt += f" Chance that benefits exceed costs: {float(vh['prob_npv_positive']):.0%}."
+    return txt
+
+
+def _value_for_money(s: Section, result: EvaluationResult) -> None:
+    """The value-for-money paragraph of the headline (observed values only)."""
+    s.add("<h2>Value for money</h2>")
+    vh = value_headline(result)
+    if not vh:
+        reason = result.unavailable.get("value", "not computed")
+        s.unavailable("value for money", clean_text(result, reason))
+        return
+    s.p(_value_sentence(vh), "key")
+    s.p(
+        "Only values from effects observed in this evaluation are in these figures; values "
+        "that rely on modelled chains (e.g. a referral leading to a later placement) are shown "
+        "separately in the value section."
+    )
+
+
+def _evidence(s: Section, result: EvaluationResult) -> None:
+    s.add("<h2>Strength of evidence</h2>")
+    ev = result.evidence
+    if ev is None:
+        reason = result.unavailable.get("evidence strength", "not assessed")
+        s.unavailable("evidence strength", clean_text(result, reason))
+        return
+    s.p(
+        f"<strong>Maryland Scientific Methods Scale level {ev.sms_level} of 5</strong> "
+        f"({html.escape(ev.level_description)}); confidence in the comparison: "
+        f"<strong>{ev.confidence}</strong>.",
+        "key",
+    )
+    items = "".join(
+        f"<li><strong>{html.escape(d.name)}</strong> ({d.status}): {html.escape(d.message)}</li>"
+        for d in ev.diagnostics
+    )
+    s.add(f"<ul>{items}</ul>")

@@ -1,0 +1,156 @@
+"""The closing sections: method notes with references, limitations, provenance."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+from sroi.report.record import EvaluationResult
+from sroi.report.sections.base import Section
+from sroi.report.sections.text import clean_text
+
+__all__ = ["METHOD_NOTES", "methods_section", "limitations_section", "provenance_section"]
+
+#: (topic, note with its references) shown in the method notes.
+METHOD_NOTES = [
+    (
+        "Matching",
+        "Nearest-neighbour matching on the propensity score within each enrolment wave, "
+        "following R MatchIt's conventions (Ho, Imai, King &amp; Stuart, 2011); balance by standardised "
+        "mean differences (Austin, 2009).",
+    ),
+    (
+        "Staggered difference-in-differences",
+        "Group-time effects ATT(g,t) and their group aggregation "
+        "(Callaway &amp; Sant'Anna, 2021), outcome-regression / doubly robust estimators (Sant'Anna &amp; "
+        "Zhao, 2020), influence-function standard errors and multiplier bootstrap.",
+    ),
+    (
+        "Two-way fixed effects",
+        "Shown for comparison only; it can be biased with staggered adoption and "
+        "changing effects (Goodman-Bacon, 2021).",
+    ),
+    (
+        "Parallel trends",
+        "Joint Wald test that all pre-enrolment ATT(g,t) are zero (influence-function "
+        "covariance, clustered). With fewer than 10 programme schools, or at least as many "
+        "pre-enrolment cells as programme schools, the clustered test over-rejects (Cameron, "
+        "Gelbach &amp; Miller, 2008): the report then calls it unreliable and points to the "
+        "event-study chart. Robustness: Rambachan &amp; Roth (2023) relative-magnitude bounds "
+        "for the average post-enrolment effect from a Sun &amp; Abraham (2021) event study.",
+    ),
+    (
+        "Multiple outcomes",
+        "Holm (1979) step-down or Benjamini &amp; Hochberg (1995) adjusted p-values "
+        "for the secondary outcomes; the primary outcome is pre-specified and unadjusted.",
+    ),
+    (
+        "Minimum detectable effect",
+        "MDES = 2.8 x standard error (5% two-sided, 80% power; Bloom, 1995).",
+    ),
+    (
+        "Valuation",
+        "Social value: quantity x financial proxy, with deadweight, displacement, attribution "
+        "and drop-off (Social Value UK guide); discounting per HM Treasury Green Book; fiscal, economic "
+        "and social value by agency after the Greater Manchester CBA model (2014).",
+    ),
+    ("Evidence strength", "Maryland Scientific Methods Scale (Sherman et al., 1997)."),
+    ("Disclosure control", "Counts below the threshold suppressed; no identifiers in any output."),
+]
+
+
+def methods_section(result: EvaluationResult) -> Section:
+    """Method notes with references.
+
+    Parameters
+    ----------
+    result
+        The evaluation.
+
+    Returns
+    -------
+    Section
+        The design used with its options, and :data:`METHOD_NOTES`.
+    """
+    s = Section("Method notes")
+    s.add("<h2>Method notes</h2>")
+    d = result.spec.design
+    s.p(
+        f"Design used: {html.escape(result.design)}. Estimator: {html.escape(d.did.estimator)}; "
+        f"comparison: {html.escape(d.did.control_group.replace('_', ' '))} pupils; base period "
+        f"{html.escape(d.did.base_period)}; anticipation {d.did.anticipation} terms; "
+        f"standard errors clustered by {html.escape(str(d.did.cluster or result.spec.data.columns.cluster))}; "
+        f"bootstrap draws {d.did.n_boot}."
+    )
+    s.add(
+        "<ul>" + "".join(f"<li><strong>{a}</strong>: {b}</li>" for a, b in METHOD_NOTES) + "</ul>"
+    )
+    return s
+
+
+def limitations_section(result: EvaluationResult) -> Section:
+    """Limitations: evidence concerns, unavailable parts, warnings raised while computing.
+
+    Parameters
+    ----------
+    result
+        The evaluation (or a value re-run).
+
+    Returns
+    -------
+    Section
+        Every free text sanitised (identifiers removed, small counts suppressed).
+    """
+    s = Section("Limitations")
+    s.add("<h2>Limitations</h2>")
+    items = []
+    if result.evidence is not None:
+        items += [html.escape(d.message) for d in result.evidence.concerns]
+    items.append(
+        "Matching and difference-in-differences remove differences in observed "
+        "characteristics and in stable unobserved ones; a change that coincided with "
+        "enrolment and affected only participants would still bias the estimate."
+    )
+    s.add("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+    if result.unavailable:
+        s.add("<h3>Parts not available in this report</h3>")
+        s.add(
+            "<ul>"
+            + "".join(
+                f"<li>{clean_text(result, kk)}: {clean_text(result, v)}</li>"
+                for kk, v in result.unavailable.items()
+            )
+            + "</ul>"
+        )
+    if result.warnings:
+        s.add("<h3>Warnings raised while computing</h3>")
+        s.add(
+            "<ul>" + "".join(f"<li>{clean_text(result, w)}</li>" for w in result.warnings) + "</ul>"
+        )
+    return s
+
+
+def provenance_section(result: EvaluationResult, provenance: dict[str, Any]) -> Section:
+    """Package version, spec hash, data hash, seed, time.
+
+    Parameters
+    ----------
+    result
+        The evaluation (or a value re-run).
+    provenance
+        Its provenance record (:func:`sroi.report.provenance.provenance`).
+
+    Returns
+    -------
+    Section
+        The provenance table.
+    """
+    s = Section("Provenance")
+    s.add("<h2>Provenance</h2>")
+    rows = [(k, v) for k, v in provenance.items() if k != "libraries"]
+    rows += [(f"library {k}", v) for k, v in provenance.get("libraries", {}).items()]
+    s.add(pd.DataFrame(rows, columns=["", "value"]).to_html(index=False, escape=True, border=0))
+    s.p("Re-running with the same spec, data and seed gives the same numbers.")
+    return s

@@ -1,0 +1,62 @@
+"""The programme, its enrolment waves and who was left out of the analysis (and why)."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from sroi.report.disclosure import suppress_count
+from sroi.report.record import EvaluationResult
+from sroi.report.sections.base import Section
+from sroi.report.sections.text import cell_text, clean_text, html_table
+
+__all__ = ["programme_section"]
+
+
+def programme_section(result: EvaluationResult) -> Section:
+    """The programme, its cohorts and who was left out of the analysis (and why).
+
+    Parameters
+    ----------
+    result
+        The evaluation.
+
+    Returns
+    -------
+    Section
+        Facts, enrolment waves and exclusions, counts suppressed.
+    """
+    s = Section("Programme and cohort")
+    k = result.threshold
+    prog = result.programme
+    s.add("<h2>Programme and cohorts</h2>")
+    if prog.get("description"):
+        s.p(html.escape(prog["description"]))
+    facts = pd.DataFrame(
+        [
+            ("participants (pupils)", suppress_count(prog["n_treated"], k)),
+            ("comparison pool (pupils)", suppress_count(prog["n_comparison_pool"], k)),
+            ("programme schools", suppress_count(prog.get("n_treated_clusters"), k)),
+            ("all schools in the analysis", suppress_count(prog.get("n_clusters"), k)),
+            (
+                "terms of data",
+                f"{prog['first_period']} to {prog['last_period']} ({prog['n_periods']} terms)",
+            ),
+            ("delivery", f"{prog.get('start') or 'n/a'} to {prog.get('end') or 'n/a'}"),
+        ],
+        columns=["", "value"],
+    )
+    s.add(facts.to_html(index=False, escape=True, border=0))
+    if prog.get("comparison_pool"):
+        s.p("Comparison pool: " + clean_text(result, prog["comparison_pool"]))
+    s.add("<h3>Enrolment waves</h3>")
+    s.add(html_table(result.cohorts.rename(columns={"cohort": "first term in programme"}), k))
+    s.add("<h3>Left out of the analysis</h3>")
+    ex = result.exclusions
+    if ex.empty:
+        s.p("No rows or pupils were left out.")
+    else:
+        ex = ex.assign(reason=[cell_text(result, x) for x in ex["reason"]])
+        s.add(html_table(ex, k))
+    return s

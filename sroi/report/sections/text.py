@@ -1,0 +1,178 @@
+"""Numbers and free text as the report shows them.
+
+Effects of rates and probabilities are read in percentage points, money in whole pounds,
+ratios in pounds and pence per £1; missing or non-finite numbers are ``n/a``. Free text goes
+through :func:`clean_text` (identifiers removed, small counts suppressed, HTML-escaped).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import pandas as pd
+
+from sroi.effect import Effect
+from sroi.report.disclosure import sanitize_text, suppress_counts
+from sroi.report.record import EvaluationResult, OutcomeResult
+
+__all__ = [
+    "cell_text",
+    "ci_text",
+    "clean_text",
+    "format_effect",
+    "html_table",
+    "lower_first",
+    "money",
+    "num",
+    "p_value",
+    "pounds",
+    "reads_in_points",
+    "significance",
+    "unit_words",
+]
+
+
+def _finite(x: Any) -> float | None:
+    if x is None:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def num(x: Any, digits: int = 3) -> str:
+    """A number with ``digits`` decimals (significant digits when very small or large).
+
+    Text that is not a number is shown as it is (escaped); a missing or non-finite number as
+    ``n/a``.
+    """
+    if isinstance(x, str):
+        try:
+            float(x)
+        except ValueError:
+            return html.escape(x)
+    v = _finite(x)
+    if v is None:
+        return "n/a"
+    if v != 0 and (abs(v) < 10**-(digits) or abs(v) >= 1e6):
+        return f"{v:.{digits}g}"
+    return f"{v:,.{digits}f}"
+
+
+def p_value(p: Any) -> str:
+    """A p-value to three decimals, ``<0.001`` below that."""
+    v = _finite(p)
+    if v is None:
+        return "n/a"
+    return "<0.001" if v < 0.001 else f"{v:.3f}"
+
+
+def money(x: Any) -> str:
+    """Whole pounds: ``£1,234``, ``-£56``."""
+    v = _finite(x)
+    if v is None:
+        return "n/a"
+    sign = "-" if v < 0 else ""
+    return f"{sign}£{abs(v):,.0f}"
+
+
+def pounds(x: Any) -> str:
+    """Pounds and pence per £1 (e.g. an SROI ratio): ``£1.25``, ``-£0.09``."""
+    v = _finite(x)
+    if v is None:
+        return "n/a"
+    return f"-£{-v:,.2f}" if v < 0 else f"£{v:,.2f}"
+
+
+def lower_first(label: str) -> str:
+    """Sentence-case a label for use mid-sentence, keeping acronyms (``CAMHS referral``)."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def reads_in_points(outcome_type: str) -> bool:
+    """True for rates and probabilities, whose effects read in percentage points."""
+    return outcome_type in ("rate", "binary")
+
+
+def format_effect(value: float | None, outcome_type: str, *, signed: bool = True) -> str:
+    """An effect in the words a committee reads: percentage points for rates and probabilities.
+
+    Parameters
+    ----------
+    value
+        The effect on the outcome's own scale (a proportion for rates).
+    outcome_type
+        The outcome's type in the spec.
+    signed
+        Show ``+`` for positive values.
+
+    Returns
+    -------
+    str
+        E.g. ``"+1.23 percentage points"``, ``"-0.012"`` or ``"n/a"``.
+    """
+    if value is None or not math.isfinite(float(value)):
+        return "n/a"
+    v = float(value)
+    if reads_in_points(outcome_type):
+        s = f"{v * 100:+.2f}" if signed else f"{v * 100:.2f}"
+        return f"{s} percentage points"
+    return f"{v:+.3f}" if signed else f"{v:.3f}"
+
+
+def unit_words(o: OutcomeResult) -> str:
+    """The unit an outcome's effect is read in."""
+    if reads_in_points(o.type):
+        return "percentage points per term"
+    return o.unit or "per pupil per term"
+
+
+def ci_text(e: Effect, o: OutcomeResult) -> str:
+    """Interval bounds on the reading scale (percentage points to 2 dp for rates)."""
+
+    def one(v: float) -> str:
+        if v is None or not math.isfinite(v):
+            return "n/a"
+        return f"{v * 100:.2f}" if reads_in_points(o.type) else f"{v:.3f}"
+
+    return f"{one(e.ci_low)} to {one(e.ci_high)}"
+
+
+def html_table(df: pd.DataFrame, threshold: int, *, floats: int = 3) -> str:
+    """HTML table with counts suppressed and numbers formatted."""
+    t = suppress_counts(df.reset_index(drop=True), threshold).copy()
+    for c in t.columns:
+        if t[c].dtype.kind == "f":
+            t[c] = [num(v, floats) for v in t[c]]
+    t.columns = [str(c).replace("_", " ") for c in t.columns]
+    return str(t.to_html(index=False, escape=True, border=0, na_rep="n/a"))
+
+
+def clean_text(result: EvaluationResult, text: Any) -> str:
+    """Free text for the report: identifiers removed, small counts suppressed, HTML-escaped."""
+    return html.escape(sanitize_text(str(text), result.all_identifiers(), result.threshold))
+
+
+def cell_text(result: EvaluationResult, text: Any) -> str:
+    """Free text for a table cell (the table escapes it): identifiers and small counts out."""
+    return sanitize_text(str(text), result.all_identifiers(), result.threshold)
+
+
+def significance(o: OutcomeResult, alpha: float) -> tuple[str, float | None]:
+    """Plain words for an outcome's test (adjusted p-value for secondary outcomes) and its p."""
+    p = (
+        o.p_adjusted
+        if (o.p_adjusted is not None and not o.primary)
+        else (o.headline.p_value if o.headline is not None else None)
+    )
+    if p is None or not math.isfinite(p):
+        return "could not be tested", None
+    if p < alpha:
+        return "is unlikely to be due to chance", p
+    return "could be due to chance (it is not statistically significant)", p

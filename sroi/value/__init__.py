@@ -1,5 +1,7 @@
-"""Cost-avoidance and SROI valuation (HM Treasury Green Book 2022; Greater Manchester CBA model,
-HM Treasury 2014; Social Value UK SROI guide 2012).
+"""Cost-avoidance and SROI valuation of children's programmes.
+
+Methods: HM Treasury Green Book (2022); Greater Manchester CBA model (HM Treasury / New
+Economy, 2014); Social Value UK SROI guide (2012).
 
 * :func:`run` values estimated (or assumed) effects with a spec's ``valuation`` section and
   returns a :class:`ValueResult`; :func:`run_assumed` does the same without an evaluation spec.
@@ -7,11 +9,19 @@ HM Treasury 2014; Social Value UK SROI guide 2012).
 * :func:`load_unit_costs` reads a unit-cost table (CSV, .xlsx, YAML) into a
   :class:`UnitCostTable`.
 
+Layout: :mod:`.api` (entry points), :mod:`.result` (read-only results), :mod:`.metrics` (NPV,
+ratios, payback), :mod:`.model` (the model compiler and the compiled model),
+:mod:`.uncertainty` (Monte Carlo, sensitivity, switching values), :mod:`.costs` (unit-cost
+tables), :mod:`.prices` (deflators, discounting), :mod:`.config` (the spec's valuation
+section), :mod:`.cohort` (cohort helpers), :mod:`.excel` (workbooks),
+:mod:`.make_template` (the cost template script).
+
 This package never imports :mod:`sroi.impact`: it consumes plain :class:`sroi.Effect` records.
 """
 
 from __future__ import annotations
 
+from sroi.value.api import run, run_assumed, simulate
 from sroi.value.cohort import (
     remaining_school_years,
     remaining_school_years_table,
@@ -19,9 +29,10 @@ from sroi.value.cohort import (
 )
 from sroi.value.config import DeliveryCost, ValuationSection
 from sroi.value.costs import UnitCostTable, load_confidence_grades, load_unit_costs
+from sroi.value.metrics import payback_period
 from sroi.value.prices import discount_factors, load_deflators, load_discount_table, price_factor
-from sroi.value.uncertainty import SimulationResult, simulate, switching_values
-from sroi.value.valuation import ValueResult, payback_period, run, run_assumed
+from sroi.value.result import SimulationResult, ValueResult
+from sroi.value.uncertainty import switching_values
 
 __all__ = [
     "run",

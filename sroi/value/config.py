@@ -257,7 +257,7 @@ class UncertainParameter(_Strict):
             raise ValueError("lognormal needs mean > 0")
         if d == "fixed" and self.mode is None:
             raise ValueError("fixed needs mode (the value)")
-        if None not in (self.low, self.high) and self.low > self.high:
+        if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError(f"low ({self.low}) must not exceed high ({self.high})")
         if self.mode is not None:
             _check_range(self.low, self.mode, self.high, "mode")

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sroi.errors import SroiInputError
-from sroi.value.costs import COLUMNS, UnitCostTable
-
-if TYPE_CHECKING:  # pragma: no cover
-    from sroi.value.valuation import ValueResult
+from sroi.value.costs import (
+    AGENCIES,
+    CATEGORIES,
+    COLUMNS,
+    VALUE_TYPES,
+    UnitCostTable,
+    load_confidence_grades,
+)
 
 __all__ = ["write_cost_workbook", "write_result_workbook", "HEADER_ROW"]
 
@@ -53,8 +57,6 @@ def write_cost_workbook(
     """
     import openpyxl
     from openpyxl.styles import Font, PatternFill
-
-    from sroi.value.costs import AGENCIES, CATEGORIES, VALUE_TYPES, load_confidence_grades
 
     p = Path(path)
     wb = openpyxl.Workbook()
@@ -125,42 +127,45 @@ def _sheet_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_result_workbook(result: ValueResult, path: str | Path) -> Path:
-    """One sheet per table of a :class:`ValueResult`, a summary sheet and an assumptions sheet."""
+def write_result_workbook(
+    path: str | Path,
+    summary: pd.DataFrame,
+    messages: pd.DataFrame,
+    sheets: Mapping[str, pd.DataFrame],
+) -> Path:
+    """Write a results workbook: a summary sheet, then one sheet per table.
+
+    :meth:`sroi.value.ValueResult.to_excel` calls this with its headline figures, its
+    warnings and notes, and its tables; this module knows nothing else about results.
+
+    Parameters
+    ----------
+    path
+        An ``.xlsx`` file (folders are created).
+    summary
+        ``measure, value`` rows, written at the top of the ``summary`` sheet.
+    messages
+        ``kind, text`` rows (warnings, notes...), written below the summary if any.
+    sheets
+        ``{sheet name: table}``; names are cut to Excel's 31 characters.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    SroiInputError
+        If the file is not ``.xlsx``.
+    """
     p = Path(path)
     if p.suffix.lower() != ".xlsx":
         raise SroiInputError(f"{p}: the value workbook must be an .xlsx file")
     p.parent.mkdir(parents=True, exist_ok=True)
-    d = result.to_dict()
-    head = pd.DataFrame(
-        [
-            (k, d[k])
-            for k in (
-                "price_year",
-                "pv_benefits",
-                "pv_costs",
-                "npv",
-                "sroi_ratio",
-                "financial_roi",
-                "cashable_roi",
-                "payback_years",
-                "pv_transfers",
-                "pv_modelled",
-            )
-        ],
-        columns=["measure", "value"],
-    )
-    extra = pd.DataFrame(
-        [("warning", w) for w in result.warnings]
-        + [("note", n) for n in result.notes]
-        + [("not valued", f"{e['outcome']}: {e['reason']}") for e in result.excluded],
-        columns=["kind", "text"],
-    )
     with pd.ExcelWriter(p, engine="openpyxl") as xw:
-        head.to_excel(xw, sheet_name="summary", index=False)
-        if len(extra):
-            extra.to_excel(xw, sheet_name="summary", index=False, startrow=len(head) + 2)
-        for name, df in result.tables().items():
+        summary.to_excel(xw, sheet_name="summary", index=False)
+        if len(messages):
+            messages.to_excel(xw, sheet_name="summary", index=False, startrow=len(summary) + 2)
+        for name, df in sheets.items():
             _sheet_frame(df).to_excel(xw, sheet_name=name[:31], index=False)
-        _sheet_frame(result.streams).to_excel(xw, sheet_name="streams", index=False)
     return p

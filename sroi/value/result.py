@@ -1,104 +1,33 @@
-"""``sroi.value.run``: value a programme's effects; :class:`ValueResult`.
+"""Read-only results of the value engine: :class:`ValueResult` and :class:`SimulationResult`.
 
-Headline figures (Greater Manchester CBA model, HM Treasury 2014; Social Value UK 2012):
-
-* public value benefits ``B`` = PV of fiscal (cashable + non-cashable), economic and social
-  value of *observed* (estimated) and *assumed* effects; transfers are shown but are not public
-  value; *modelled* values (reached only through a conversion chain) are kept out;
-* ``NPV = B - C`` with ``C`` the PV of programme costs (optimism bias included);
-* SROI ratio = public value ROI = ``B / C``; financial ROI = ``B_fiscal / C``; cashable ROI =
-  ``B_cashable / C``;
-* payback period: the first time cumulative discounted fiscal benefits reach cumulative
-  discounted costs, with each year's costs incurred at its start and its benefits accruing evenly
-  through the year (linear interpolation inside the year).
+Both are frozen records built by :mod:`sroi.value.api`; they compute nothing but tables and
+text from what they hold, and never import the model compiler or the uncertainty analyses.
+Headline definitions are in :mod:`sroi.value.metrics`.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sroi.effect import Effect
+from sroi._checks import check_probability
 from sroi.errors import SroiInputError
-from sroi.value.config import DeliveryCost, ValuationSection
-from sroi.value.costs import UnitCostTable, load_unit_costs
-from sroi.value.model import (
-    FISCAL_TYPES,
-    PUBLIC_VALUE_TYPES,
-    CompiledModel,
-    ValuationInputs,
-    compile_model,
-    inputs_from_spec,
-    normalise_effects,
-)
+from sroi.value.excel import write_result_workbook
+from sroi.value.metrics import FISCAL_TYPES, HEADLINE_BASES, PUBLIC_VALUE_TYPES
+from sroi.value.model import CompiledModel
 
-if TYPE_CHECKING:  # pragma: no cover
-    from sroi.spec import Spec
-
-__all__ = ["ValueResult", "run", "run_assumed", "payback_period", "headline"]
-
-HEADLINE_BASES = ("observed", "assumed")
+__all__ = ["SimulationResult", "ValueResult", "json_value", "json_records"]
 
 
-def payback_period(benefits: np.ndarray, costs: np.ndarray) -> float:
-    """Years until cumulative benefits reach cumulative costs (``nan`` if never).
-
-    Costs of year ``t`` are incurred at its start; benefits accrue evenly during it, so the
-    payback time inside year ``t`` is ``t + deficit_t / b_t`` with
-    ``deficit_t = sum_{u<=t} c_u - sum_{u<t} b_u``.
-    """
-    b = np.asarray(benefits, dtype=float)
-    c = np.asarray(costs, dtype=float)
-    if b.shape != c.shape:
-        raise SroiInputError("benefits and costs must have the same number of years")
-    if c.sum() <= 0:
-        return math.nan
-    deficit = np.cumsum(c) - np.concatenate([[0.0], np.cumsum(b)[:-1]])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(b > 0, deficit / b, np.inf)
-    # earliest year with deficit paid off by the end of that year (frac <= 1)
-    ok = (deficit <= 0) | (frac <= 1.0)
-    # only after costs have started
-    started = np.cumsum(c) > 0
-    ok &= started
-    if not ok.any():
-        return math.nan
-    t = int(np.flatnonzero(ok)[0])
-    return float(t + max(0.0, frac[t]) if deficit[t] > 0 else t)
-
-
-def headline(pv_lines: np.ndarray, pv_costs: np.ndarray, model: CompiledModel) -> dict[str, Any]:
-    """Vectorised headline figures from line PVs (n, L) and cost PVs (n,)."""
-    vt = np.array([ln.value_type for ln in model.lines])
-    basis = np.array([ln.basis for ln in model.lines])
-    head = np.isin(basis, HEADLINE_BASES)
-    pub = pv_lines[:, head & np.isin(vt, PUBLIC_VALUE_TYPES)].sum(axis=1)
-    fis = pv_lines[:, head & np.isin(vt, FISCAL_TYPES)].sum(axis=1)
-    cash = pv_lines[:, head & (vt == "fiscal_cashable")].sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(pv_costs > 0, pub / pv_costs, np.nan)
-        fin = np.where(pv_costs > 0, fis / pv_costs, np.nan)
-        cashr = np.where(pv_costs > 0, cash / pv_costs, np.nan)
-    return {
-        "pv_benefits": pub,
-        "pv_fiscal": fis,
-        "pv_cashable": cash,
-        "pv_costs": pv_costs,
-        "npv": pub - pv_costs,
-        "sroi_ratio": ratio,
-        "financial_roi": fin,
-        "cashable_roi": cashr,
-    }
-
-
-def _f(x: Any) -> Any:
+def json_value(x: Any) -> Any:
+    """A JSON-ready scalar: numpy scalars become Python ones, NaN and infinities ``None``."""
     if isinstance(x, np.generic):
         x = x.item()
     if isinstance(x, float) and not math.isfinite(x):
@@ -106,15 +35,71 @@ def _f(x: Any) -> Any:
     return x
 
 
-def _frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _f(v) for k, v in rec.items()} for rec in df.to_dict(orient="records")]
+def json_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a table as JSON-ready dictionaries (see :func:`json_value`)."""
+    return [{k: json_value(v) for k, v in rec.items()} for rec in df.to_dict(orient="records")]
 
 
-@dataclass
+def _money(x: float) -> str:
+    if not math.isfinite(x):
+        return "n/a"
+    return f"-£{-x:,.0f}" if x < 0 else f"£{x:,.0f}"
+
+
+def _ratio(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"{x:.2f}"
+
+
+#: Headline measures on the summary sheet of the workbook, in order.
+SUMMARY_MEASURES = (
+    "price_year",
+    "pv_benefits",
+    "pv_costs",
+    "npv",
+    "sroi_ratio",
+    "financial_roi",
+    "cashable_roi",
+    "payback_years",
+    "pv_transfers",
+    "pv_modelled",
+)
+
+
+@dataclass(frozen=True)
 class ValueResult:
-    """Result of :func:`run`: headline figures, tables and the assumptions register.
+    """Result of :func:`sroi.value.run`: headline figures, tables and the assumptions register.
 
-    All money is in ``price_year`` prices; ``pv_*`` are present values.
+    All money is in ``price_year`` prices; ``pv_*`` are present values (HM Treasury Green
+    Book, 2022). ``sroi_ratio`` = PV public value / PV costs (Social Value UK SROI guide,
+    2012; public value ROI of the Greater Manchester CBA model, 2014); ``financial_roi`` and
+    ``cashable_roi`` count fiscal and cashable benefits only; ``payback_years`` is ``nan`` when
+    costs are not recovered within the appraisal period (see :mod:`sroi.value.metrics`).
+
+    Attributes
+    ----------
+    price_year
+        Base financial year of every amount.
+    pv_benefits, pv_costs, npv, sroi_ratio, financial_roi, cashable_roi, payback_years
+        Headline figures (observed and assumed values only).
+    pv_transfers, pv_modelled
+        PV of transfers and of modelled (conversion-chain) values, shown but not in the
+        headline.
+    pv_by_value_type
+        Headline PV by value type.
+    streams
+        Value by line and appraisal year (``year``, ``outcome``, ``cost_id``, ``agency``,
+        ``value_type``, ``basis``, ``value``, ``discount_factor``, ``pv``).
+    costs
+        Programme costs by line (``year``, ``description``, ``agency``, ``cost``, ``pv``...).
+    assumptions
+        The assumptions register (``parameter``, ``value``, ``unit``, ``source``,
+        ``confidence``, ``note``).
+    model
+        The compiled model (for :func:`sroi.value.simulate`).
+    switching
+        The switching-values table (also :meth:`switching_values`).
+    warnings, notes, excluded
+        Warnings and notes of the valuation; outcomes left out, with the reason.
     """
 
     price_year: str
@@ -131,42 +116,50 @@ class ValueResult:
     streams: pd.DataFrame
     costs: pd.DataFrame
     assumptions: pd.DataFrame
+    model: CompiledModel = field(repr=False)
+    switching: pd.DataFrame = field(repr=False)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     excluded: list[dict[str, str]] = field(default_factory=list)
-    model: CompiledModel | None = field(default=None, repr=False)
-    _switching: pd.DataFrame | None = field(default=None, repr=False)
 
-    # ------------------------------------------------------------------ aliases
     @property
     def public_value_roi(self) -> float:
-        """Public value ROI (Greater Manchester): same as :attr:`sroi_ratio`."""
+        """Public value ROI (Greater Manchester): the same as :attr:`sroi_ratio`."""
         return self.sroi_ratio
+
+    def _outcomes(self, basis: str) -> list[str]:
+        return sorted(set(self.streams.loc[self.streams["basis"] == basis, "outcome"]))
 
     @property
     def modelled(self) -> list[str]:
         """Outcomes valued only through a conversion chain (kept out of the headline)."""
-        return sorted(set(self.streams.loc[self.streams["basis"] == "modelled", "outcome"]))
+        return self._outcomes("modelled")
 
     @property
     def observed(self) -> list[str]:
         """Outcomes valued from effects estimated against a comparison group."""
-        return sorted(set(self.streams.loc[self.streams["basis"] == "observed", "outcome"]))
+        return self._outcomes("observed")
 
     @property
     def assumed(self) -> list[str]:
         """Outcomes valued from assumed effects."""
-        return sorted(set(self.streams.loc[self.streams["basis"] == "assumed", "outcome"]))
+        return self._outcomes("assumed")
 
-    # ------------------------------------------------------------------ tables
     def _head(self) -> pd.DataFrame:
         s = self.streams
         return s.loc[s["basis"].isin(HEADLINE_BASES)]
 
     def by_year(self) -> pd.DataFrame:
-        """Undiscounted and discounted benefits (public value, fiscal) and costs by year."""
+        """Undiscounted and discounted benefits (public value, fiscal) and costs by year.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``year``, ``benefits``, ``fiscal_benefits``, ``costs``, ``pv_benefits``,
+            ``pv_fiscal_benefits``, ``pv_costs``, ``cumulative_pv_net``.
+        """
         h = self._head()
-        years = pd.Index(range(self.model.T if self.model else 0), name="year")
+        years = pd.Index(range(self.model.T), name="year")
         pub = h.loc[h["value_type"].isin(PUBLIC_VALUE_TYPES)]
         fis = h.loc[h["value_type"].isin(FISCAL_TYPES)]
         out = pd.DataFrame(index=years)
@@ -180,7 +173,13 @@ class ValueResult:
         return out.reset_index()
 
     def by_agency(self) -> pd.DataFrame:
-        """PV of benefits by the agency that gains and costs by the agency that pays."""
+        """PV of benefits by the agency that gains (one column per basis) and costs by payer.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``agency``, ``pv_benefits_<basis>`` for each basis present, ``pv_costs``.
+        """
         s = self.streams
         gains = s.pivot_table(
             index="agency", columns="basis", values="pv", aggfunc="sum", fill_value=0.0
@@ -192,7 +191,7 @@ class ValueResult:
         return out.reset_index()
 
     def by_outcome(self) -> pd.DataFrame:
-        """PV by outcome and unit-cost row (with basis and value type)."""
+        """PV by outcome and unit-cost row (with agency, value type and basis)."""
         s = self.streams
         return (
             s.groupby(["outcome", "cost_id", "agency", "value_type", "basis"], sort=False)[
@@ -212,6 +211,13 @@ class ValueResult:
         h = self._head()
         return h.groupby(["agency", "year", "value_type"])["value"].sum().reset_index()
 
+    def switching_values(self) -> pd.DataFrame:
+        """Value of each parameter at which the SROI ratio is 1 (others central).
+
+        See :func:`sroi.value.switching_values` (HM Treasury Green Book, 2022).
+        """
+        return self.switching
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by name (the Excel export writes one sheet per table)."""
         return {
@@ -225,65 +231,48 @@ class ValueResult:
             "assumptions": self.assumptions,
         }
 
-    def switching_values(self) -> pd.DataFrame:
-        """Value of each parameter at which the SROI ratio is 1 (others central)."""
-        if self._switching is None:
-            from sroi.value.uncertainty import switching_values
-
-            self._switching = (
-                switching_values(self.model) if self.model is not None else pd.DataFrame()
-            )
-        return self._switching
-
-    # ------------------------------------------------------------------ output
-    def summary(self) -> str:
-        """Plain-text summary for a finance officer."""
-
-        def money(x: float) -> str:
-            if not math.isfinite(x):
-                return "n/a"
-            return f"-£{-x:,.0f}" if x < 0 else f"£{x:,.0f}"
-
-        def ratio(x: float) -> str:
-            return "n/a" if not math.isfinite(x) else f"{x:.2f}"
-
-        T = self.model.T if self.model else "?"
+    def _summary_head(self) -> list[str]:
+        payback = (
+            f"{self.payback_years:>10.1f} years"
+            if math.isfinite(self.payback_years)
+            else f"{'not within the period':>16}"
+        )
         lines = [
-            f"Value for money ({self.price_year} prices, present values over {T} years)",
-            f"  Benefits (public value)   {money(self.pv_benefits):>16}",
-            f"  Costs                     {money(self.pv_costs):>16}",
-            f"  Net present value         {money(self.npv):>16}",
-            f"  SROI ratio                {ratio(self.sroi_ratio):>16}   "
+            f"Value for money ({self.price_year} prices, present values over {self.model.T} years)",
+            f"  Benefits (public value)   {_money(self.pv_benefits):>16}",
+            f"  Costs                     {_money(self.pv_costs):>16}",
+            f"  Net present value         {_money(self.npv):>16}",
+            f"  SROI ratio                {_ratio(self.sroi_ratio):>16}   "
             "(public value per £1 of cost)",
-            f"  Financial ROI             {ratio(self.financial_roi):>16}   (fiscal benefits only)",
-            f"  Cashable ROI              {ratio(self.cashable_roi):>16}   (budgets that fall)",
-            "  Payback                   "
-            + (
-                f"{self.payback_years:>10.1f} years"
-                if math.isfinite(self.payback_years)
-                else f"{'not within the period':>16}"
-            ),
+            f"  Financial ROI             {_ratio(self.financial_roi):>16}   (fiscal benefits only)",
+            f"  Cashable ROI              {_ratio(self.cashable_roi):>16}   (budgets that fall)",
+            "  Payback                   " + payback,
         ]
         if self.pv_transfers:
-            lines.append(f"  Transfers (not public value, shown only) {money(self.pv_transfers)}")
+            lines.append(f"  Transfers (not public value, shown only) {_money(self.pv_transfers)}")
         if self.pv_modelled:
             lines.append(
                 f"  Modelled values (conversion chains, not in the headline) "
-                f"{money(self.pv_modelled)}"
+                f"{_money(self.pv_modelled)}"
             )
+        return lines
+
+    def _summary_tables(self) -> list[str]:
+        lines = []
         bo = self.by_outcome()
         if len(bo):
             lines.append("  By outcome (PV):")
             for o, grp in bo.groupby("outcome", sort=False):
                 tags = ", ".join(sorted(set(grp["basis"])))
-                lines.append(f"    {o:<28} {money(grp['pv'].sum()):>14}  [{tags}]")
+                lines.append(f"    {o:<28} {_money(grp['pv'].sum()):>14}  [{tags}]")
         ba = self.by_agency()
         if len(ba):
             lines.append("  Who gains and who pays (PV):")
             for _, r in ba.iterrows():
                 gain = sum(r.get(f"pv_benefits_{b}", 0.0) for b in HEADLINE_BASES)
                 lines.append(
-                    f"    {r['agency']:<28} gains {money(gain):>12}  pays {money(r['pv_costs']):>12}"
+                    f"    {r['agency']:<28} gains {_money(gain):>12}  pays "
+                    f"{_money(r['pv_costs']):>12}"
                 )
         reg = self.assumptions.set_index("parameter")["value"]
         if "discount" in reg.index:
@@ -292,40 +281,53 @@ class ValueResult:
                 f"{float(reg.get('optimism_bias.costs', 0.0)):.0%}; cohort "
                 f"{reg.get('cohort_size')}; full register in .assumptions"
             )
-        for e in self.excluded:
-            lines.append(f"  not valued: {e['outcome']}: {e['reason']}")
-        for w in self.warnings:
-            lines.append(f"  warning: {w}")
+        return lines
+
+    def summary(self) -> str:
+        """Plain-text summary for a finance officer (headline, by outcome, who gains and pays)."""
+        lines = self._summary_head() + self._summary_tables()
+        lines += [f"  not valued: {e['outcome']}: {e['reason']}" for e in self.excluded]
+        lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
     def __str__(self) -> str:  # pragma: no cover - thin wrapper
         return self.summary()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable dictionary (NaN and infinities become ``None``)."""
+        """JSON-serialisable dictionary (NaN and infinities become ``None``).
+
+        Returns
+        -------
+        dict
+            The headline figures (and ``public_value_roi``), ``pv_by_value_type``, the
+            ``observed``/``assumed``/``modelled`` outcome lists, the tables ``by_year``,
+            ``by_agency``, ``by_outcome``, ``by_value_type``, ``costs``, ``assumptions`` and
+            ``switching_values`` as records, ``warnings``, ``notes``, ``excluded``.
+        """
+        f = json_value
         d = {
             "price_year": self.price_year,
-            "pv_benefits": _f(self.pv_benefits),
-            "pv_costs": _f(self.pv_costs),
-            "npv": _f(self.npv),
-            "sroi_ratio": _f(self.sroi_ratio),
-            "public_value_roi": _f(self.sroi_ratio),
-            "financial_roi": _f(self.financial_roi),
-            "cashable_roi": _f(self.cashable_roi),
-            "payback_years": _f(self.payback_years),
-            "pv_transfers": _f(self.pv_transfers),
-            "pv_modelled": _f(self.pv_modelled),
-            "pv_by_value_type": {k: _f(v) for k, v in self.pv_by_value_type.items()},
+            "pv_benefits": f(self.pv_benefits),
+            "pv_costs": f(self.pv_costs),
+            "npv": f(self.npv),
+            "sroi_ratio": f(self.sroi_ratio),
+            "public_value_roi": f(self.sroi_ratio),
+            "financial_roi": f(self.financial_roi),
+            "cashable_roi": f(self.cashable_roi),
+            "payback_years": f(self.payback_years),
+            "pv_transfers": f(self.pv_transfers),
+            "pv_modelled": f(self.pv_modelled),
+            "pv_by_value_type": {k: f(v) for k, v in self.pv_by_value_type.items()},
             "observed": self.observed,
             "assumed": self.assumed,
             "modelled": self.modelled,
-            "by_year": _frame_records(self.by_year()),
-            "by_agency": _frame_records(self.by_agency()),
-            "by_outcome": _frame_records(self.by_outcome()),
-            "by_value_type": _frame_records(self.by_value_type()),
-            "costs": _frame_records(self.costs),
-            "assumptions": _frame_records(self.assumptions.astype(object)),
-            "switching_values": _frame_records(self.switching_values()),
+            "by_year": json_records(self.by_year()),
+            "by_agency": json_records(self.by_agency()),
+            "by_outcome": json_records(self.by_outcome()),
+            "by_value_type": json_records(self.by_value_type()),
+            "costs": json_records(self.costs),
+            "assumptions": json_records(self.assumptions.astype(object)),
+            "switching_values": json_records(self.switching_values()),
             "warnings": list(self.warnings),
             "notes": list(self.notes),
             "excluded": list(self.excluded),
@@ -334,145 +336,190 @@ class ValueResult:
         return d
 
     def to_excel(self, path: str | Path) -> Path:
-        """Write one sheet per table plus a summary and an assumptions sheet."""
-        from sroi.value.excel import write_result_workbook
+        """Write a workbook: a summary sheet, one sheet per table, and the streams.
 
-        return write_result_workbook(self, path)
+        Parameters
+        ----------
+        path
+            An ``.xlsx`` file (folders are created).
 
+        Returns
+        -------
+        pathlib.Path
 
-def _result(model: CompiledModel) -> ValueResult:
-    ev = model.evaluate({})
-    h = headline(ev["pv_lines"], ev["pv_costs"], model)
-    streams = model.streams()
-    costs = model.cost_streams()
-    hs = streams.loc[streams["basis"].isin(HEADLINE_BASES)]
-    fis_year = (
-        hs.loc[hs["value_type"].isin(FISCAL_TYPES)]
-        .groupby("year")["pv"]
-        .sum()
-        .reindex(range(model.T), fill_value=0.0)
-        .to_numpy()
-    )
-    cost_year = costs.groupby("year")["pv"].sum().reindex(range(model.T), fill_value=0.0).to_numpy()
-    pb = payback_period(fis_year, cost_year)
-    pv_by_type = {str(k): float(v) for k, v in hs.groupby("value_type")["pv"].sum().items()}
-    assumptions = pd.DataFrame(
-        model.assumptions, columns=["parameter", "value", "unit", "source", "confidence", "note"]
-    )
-    return ValueResult(
-        price_year=model.price_year,
-        pv_benefits=float(h["pv_benefits"][0]),
-        pv_costs=float(h["pv_costs"][0]),
-        npv=float(h["npv"][0]),
-        sroi_ratio=float(h["sroi_ratio"][0]),
-        financial_roi=float(h["financial_roi"][0]),
-        cashable_roi=float(h["cashable_roi"][0]),
-        payback_years=pb,
-        pv_transfers=float(hs.loc[hs["value_type"] == "transfer", "pv"].sum()),
-        pv_modelled=float(streams.loc[streams["basis"] == "modelled", "pv"].sum()),
-        pv_by_value_type=pv_by_type,
-        streams=streams,
-        costs=costs,
-        assumptions=assumptions,
-        warnings=list(model.warnings),
-        notes=list(model.notes),
-        excluded=list(model.excluded),
-        model=model,
-    )
-
-
-def run(
-    spec: Spec,
-    effects: Mapping[str, Effect] | Sequence[Effect] | None = None,
-    *,
-    costs: UnitCostTable | str | Path | None = None,
-) -> ValueResult:
-    """Value a programme's effects with the spec's ``valuation`` section.
-
-    Parameters
-    ----------
-    spec
-        An :class:`sroi.Spec` with a ``valuation`` section (``programme.delivery_costs`` and
-        ``programme.cohort_size`` are used too; the cost file is resolved relative to the spec).
-    effects
-        ``{outcome name: Effect}`` or a list of Effects with ``outcome`` set. May be empty when
-        the spec declares ``valuation.assumed_effects``.
-    costs
-        Optional replacement unit-cost table (path or :class:`UnitCostTable`).
-
-    Returns
-    -------
-    ValueResult
-        PV benefits and costs, NPV, SROI ratio = PV public value / PV costs (Social Value UK,
-        2012; Greater Manchester CBA model, HM Treasury 2014), financial and cashable ROI,
-        payback, tables and the assumptions register.
-    """
-    table = load_unit_costs(costs) if isinstance(costs, str | Path) else costs
-    inputs = inputs_from_spec(spec, table)
-    eff = normalise_effects(effects, inputs.outcome_info)
-    return _result(compile_model(inputs, eff))
-
-
-def run_assumed(
-    valuation: ValuationSection | Mapping[str, Any],
-    *,
-    delivery_costs: Sequence[DeliveryCost | Mapping[str, Any]] = (),
-    cohort_size: int | None = None,
-    effects: Mapping[str, Effect] | Sequence[Effect] | None = None,
-    outcomes: Mapping[str, tuple[str, str]] | None = None,
-    base_dir: str | Path | None = None,
-    costs: UnitCostTable | str | Path | None = None,
-) -> ValueResult:
-    """Value assumed effects without an evaluation spec (a finance officer's forecast).
-
-    Parameters
-    ----------
-    valuation
-        A ``valuation`` section (model or dict as in YAML), usually with ``assumed_effects``
-        (Greater Manchester: cohort x engagement rate x success rate x (1 - deadweight)).
-    delivery_costs
-        Programme cost lines (as in ``programme.delivery_costs``).
-    cohort_size
-        Participants (unless ``valuation.cohort_size`` or ``starts_by_year`` gives it).
-    effects
-        Optional ``Effect`` records (e.g. :meth:`sroi.Effect.assumed`).
-    outcomes
-        ``{outcome: (type, direction)}`` for effects passed in ``effects``.
-    base_dir
-        Folder that ``cost_file`` and other relative paths are resolved against (default: cwd).
-    costs
-        Optional unit-cost table replacing ``valuation.cost_file``.
-    """
-    from pydantic import ValidationError
-
-    try:
-        V = (
-            valuation
-            if isinstance(valuation, ValuationSection)
-            else ValuationSection.model_validate(dict(valuation))
+        Raises
+        ------
+        SroiInputError
+            If the file is not ``.xlsx``.
+        """
+        d = self.to_dict()
+        head = pd.DataFrame([(k, d[k]) for k in SUMMARY_MEASURES], columns=["measure", "value"])
+        messages = pd.DataFrame(
+            [("warning", w) for w in self.warnings]
+            + [("note", n) for n in self.notes]
+            + [("not valued", f"{e['outcome']}: {e['reason']}") for e in self.excluded],
+            columns=["kind", "text"],
         )
-        dcs = [
-            d if isinstance(d, DeliveryCost) else DeliveryCost.model_validate(dict(d))
-            for d in delivery_costs
+        sheets = {**self.tables(), "streams": self.streams}
+        return write_result_workbook(path, head, messages, sheets)
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Result of :func:`sroi.value.simulate`: Monte Carlo, one-way sensitivity, scenarios.
+
+    Attributes
+    ----------
+    n_draws
+        Number of draws.
+    random_state
+        The seed the draws were made with (rerun with it to get identical results).
+    draws
+        One row per draw: ``pv_benefits``, ``pv_fiscal``, ``pv_cashable``, ``pv_costs``,
+        ``npv``, ``sroi_ratio``, ``financial_roi``, ``cashable_roi``.
+    parameters
+        Each uncertain parameter's distribution and its source.
+    tornado
+        One-way sensitivity (see :func:`sroi.value.uncertainty.tornado`).
+    scenarios
+        Low / central / high scenarios.
+    switching_values
+        Switching values (see :func:`sroi.value.switching_values`).
+    central
+        The headline figures at central values.
+    notes
+        How adjustments were treated.
+    """
+
+    n_draws: int
+    random_state: int | None
+    draws: pd.DataFrame
+    parameters: pd.DataFrame
+    tornado: pd.DataFrame
+    scenarios: pd.DataFrame
+    switching_values: pd.DataFrame
+    central: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def prob_npv_positive(self) -> float:
+        """Share of draws with NPV > 0 (the same as P(SROI ratio > 1) when costs are positive)."""
+        return float((self.draws["npv"] > 0).mean())
+
+    @property
+    def prob_ratio_above_1(self) -> float:
+        """Share of draws with an SROI ratio above 1."""
+        return float((self.draws["sroi_ratio"] > 1).mean())
+
+    def interval(self, metric: str = "sroi_ratio", level: float = 0.9) -> tuple[float, float]:
+        """Equal-tailed percentile interval of a metric over the draws.
+
+        Parameters
+        ----------
+        metric
+            A column of :attr:`draws`.
+        level
+            Coverage, in (0, 1).
+
+        Returns
+        -------
+        tuple of float
+            ``(low, high)`` over the finite draws.
+
+        Raises
+        ------
+        SroiInputError
+            For an unknown metric or a level outside (0, 1).
+        """
+        if metric not in self.draws:
+            raise SroiInputError(f"unknown metric {metric!r}; one of {list(self.draws.columns)}")
+        level = check_probability(level, "level", open_interval=True)
+        x = self.draws[metric].to_numpy()
+        x = x[np.isfinite(x)]
+        a = (1 - level) / 2
+        lo, hi = np.quantile(x, [a, 1 - a])
+        return float(lo), float(hi)
+
+    def percentiles(self, q: Sequence[float] = (5, 25, 50, 75, 95)) -> pd.DataFrame:
+        """Central value, mean, SD and percentiles ``q`` (in percent) of each metric."""
+        d = self.draws
+        out = pd.DataFrame(
+            {f"p{int(x) if float(x).is_integer() else x}": d.quantile(x / 100) for x in q}
+        )
+        out.insert(0, "sd", d.std())
+        out.insert(0, "mean", d.mean())
+        out.insert(0, "central", pd.Series(self.central))
+        return out
+
+    def summary(self) -> str:
+        """Plain-text summary: headline vs Monte Carlo, P(NPV > 0), largest sensitivities."""
+        lo, hi = self.interval("sroi_ratio", 0.9)
+        nlo, nhi = self.interval("npv", 0.9)
+        lines = [
+            f"Monte Carlo: {self.n_draws:,} draws (random_state={self.random_state})",
+            f"  SROI ratio  headline {self.central['sroi_ratio']:.2f}   median "
+            f"{self.draws['sroi_ratio'].median():.2f}   90% interval [{lo:.2f}, {hi:.2f}]",
+            f"  NPV         headline £{self.central['npv']:,.0f}   90% interval "
+            f"[£{nlo:,.0f}, £{nhi:,.0f}]",
+            f"  P(NPV > 0) = {self.prob_npv_positive:.3f}   "
+            f"P(SROI ratio > 1) = {self.prob_ratio_above_1:.3f}",
+            "  Largest one-way sensitivities (SROI ratio at the 5th / 95th percentile):",
         ]
-    except ValidationError as exc:
-        msgs = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise SroiInputError(f"valuation inputs: {msgs}") from None
-    root = Path(base_dir) if base_dir is not None else Path.cwd()
+        for _, r in self.tornado.head(5).iterrows():
+            lines.append(
+                f"    {r['parameter']:<34} {r['ratio_at_low']:.2f} / {r['ratio_at_high']:.2f}"
+            )
+        lines.extend(f"  note: {n}" for n in self.notes)
+        return "\n".join(lines)
 
-    def resolve(p: str | Path) -> Path:
-        q = Path(p)
-        return q if q.is_absolute() else (root / q).resolve()
+    def __str__(self) -> str:  # pragma: no cover - thin wrapper
+        return self.summary()
 
-    table = load_unit_costs(resolve(costs)) if isinstance(costs, str | Path) else costs
-    info = {k: (t, d, k) for k, (t, d) in (outcomes or {}).items()}
-    inputs = ValuationInputs(
-        valuation=V,
-        delivery_costs=dcs,
-        cohort_size=cohort_size,
-        outcome_info=info,
-        resolve=resolve,
-        cost_table=table,
-    )
-    eff = normalise_effects(effects, info)
-    return _result(compile_model(inputs, eff))
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable dictionary (without the draws; NaN becomes ``None``)."""
+        f = json_value
+        lo, hi = self.interval("sroi_ratio", 0.9)
+        nlo, nhi = self.interval("npv", 0.9)
+        return {
+            "n_draws": self.n_draws,
+            "random_state": self.random_state,
+            "central": {k: f(v) for k, v in self.central.items()},
+            "prob_npv_positive": self.prob_npv_positive,
+            "prob_ratio_above_1": self.prob_ratio_above_1,
+            "sroi_ratio_90": [f(lo), f(hi)],
+            "npv_90": [f(nlo), f(nhi)],
+            "percentiles": json_records(self.percentiles().reset_index(names="metric")),
+            "parameters": json_records(self.parameters),
+            "tornado": json_records(self.tornado),
+            "scenarios": json_records(self.scenarios),
+            "switching_values": json_records(self.switching_values),
+            "notes": list(self.notes),
+        }
+
+    def plot_tornado(self, ax: Any = None, top: int = 10) -> Any:
+        """Horizontal bar chart of the one-way sensitivity of the SROI ratio.
+
+        Parameters
+        ----------
+        ax
+            A matplotlib Axes (default: a new figure).
+        top
+            Number of parameters shown, largest swing first.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        t = self.tornado.head(top).iloc[::-1]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.4 * len(t) + 1.5))
+        c = self.central["sroi_ratio"]
+        lo = np.minimum(t["ratio_at_low"], t["ratio_at_high"])
+        hi = np.maximum(t["ratio_at_low"], t["ratio_at_high"])
+        ax.barh(t["parameter"], hi - lo, left=lo, color="#4472c4")
+        ax.axvline(c, color="black", lw=1)
+        ax.axvline(1.0, color="grey", lw=1, ls="--")
+        ax.set_xlabel("SROI ratio (parameter at its 5th and 95th percentile)")
+        return ax

@@ -163,6 +163,11 @@ def sample_effects() -> dict[str, Effect]:
     }
 
 
+def sample_costs() -> value.UnitCostTable:
+    """The shipped sample unit-cost table."""
+    return value.load_unit_costs(SAMPLE_COSTS)
+
+
 COST_COLUMNS = list(COLUMNS)  # the cost-table columns, in order
 
 

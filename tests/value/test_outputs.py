@@ -66,6 +66,7 @@ def test_cli_value_with_cost_workbook(tmp_path):
     import yaml
 
     from sroi.cli import main
+    from tests.report.helpers import results_document
 
     spec = yaml.safe_load(vh.SAMPLE_SPEC.read_text())
     spec["data"]["path"] = str(vh.SAMPLE_DATA / "panel.csv")
@@ -75,7 +76,8 @@ def test_cli_value_with_cost_workbook(tmp_path):
     sp = tmp_path / "evaluation.yaml"
     sp.write_text(yaml.safe_dump(spec, sort_keys=False))
     res = tmp_path / "results.json"
-    res.write_text(json.dumps({"effects": [e.to_dict() for e in vh.sample_effects().values()]}))
+    # a schema-valid results.json as `sroi run` writes it, holding the sample effects
+    res.write_text(json.dumps(results_document(list(vh.sample_effects().values()))))
     out = tmp_path / "value.json"
     rc = main(
         [

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 import sroi.value as value
 from sroi import Effect
-from sroi.value.valuation import headline
 from tests.value import helpers as vh
 
 SETTINGS = settings(
@@ -24,8 +23,7 @@ def model():
 
 def metrics(model, **params):
     p = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in params.items()}
-    ev = model.evaluate(p)
-    return {k: v[0] for k, v in headline(ev["pv_lines"], ev["pv_costs"], model).items()}
+    return {k: v[0] for k, v in model.headline(p).items()}
 
 
 @SETTINGS

@@ -229,10 +229,7 @@ def test_switching_values_give_ratio_one(tmp_path):
         x = sv.loc[p, "switching_value"]
         if not np.isfinite(x):
             continue
-        ev = model.evaluate({p: np.array([x])})
-        from sroi.value.valuation import headline
-
-        ratio = headline(ev["pv_lines"], ev["pv_costs"], model)["sroi_ratio"][0]
+        ratio = model.headline({p: np.array([x])})["sroi_ratio"][0]
         assert ratio == pytest.approx(1.0, abs=1e-6), p
     # break-even share of the estimated effect is costs / benefits
     assert sv.loc["effect_share", "switching_value"] == pytest.approx(r.pv_costs / r.pv_benefits)

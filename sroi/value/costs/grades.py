@@ -1,0 +1,56 @@
+"""The confidence-grade scale: how much each grade of evidence cuts a unit cost's benefit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sroi.errors import SroiInputError
+from sroi.value.prices import DATA_DIR
+
+__all__ = ["load_confidence_grades"]
+
+
+def load_confidence_grades(path: str | Path | None = None) -> pd.DataFrame:
+    """Read the confidence-grade scale.
+
+    Parameters
+    ----------
+    path
+        A CSV with columns ``grade, description, benefit_reduction`` (a proportion in
+        [0, 1)). Default: the shipped ``sroi/value/data/confidence_grades.csv``
+        (illustrative percentages after the Greater Manchester CBA model's approach; the file
+        says so).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by grade (text), with ``description`` and ``benefit_reduction``.
+
+    Raises
+    ------
+    SroiInputError
+        For a missing file or column, a reduction outside [0, 1) or a repeated grade.
+
+    References
+    ----------
+    HM Treasury / New Economy (2014), *Supporting public service transformation: cost benefit
+    analysis guidance for local partnerships* (confidence grades and optimism bias).
+    """
+    p = Path(path) if path is not None else DATA_DIR / "confidence_grades.csv"
+    if not p.exists():
+        raise SroiInputError(f"{p}: confidence-grade file not found")
+    df = pd.read_csv(p, comment="#", dtype={"grade": str})
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    need = ["grade", "description", "benefit_reduction"]
+    if any(c not in df.columns for c in need):
+        raise SroiInputError(f"{p}: confidence-grade table needs columns {need}")
+    df["grade"] = df["grade"].astype(str).str.strip()
+    red = pd.to_numeric(df["benefit_reduction"], errors="coerce")
+    if red.isna().any() or ((red < 0) | (red >= 1)).any():
+        raise SroiInputError(f"{p}: benefit_reduction must be a proportion in [0, 1)")
+    if df["grade"].duplicated().any():
+        raise SroiInputError(f"{p}: grades must be unique")
+    df["benefit_reduction"] = red.astype(float)
+    return df.set_index("grade")

@@ -1,0 +1,90 @@
+"""The assumptions register: one record per parameter, with its value, unit, source and grade.
+
+The register lists every number the valuation rests on (SROI guide, Social Value UK 2012:
+"be transparent"; HM Treasury Green Book 2022: record assumptions and their sources).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from sroi.value.model.compiled import Line
+from sroi.value.model.context import CompileContext
+
+__all__ = ["REGISTER_COLUMNS", "assumption", "settings_register", "unit_cost_register"]
+
+#: Columns of the assumptions register.
+REGISTER_COLUMNS = ["parameter", "value", "unit", "source", "confidence", "note"]
+
+
+def assumption(
+    name: str, value: Any, unit: str, source: str, confidence: str, note: str = ""
+) -> dict[str, Any]:
+    """One register record (numpy scalars become Python numbers)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return {
+        "parameter": name,
+        "value": value,
+        "unit": unit,
+        "source": source,
+        "confidence": confidence,
+        "note": note,
+    }
+
+
+def unit_cost_register(ctx: CompileContext, lines: Sequence[Line]) -> list[dict[str, Any]]:
+    """One record per unit cost used, in the order of the cost table."""
+    base = ctx.base
+    order = list(base.index)
+    used = sorted({ln.cost_id for ln in lines}, key=order.index)
+    out = []
+    for cid in used:
+        r = base.loc[cid]
+        out.append(
+            assumption(
+                f"cost:{cid}",
+                float(r["amount_base"]),
+                f"GBP {ctx.valuation.price_year} prices, {r['unit'] or r['basis']}",
+                str(r["source"]),
+                f"grade {r['confidence']}",
+                f"{r['description']}; {r['price_year']} prices x {r['factor']:.4f}; "
+                f"confidence reduction {float(r['grade_reduction']):.0%}",
+            )
+        )
+    return out
+
+
+def settings_register(ctx: CompileContext) -> list[dict[str, Any]]:
+    """Records of the appraisal settings: price year, period, cohort, discounting, optimism bias."""
+    V = ctx.valuation
+    starts = ctx.cohort.starts
+    return [
+        assumption("price_year", V.price_year, "financial year", "valuation.price_year", "setting"),
+        assumption("appraisal_years", ctx.T, "years", "valuation", "setting"),
+        assumption(
+            "cohort_size",
+            ctx.cohort.size,
+            "participants",
+            "spec",
+            "setting",
+            f"starts by year {starts[starts > 0].astype(int).tolist()}",
+        ),
+        assumption(
+            "remaining_school_years", ctx.cohort.school_years, "years", "valuation", "setting"
+        ),
+        assumption(
+            "discount",
+            V.discount.constant_rate
+            if V.discount.constant_rate is not None
+            else "Green Book STPR schedule",
+            "rate",
+            "HM Treasury Green Book (2022)",
+            "setting",
+            f"convention: {V.discount.convention}",
+        ),
+        assumption("optimism_bias.costs", V.optimism_bias.costs, "uplift", "valuation", "setting"),
+    ]

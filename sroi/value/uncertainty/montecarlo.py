@@ -1,0 +1,124 @@
+"""Monte Carlo over effect, cost and assumption uncertainty (vectorised over draws).
+
+HM Treasury Green Book (2022), risk and uncertainty: the draws give percentile intervals of
+the NPV and SROI ratio and the probability that the NPV is positive; the 5th/95th percentiles
+of each parameter feed the one-way sensitivity and the scenarios.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sroi.value.model import CompiledModel
+from sroi.value.result import SimulationResult
+from sroi.value.uncertainty.distributions import (
+    Distribution,
+    effect_draws,
+    parameter_distributions,
+)
+from sroi.value.uncertainty.sensitivity import scenarios, switching_values, tornado
+
+__all__ = ["monte_carlo"]
+
+
+def _draw_parameters(
+    model: CompiledModel,
+    n: int,
+    rng: np.random.Generator,
+    dists: dict[str, Distribution],
+    effect_cov: pd.DataFrame | None,
+) -> tuple[dict[str, np.ndarray], list[dict[str, Any]]]:
+    """Draws of every uncertain parameter and a record of where each distribution comes from."""
+    params, info = effect_draws(model, n, rng, effect_cov)
+    for name in sorted(dists):  # sorted: the same seed gives the same draws
+        if name in params:  # an uncertainty entry for an effect replaces its sampling dist.
+            info = [r for r in info if r["parameter"] != name]
+        d = dists[name]
+        params[name] = d.sample(n, rng)
+        info.append({"parameter": name, "distribution": d.kind, "source": d.source})
+    return params, info
+
+
+def _replaced_adjustments(
+    model: CompiledModel, dists: dict[str, Distribution]
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Confidence factors and optimism-bias uplifts when distributions replace them.
+
+    A unit cost or delivery cost with its own distribution is drawn without its confidence-grade
+    reduction or optimism-bias uplift (HM Treasury Green Book, 2022: optimism bias is reduced
+    as risks are quantified), so the same uncertainty is not penalised twice.
+    """
+    grade = np.array(
+        [1.0 if f"cost:{ln.cost_id}" in dists else 1.0 - ln.grade_reduction for ln in model.lines]
+    )
+    uplift = np.array(
+        [
+            0.0 if f"delivery:{i}" in dists else float(model.delivery["uplift"].iloc[i])
+            for i in range(len(model.delivery))
+        ]
+    )
+    notes = []
+    if any(f"cost:{ln.cost_id}" in dists for ln in model.lines) or len(uplift):
+        notes.append(
+            "costs with their own distribution are drawn without their confidence-grade "
+            "reduction or optimism-bias uplift (the distribution replaces it)"
+        )
+    return grade, uplift, notes
+
+
+def monte_carlo(
+    model: CompiledModel,
+    n_draws: int,
+    seed: int,
+    *,
+    effect_cov: pd.DataFrame | None = None,
+    optimism_bias: str = "replace",
+) -> SimulationResult:
+    """Monte Carlo, tornado, scenarios and switching values of a compiled model.
+
+    Parameters
+    ----------
+    model
+        A compiled value model.
+    n_draws
+        Number of draws (>= 2; checked by :func:`sroi.value.simulate`).
+    seed
+        Seed of the draws (the same seed gives identical results).
+    effect_cov
+        Optional outcome x outcome covariance of the effect estimates.
+    optimism_bias
+        ``"replace"`` or ``"keep"`` (see :func:`sroi.value.simulate`).
+
+    Returns
+    -------
+    SimulationResult
+    """
+    rng = np.random.default_rng(seed)
+    dists = parameter_distributions(model)
+    params, info = _draw_parameters(model, n_draws, rng, dists, effect_cov)
+    grade: np.ndarray | None = None
+    uplift: np.ndarray | None = None
+    notes: list[str] = []
+    if optimism_bias == "replace":
+        grade, uplift, notes = _replaced_adjustments(model, dists)
+    h = model.headline(params, grade=grade, uplift=uplift)
+    draws = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in h.items()})
+    central = {k: float(v[0]) for k, v in model.headline({}).items()}
+    ranges = {
+        k: (float(np.quantile(v, 0.05)), float(np.quantile(v, 0.95))) for k, v in params.items()
+    }
+    tor = tornado(model, ranges)
+    return SimulationResult(
+        n_draws=n_draws,
+        random_state=seed,
+        draws=draws,
+        parameters=pd.DataFrame(info, columns=["parameter", "distribution", "source"]),
+        tornado=tor,
+        scenarios=scenarios(model, tor),
+        switching_values=switching_values(model),
+        central=central,
+        notes=notes,
+    )

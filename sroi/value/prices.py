@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sroi._checks import check_choice, check_int
 from sroi.errors import SroiInputError
 from sroi.value.config import FY_PATTERN
 
@@ -87,8 +88,28 @@ def _load_deflators_cached(path: str) -> pd.Series:
 def load_deflators(path: str | Path | None = None) -> pd.Series:
     """GDP deflator index by financial year (``2024-25`` -> index value).
 
-    Default: the shipped table ``sroi/value/data/gdp_deflators.csv`` (its header states source
-    and release; the shipped values are ILLUSTRATIVE until replaced by an HM Treasury release).
+    Parameters
+    ----------
+    path
+        A CSV with columns ``financial_year, deflator``. Default: the shipped table
+        ``sroi/value/data/gdp_deflators.csv`` (its header states source and release; the
+        shipped values are ILLUSTRATIVE until replaced by an HM Treasury release).
+
+    Returns
+    -------
+    pandas.Series
+        Deflator values indexed by financial year.
+
+    Raises
+    ------
+    SroiInputError
+        For a missing file or column, a badly written year, a non-positive deflator or a
+        repeated year.
+
+    References
+    ----------
+    HM Treasury, *GDP deflators at market prices, and money GDP* (quarterly release);
+    HM Treasury (2022), *The Green Book*, real prices.
     """
     p = Path(path) if path is not None else DATA_DIR / "gdp_deflators.csv"
     return _load_deflators_cached(str(p.resolve())).copy()
@@ -97,7 +118,28 @@ def load_deflators(path: str | Path | None = None) -> pd.Series:
 def price_factor(price_year: str, base_year: str, deflators: pd.Series) -> float:
     """Multiplier converting ``price_year`` prices to ``base_year`` prices.
 
-    ``deflator[base_year] / deflator[price_year]`` (Green Book: real prices in one base year).
+    Parameters
+    ----------
+    price_year
+        Financial year the amount is in, e.g. ``2022-23``.
+    base_year
+        Financial year to convert to.
+    deflators
+        GDP deflators by financial year (:func:`load_deflators`).
+
+    Returns
+    -------
+    float
+        ``deflator[base_year] / deflator[price_year]``.
+
+    Raises
+    ------
+    SroiInputError
+        If either year is not in the table.
+
+    References
+    ----------
+    HM Treasury (2022), *The Green Book*: costs and benefits in real prices of one base year.
     """
     for fy, role in ((price_year, "price year"), (base_year, "base price year")):
         if fy not in deflators.index:
@@ -130,7 +172,26 @@ def _load_discount_cached(path: str) -> pd.DataFrame:
 def load_discount_table(path: str | Path | None = None) -> pd.DataFrame:
     """Discount-rate bands (``from_year, to_year, standard, health`` in percent).
 
-    Default: ``sroi/value/data/discount_rates.csv`` (HM Treasury Green Book 2022, Annex A6).
+    Parameters
+    ----------
+    path
+        A replacement table. Default: ``sroi/value/data/discount_rates.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Contiguous year bands starting at 0, sorted by ``from_year``.
+
+    Raises
+    ------
+    SroiInputError
+        For a missing file or column, blank cells, gaps between bands or rates outside
+        [0, 100).
+
+    References
+    ----------
+    HM Treasury (2022), *The Green Book*, Annex A6 (the declining long-term schedule and the
+    health discount rate).
     """
     p = Path(path) if path is not None else DATA_DIR / "discount_rates.csv"
     return _load_discount_cached(str(p.resolve())).copy()
@@ -149,14 +210,38 @@ def discount_factors(
     ``D_t = prod_{s=1..t} 1/(1 + r(s))`` (``convention='start'``: year 0 undiscounted), or
     ``D_t = prod_{s=1..t+1} 1/(1 + r(s))`` (``'end'``). ``r(s)`` is taken from the band that
     contains year ``s`` (Green Book declining schedule; factors compound across bands).
-    ``constant_rate`` (a proportion, e.g. 0.035) replaces the schedule.
+
+    Parameters
+    ----------
+    n_years
+        Number of appraisal years.
+    schedule
+        ``"standard"`` (3.5% for years 0-30, ...) or ``"health"`` (1.5%, ...; values
+        measured in QALYs or WELLBYs only).
+    table
+        Rate bands (default: :func:`load_discount_table`).
+    convention
+        ``"start"`` (Green Book) or ``"end"``.
+    constant_rate
+        A proportion (e.g. 0.035) replacing the schedule, for sensitivity analysis.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_years,)``.
+
+    Raises
+    ------
+    SroiInputError
+        For a negative ``n_years`` or an unknown schedule or convention.
+
+    References
+    ----------
+    HM Treasury (2022), *The Green Book*, Annex A6: discounting.
     """
-    if n_years < 0:
-        raise SroiInputError(f"n_years must be >= 0 (got {n_years})")
-    if schedule not in ("standard", "health"):
-        raise SroiInputError(f"schedule must be 'standard' or 'health' (got {schedule!r})")
-    if convention not in ("start", "end"):
-        raise SroiInputError(f"convention must be 'start' or 'end' (got {convention!r})")
+    n_years = check_int(n_years, "n_years", minimum=0)
+    check_choice(schedule, ("standard", "health"), "schedule")
+    check_choice(convention, ("start", "end"), "convention")
     shift = 0 if convention == "start" else 1
     years = np.arange(1, n_years + shift)
     if constant_rate is not None:

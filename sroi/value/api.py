@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
@@ -238,7 +239,7 @@ def simulate(
     spec: Spec | ValueResult | CompiledModel,
     effects: Effects = None,
     n_draws: int = 10_000,
-    random_state: Any = 0,
+    random_state: int | np.random.Generator | None = 0,
     *,
     effect_cov: pd.DataFrame | None = None,
     optimism_bias: str = "replace",

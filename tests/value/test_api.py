@@ -16,7 +16,7 @@ import sroi.value as value
 from sroi import Effect, SroiInputError
 from sroi.value.make_template import main as make_template_main
 from sroi.value.make_template import write_template
-from sroi.value.uncertainty import Distribution, effect_draws
+from sroi.value.uncertainty import Distribution, effect_draws, monte_carlo
 from tests.value import helpers as vh
 
 PUBLIC = [
@@ -72,6 +72,8 @@ def test_bad_rng_of_the_building_blocks_is_named(tiny):
         d.sample(5, rng=0.5)
     with pytest.raises(SroiInputError, match="rng"):
         effect_draws(tiny.model, 5, rng="seed")
+    with pytest.raises(SroiInputError, match="seed"):
+        monte_carlo(tiny.model, 10, seed="x")
 
 
 def test_the_seed_used_is_kept_and_reproduces_the_draws(tiny):

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sroi._checks import check_choice, check_int, check_seed
 from sroi.value.model import CompiledModel
 from sroi.value.result import SimulationResult
 from sroi.value.uncertainty.distributions import (
@@ -84,9 +85,9 @@ def monte_carlo(
     model
         A compiled value model.
     n_draws
-        Number of draws (>= 2; checked by :func:`sroi.value.simulate`).
+        Number of draws, >= 2.
     seed
-        Seed of the draws (the same seed gives identical results).
+        Seed of the draws, a whole number >= 0 (the same seed gives identical results).
     effect_cov
         Optional outcome x outcome covariance of the effect estimates.
     optimism_bias
@@ -95,7 +96,15 @@ def monte_carlo(
     Returns
     -------
     SimulationResult
+
+    Raises
+    ------
+    SroiInputError
+        For a bad ``n_draws``, ``seed`` or ``optimism_bias``.
     """
+    n_draws = check_int(n_draws, "n_draws", minimum=2)
+    seed = check_seed(seed, "seed")
+    check_choice(optimism_bias, ("replace", "keep"), "optimism_bias")
     rng = np.random.default_rng(seed)
     dists = parameter_distributions(model)
     params, info = _draw_parameters(model, n_draws, rng, dists, effect_cov)

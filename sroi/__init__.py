@@ -36,7 +36,7 @@ _LAZY = {
     "Spec": ("sroi.spec", "Spec"),
     "match": ("sroi.impact.matching", "match"),
     "did": ("sroi.impact.did", "did"),
-    "event_study": ("sroi.impact.event_study", "event_study"),
+    "event_study": ("sroi.impact.did", "event_study"),
     "staggered_did": ("sroi.impact.staggered", "staggered_did"),
     "datasets": ("sroi.datasets", None),
     "value": ("sroi.value", None),

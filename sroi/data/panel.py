@@ -22,7 +22,7 @@ five example rows and how to fix it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -118,7 +118,8 @@ class Panel:
     weights
         Column of observation or unit weights.
     extra
-        Other columns the caller needs, kept without checks.
+        Other columns the caller needs, kept without checks (or a mapping ``role ->
+        column`` so that a missing column is named with its role).
     source
         What the table is (a file name, or ``"the panel"``), used in every message.
     file_rows
@@ -155,7 +156,7 @@ class Panel:
         covariates: Sequence[str] = (),
         clusters: Sequence[str] = (),
         weights: str | None = None,
-        extra: Iterable[str] = (),
+        extra: Iterable[str] | Mapping[str, str] = (),
         source: str = "the panel",
         file_rows: bool = False,
         keep_all_columns: bool = False,
@@ -202,7 +203,7 @@ class Panel:
         self.periods: np.ndarray = np.unique(t[np.isfinite(t)]).astype(np.int64)
 
     # ------------------------------------------------------------------ construction
-    def _roles(self, extra: Iterable[str]) -> dict[str, str]:
+    def _roles(self, extra: Iterable[str] | Mapping[str, str]) -> dict[str, str]:
         named: list[tuple[str, object]] = [
             ("unit", self.unit),
             ("time", self.time),
@@ -213,7 +214,10 @@ class Panel:
         named += [("outcome", c) for c in self.outcomes]
         named += [("covariates", c) for c in self.covariates]
         named += [("cluster", c) for c in self.clusters]
-        named += [("column", c) for c in extra]
+        if isinstance(extra, Mapping):
+            named += list(extra.items())
+        else:
+            named += [("column", c) for c in extra]
         roles: dict[str, str] = {}
         for role, col in named:
             if col is None:
@@ -252,11 +256,11 @@ class Panel:
                 "as whole-number integer periods (1, 2, 3, ...).",
             )
         self.data[column] = vals
-        self._settle_periods()
+        self._settle_periods(column)
 
-    def _settle_periods(self) -> None:
-        """Store complete period columns as ``int64``."""
-        for c in (self.time, self.cohort):
+    def _settle_periods(self, *columns: str | None) -> None:
+        """Store complete (already checked) period columns as ``int64``."""
+        for c in columns or (self.time, self.cohort):
             if c is None or self.data[c].dtype == np.int64:
                 continue
             if not self.data[c].isna().any():
@@ -431,6 +435,23 @@ class Panel:
                 "The cohort is the first treated period (0 = never treated).",
             )
 
+    def check_binary(self, column: str, what: str = "treatment") -> None:
+        """``column`` is 0/1 in every row (no missing values)."""
+        s = self.data[column]
+        bad = (s.notna() & ~s.isin([0, 1])).to_numpy()
+        if bad.any():
+            self.fail(
+                column,
+                f"{what} must be 0/1 without missing values, found {show_value(s[bad].iloc[0])}",
+                bad,
+                "Code treated rows (or units) as 1 and the others as 0.",
+            )
+        self.require_complete(
+            column,
+            "Every row needs a value (0 or 1).",
+            problem=f"{what} must be 0/1 without missing values",
+        )
+
     # ------------------------------------------------------------------ cohorts
     def cohort_from_treatment(self, name: str = "_cohort") -> None:
         """Derive the cohort column ``name`` from a 0/1 treatment that switches on once.
@@ -440,11 +461,8 @@ class Panel:
         """
         if self.treatment is None or self.unit is None:
             raise SroiInputError("a cohort from treatment= needs the treatment and unit columns")
+        self.check_binary(self.treatment)
         d = self.data[self.treatment]
-        if not d.dropna().isin([0, 1]).all():
-            bad = (d.notna() & ~d.isin([0, 1])).to_numpy()
-            self.fail(self.treatment, "treatment must be 0/1", bad, "Code treated rows as 1.")
-        self.require_complete(self.treatment, "Every row needs a treatment value (0 or 1).")
         t = self.data[self.time]
         first = t[d == 1].groupby(self.data.loc[d == 1, self.unit]).min()
         coh = self.data[self.unit].map(first).fillna(0).to_numpy().astype(np.int64)

@@ -253,64 +253,25 @@ def _match_kwargs(spec: Spec) -> dict[str, Any]:
 
 
 def _overall(res: Any, kind: str) -> Effect | None:
-    """Overall Effect of a staggered-DiD aggregation, whatever the result object offers."""
-    for attr in ("aggregate_effect", "overall"):
-        fn = getattr(res, attr, None)
-        if callable(fn):
-            out = fn(kind)
-            if isinstance(out, Effect):
-                return out
-    out = res.aggregate(kind)
-    if isinstance(out, Effect):
-        return out
-    eff = getattr(out, "attrs", {}).get("overall") if hasattr(out, "attrs") else None
-    return eff if isinstance(eff, Effect) else None
+    """Overall Effect of a staggered-DiD aggregation."""
+    return res.aggregate(kind).overall
 
 
 def _table(res: Any, kind: str, **kwargs: Any) -> pd.DataFrame | None:
     try:
-        out = res.aggregate(kind, **kwargs)
+        return res.aggregate(kind, **kwargs).table
     except Exception:  # noqa: BLE001 - an optional table
         return None
-    return out if isinstance(out, pd.DataFrame) else None
 
 
 def _pretrend(res: Any) -> dict[str, Any] | None:
-    fn = getattr(res, "pretrend_test", None)
-    if not callable(fn):
-        return None
-    out = fn()
-    if out is None:
-        return None
-    if isinstance(out, dict):
-        d = dict(out)
-    elif isinstance(out, pd.Series):
-        d = out.to_dict()
-    else:
-        d = {
-            k: getattr(out, k) for k in ("statistic", "df", "p_value", "method") if hasattr(out, k)
-        }
-        if not d and isinstance(out, tuple):
-            d = dict(zip(("statistic", "df", "p_value"), out, strict=False))
-    for k in ("stat", "wald", "chi2"):
-        if k in d and "statistic" not in d:
-            d["statistic"] = d.pop(k)
-    for k in ("pvalue", "p"):
-        if k in d and "p_value" not in d:
-            d["p_value"] = d.pop(k)
-    if not isinstance(out, (dict, pd.Series, tuple)):
-        for k in ("df1", "df2"):
-            if hasattr(out, k):
-                d[k] = getattr(out, k)
-    if "df" not in d and "df1" in d:
-        d["df"] = d["df1"]
-    clean: dict[str, Any] = {}
-    for k, v in d.items():
-        if isinstance(v, np.generic):
-            v = v.item()
-        if isinstance(v, (int, float, str, bool)) or v is None:
-            clean[k] = v
-    return clean if "p_value" in clean else None
+    out = res.pretrend_test()
+    return {
+        "statistic": float(out.statistic),
+        "df": int(out.df),
+        "p_value": float(out.p_value),
+        "method": out.method,
+    }
 
 
 def _event_table(df: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -487,10 +448,10 @@ def estimate_outcome(
     cs_res = None
     res.matched = bool(d.matched and spec.design.matching.method != "none")
     if res.matched:
-        mod = _module("sroi.impact.matched_did")
+        mod = _module("sroi.impact.staggered")
         match_mod = _module("sroi.impact.matching")
         if mod is None or match_mod is None:
-            why = _missing("sroi.impact.matched_did" if mod is None else "sroi.impact.matching")
+            why = _missing("sroi.impact.staggered" if mod is None else "sroi.impact.matching")
             res.unavailable["matched DiD"] = (
                 why + "; the headline uses Callaway-Sant'Anna on the unmatched comparison pool"
             )
@@ -570,8 +531,7 @@ def estimate_outcome(
                 else None
             )
         try:
-            simple = cs_res.aggregate("simple")
-            simple = simple if isinstance(simple, Effect) else _overall(cs_res, "simple")
+            simple = cs_res.aggregate("simple").overall
             res.simple = None if simple is None else simple.with_(outcome=outcome.name)
         except Exception as exc:  # noqa: BLE001
             res.unavailable["simple aggregation"] = _fail_reason(exc)
@@ -623,9 +583,9 @@ def _optional_kwargs(fn: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
 def _event_study_fallback(
     res: OutcomeResult, panel: pd.DataFrame, r: Any, d: Any, cluster: str | None, sink: list[str]
 ) -> None:
-    mod = _module("sroi.impact.event_study")
+    mod = _module("sroi.impact.did")
     if mod is None:
-        res.unavailable["event study"] = _missing("sroi.impact.event_study")
+        res.unavailable["event study"] = _missing("sroi.impact.did")
         return
     try:
         with _Warnings(sink, f"{res.name}: event study"):
@@ -688,7 +648,7 @@ def _twfe_vs_cs(
 ) -> None:
     did_mod = _module("sroi.impact.did")
     st_mod = _module("sroi.impact.staggered")
-    bacon_mod = _module("sroi.impact.bacon")
+    bacon_mod = _module("sroi.impact.did")
     if did_mod is None:
         res.unavailable["TWFE"] = _missing("sroi.impact.did")
     else:
@@ -728,7 +688,7 @@ def _twfe_vs_cs(
         except Exception as exc:  # noqa: BLE001
             res.unavailable["Callaway-Sant'Anna (unmatched)"] = _fail_reason(exc)
     if bacon_mod is None:
-        res.unavailable["Bacon decomposition"] = _missing("sroi.impact.bacon")
+        res.unavailable["Bacon decomposition"] = _missing("sroi.impact.did")
     else:
         try:
             with _Warnings(sink, f"{res.name}: Bacon"):
@@ -758,11 +718,11 @@ def _honest(
     Uses a Sun & Abraham (2021) event study (unmatched sample, clustered covariance) because
     the bounds need the full covariance of the event-time coefficients.
     """
-    hd = _module("sroi.impact.honest_did")
-    es_mod = _module("sroi.impact.event_study")
+    hd = _module("sroi.impact.did")
+    es_mod = _module("sroi.impact.did")
     if hd is None or es_mod is None:
         res.unavailable["honest DiD"] = _missing(
-            "sroi.impact.honest_did" if hd is None else "sroi.impact.event_study"
+            "sroi.impact.did"
         )
         return
     try:

@@ -11,7 +11,7 @@ import pytest
 
 import sroi
 from sroi.errors import SroiInputError, SroiWarning
-from sroi.impact.bacon import bacon_decomposition, twfe_vs_cs_warning
+from sroi.impact.did import bacon_decomposition, twfe_vs_cs_warning
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "did"
 

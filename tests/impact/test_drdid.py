@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sroi.errors import SroiInputError
-from sroi.impact.drdid import _fit_ipt, fit_logit, fit_pscore, panel_did
+from sroi.impact.staggered.drdid import fit_ipt, fit_logit, fit_pscore, panel_did
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "staggered"
 REF = json.loads((FIX / "drdid_reference.json").read_text())
@@ -74,7 +74,7 @@ def test_ipt_balances_covariates():
     """Inverse probability tilting: controls re-weighted by p/(1-p) match treated means."""
     _, _, d, X = _xy()
     Z = np.column_stack([np.ones(len(d)), X])
-    ps, ok = _fit_ipt(d, Z, np.ones(len(d)))
+    ps, ok = fit_ipt(d, Z, np.ones(len(d)))
     assert ok
     odds = ps / (1 - ps)
     ctrl = d == 0

@@ -12,7 +12,7 @@ import pytest
 
 import sroi
 from sroi.errors import SroiInputError, SroiWarning
-from sroi.impact.event_study import pretrend_wald
+from sroi.impact.did import pretrend_wald
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "did"
 
@@ -104,7 +104,7 @@ def test_pretrend_test_twfe_warns_and_sun_abraham_does_not():
     r = es(d, cluster="school")
     with pytest.warns(SroiWarning, match="Sun & Abraham"):
         pt = r.pretrend_test()
-    assert pt.df1 == 2 and pt.event_times == (-3, -2)
+    assert pt.df == 2 and pt.event_times == (-3, -2)
     sa = es(d, cluster="school", method="sun_abraham")
     with warnings.catch_warnings():
         warnings.simplefilter("error", SroiWarning)
@@ -221,7 +221,7 @@ def test_sun_abraham_equals_sroi_staggered_did_universal_base():
         assert row.estimate == pytest.approx(
             att.loc[(row.cohort, row.cohort + row.event_time)], abs=1e-10
         )
-    dyn = cs.aggregate("dynamic").set_index("event_time")["att"]
+    dyn = cs.aggregate("dynamic").table.set_index("event_time")["att"]
     mine = sa.coefficients.set_index("event_time")["estimate"]
     np.testing.assert_allclose(mine.loc[dyn.index], dyn, atol=1e-10)
 

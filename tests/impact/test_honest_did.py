@@ -14,7 +14,7 @@ from scipy import stats
 
 import sroi
 from sroi.errors import SroiInputError, SroiWarning
-from sroi.impact.honest_did import honest_did
+from sroi.impact.did import honest_did
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "did"
 

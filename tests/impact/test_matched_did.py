@@ -13,7 +13,7 @@ import pytest
 
 import sroi
 from sroi.errors import SroiInputError
-from sroi.impact.matched_did import matched_staggered_did
+from sroi.impact.staggered import matched_staggered_did
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,7 +61,7 @@ def test_keep_all_matcher_equals_staggered_did():
         a, b = m.aggregate_effect(kind), s.aggregate_effect(kind)
         assert a.estimate == pytest.approx(b.estimate, abs=1e-12)
         assert a.std_error == pytest.approx(b.std_error, rel=1e-10)
-    np.testing.assert_allclose(m.aggregate("group")["att"], s.aggregate("group")["att"])
+    np.testing.assert_allclose(m.aggregate("group").table["att"], s.aggregate("group").table["att"])
     # a comparison unit serves both cohorts: its influence is summed within unit
     assert m.n_units == df["id"].nunique()
     assert m.cluster == "id"

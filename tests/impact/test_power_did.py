@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from sroi.errors import SroiInputError
-from sroi.impact.power_did import ar1_covariance, estimate_error_covariance, mdes_panel
+from sroi.impact.did.power import ar1_covariance, estimate_error_covariance, mdes_panel
 
 Z = stats.norm.ppf(0.975) + stats.norm.ppf(0.8)
 

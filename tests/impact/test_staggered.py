@@ -107,22 +107,22 @@ def test_analytic_se_single_cell_by_hand():
 def test_group_and_simple_aggregation_by_hand():
     res = _fit()
     a = res.att_gt.set_index(["cohort", "time"])["att"]
-    grp = res.aggregate("group")
+    grp = res.aggregate("group").table
     assert grp["cohort"].tolist() == [2, 3]
     theta2 = (a[(2, 2)] + a[(2, 3)]) / 2
     assert grp["att"].tolist() == pytest.approx([theta2, a[(3, 3)]])
     overall = res.aggregate_effect("group")
     assert isinstance(overall, Effect)
     assert overall.estimate == pytest.approx(0.5 * theta2 + 0.5 * a[(3, 3)])
-    assert grp.attrs["overall"].estimate == overall.estimate
-    simple = res.aggregate("simple")
+    assert res.aggregate("group").overall.estimate == overall.estimate
+    simple = res.aggregate("simple").overall
     assert isinstance(simple, Effect)
     assert simple.estimate == pytest.approx((a[(2, 2)] + a[(2, 3)] + a[(3, 3)]) / 3)
     assert any("over-weights" in n or "more weight" in n for n in simple.notes)
-    dyn = res.aggregate("dynamic")
+    dyn = res.aggregate("dynamic").table
     assert dyn["event_time"].tolist() == [-1, 0, 1]
     assert dyn.set_index("event_time").loc[0, "att"] == pytest.approx((a[(2, 2)] + a[(3, 3)]) / 2)
-    cal = res.aggregate("calendar")
+    cal = res.aggregate("calendar").table
     assert cal["time"].tolist() == [2, 3]
     assert cal.set_index("time").loc[3, "att"] == pytest.approx((a[(2, 3)] + a[(3, 3)]) / 2)
     with pytest.raises(SroiInputError, match="kind"):
@@ -152,7 +152,7 @@ def test_anticipation_moves_base_period():
     # cohort 2 is now treated "in the first period plus anticipation": excluded and counted
     assert 2 not in res.att_gt["cohort"].tolist()
     ex = res.exclusions.set_index("reason")
-    assert ex.filter(like="first period", axis=0)["units"].sum() == 2
+    assert ex.filter(like="first period", axis=0)["n_units"].sum() == 2
     # cohort 3: base period g - 1 - anticipation = 1
     assert a.loc[(3, 3), "att"] == pytest.approx(_dmean(W, TREAT3, 3, 1) - _dmean(W, NEVER, 3, 1))
     assert a.loc[(3, 3), "base_period"] == 1
@@ -174,11 +174,11 @@ def test_exclusions_are_counted():
         columns=df.columns,
     )
     res = _fit(pd.concat([df, extra], ignore_index=True))
-    ex = res.exclusions.set_index("reason")["units"]
+    ex = res.exclusions.set_index("reason")["n_units"]
     assert ex.filter(like="gaps").sum() == 1
     assert ex.filter(like="missing outcome").sum() == 1
     assert ex.filter(like="first period").sum() == 1
-    assert res.exclusions["rows"].sum() == 8
+    assert res.exclusions["n_rows"].sum() == 8
     assert res.n_units == 7
     assert "excluded" in res.summary()
     # estimates unchanged by the excluded units

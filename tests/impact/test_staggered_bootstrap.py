@@ -108,7 +108,7 @@ def test_staggered_bootstrap_labels_and_reproducibility():
         assert boot.aggregate_effect(kind).std_error == pytest.approx(
             analytic.aggregate_effect(kind).std_error, rel=0.15
         )
-    dyn = boot.aggregate("dynamic")
+    dyn = boot.aggregate("dynamic").table
     assert dyn.attrs["ci_type"].startswith("multiplier bootstrap")
 
 

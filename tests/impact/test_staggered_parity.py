@@ -83,12 +83,14 @@ def test_att_gt_and_aggregations_match_csdid(entry):
         assert eff.estimate == pytest.approx(r["overall_att"], abs=1e-6)
         assert eff.std_error == pytest.approx(r["overall_se"], rel=1e-4)
         if kind != "simple":
-            tab = res.aggregate(kind)
+            tab = res.aggregate(kind).table
             np.testing.assert_array_equal(tab.iloc[:, 0].to_numpy(float), r["egt"])
             np.testing.assert_allclose(tab["att"], r["att"], atol=1e-6)
             _close_se(tab["std_error"], r["se"])
     r = ref["aggregations"]["dynamic_balanced"]
-    tab = res.aggregate("dynamic", min_e=r["min_e"], max_e=r["max_e"], balance_e=r["balance_e"])
+    tab = res.aggregate(
+        "dynamic", min_e=r["min_e"], max_e=r["max_e"], balance_e=r["balance_e"]
+    ).table
     np.testing.assert_array_equal(tab["event_time"].to_numpy(float), r["egt"])
     np.testing.assert_allclose(tab["att"], r["att"], atol=1e-6)
     _close_se(tab["std_error"], r["se"])

@@ -58,7 +58,7 @@ def test_group_aggregation_bias_and_coverage():
         eff = res.aggregate_effect("group")
         est[r] = eff.estimate
         cover[r] = eff.ci_low <= TRUE_GROUP <= eff.ci_high
-        dyn = res.aggregate("dynamic").set_index("event_time")
+        dyn = res.aggregate("dynamic").table.set_index("event_time")
         for j, e in enumerate((0, 1)):
             cover_dyn[r, j] = dyn.loc[e, "ci_low"] <= TRUE_DYNAMIC[e] <= dyn.loc[e, "ci_high"]
     bias = est.mean() - TRUE_GROUP
@@ -91,7 +91,7 @@ def test_uniform_bootstrap_band_covers_all_event_times():
             n_boot=299,
             random_state=r,
         )
-        dyn = res.aggregate("dynamic").set_index("event_time")
+        dyn = res.aggregate("dynamic").table.set_index("event_time")
         truth = pd.Series(TRUE_DYNAMIC_ALL).reindex(dyn.index)
         joint[r] = bool(((dyn["ci_low"] <= truth) & (truth <= dyn["ci_high"])).all())
     print(f"joint coverage of the uniform band: {joint.mean():.3f}")

@@ -28,14 +28,15 @@ all divided by the variance of the two-way-demeaned treatment, so that they sum 
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 from sroi.effect import Effect
 from sroi.errors import SroiInputError, SroiWarning
-from sroi.impact.did import prepare_panel, within_demean
+from sroi.impact.did.data import did_panel
+from sroi.impact.did.within import within_demean
 
 __all__ = ["bacon_decomposition", "twfe_vs_cs_warning"]
 
@@ -67,34 +68,73 @@ def bacon_decomposition(
         ``control`` (cohort labels, 0 = never), ``estimate``, ``weight``. Weights sum to 1
         and ``(weight * estimate).sum()`` equals the TWFE estimate, stored with the
         exclusions in ``.attrs["twfe"]`` and ``.attrs["exclusions"]``.
+
+    Raises
+    ------
+    SroiInputError
+        For an unbalanced panel, non-consecutive periods or no treated cohort.
+
+    References
+    ----------
+    Goodman-Bacon, A. (2021). Difference-in-differences with variation in treatment timing.
+    Journal of Econometrics 225(2), 254-277.
     """
-    prep = prepare_panel(panel, outcome=outcome, unit=unit, time=time, cohort=cohort)
-    df = prep.data
-    excl = dict(prep.exclusions)
+    p = did_panel(panel, outcome=outcome, unit=unit, time=time, cohort=cohort)
+    assert p.cohort is not None
+    df = p.data
+    excl = p.exclusions.counts()
     if excl:
-        warnings.warn("Bacon decomposition: " + "; ".join(prep.notes()), SroiWarning, stacklevel=2)
+        warnings.warn(
+            "Bacon decomposition: " + "; ".join(p.exclusions.notes()), SroiWarning, stacklevel=2
+        )
     times = np.sort(df[time].unique())
-    T = times.size
-    counts = df.groupby(unit)[time].size()
-    short = counts.index[counts < T]
+    short = p.unbalanced_units()
     if len(short):
         raise SroiInputError(
             f"the Bacon decomposition needs a balanced panel: {len(short)} units miss some of "
-            f"the {T} periods (units {list(short[:5])}). Drop them or use "
+            f"the {times.size} periods (units {short[:5].tolist()}). Drop them or use "
             "sroi.staggered_did, which handles unbalanced data."
         )
     if np.any(np.diff(times) != 1):
         raise SroiInputError(
             f"periods in {time!r} must be consecutive integers, got {times.tolist()}"
         )
-    coh = df.groupby(unit)[prep.cohort].first()
+    coh = df.groupby(unit)[p.cohort].first()
     coh = coh.where(coh <= times.max(), 0)  # treated after the panel: untreated throughout
     groups = np.sort(coh.unique())
-    timing = groups[groups > 0]
-    if timing.size == 0:
+    if not (groups > 0).any():
         raise SroiInputError(f"no treated cohorts in {cohort!r}")
-    has_never = bool((groups == 0).any())
     ucoh = df[unit].map(coh).to_numpy()
+    out = _comparisons(df, ucoh, coh, times, outcome, time)
+    # normalise by the variance of the two-way demeaned treatment (balanced panel)
+    t = df[time].to_numpy()
+    D = ((ucoh > 0) & (t >= ucoh)).astype(float)
+    Dd = D - pd.Series(D).groupby(df[unit].to_numpy()).transform("mean").to_numpy()
+    Dd = Dd - pd.Series(Dd).groupby(t).transform("mean").to_numpy()
+    out["weight"] = out.pop("raw") / float(np.mean(Dd**2))
+    # TWFE estimate for the check
+    tdum = (t[:, None] == times[None, 1:]).astype(float)
+    Z = within_demean(np.column_stack([df[outcome].to_numpy(float), D, tdum]), df[unit].to_numpy())
+    out.attrs["twfe"] = float(np.linalg.lstsq(Z[:, 1:], Z[:, 0], rcond=None)[0][0])
+    out.attrs["exclusions"] = excl
+    out.attrs["weight_sum"] = float(out.weight.sum())
+    if abs(out.weight.sum() - 1) > 1e-6:  # pragma: no cover - a failed identity is a bug
+        raise RuntimeError(f"Bacon weights sum to {out.weight.sum()}, not 1; please report")
+    return out
+
+
+def _comparisons(
+    df: pd.DataFrame,
+    ucoh: np.ndarray,
+    coh: pd.Series,
+    times: np.ndarray,
+    outcome: str,
+    time: str,
+) -> pd.DataFrame:
+    """Every 2x2 comparison with its estimate and unnormalised weight (eq. 10)."""
+    groups = np.sort(coh.unique())
+    timing = groups[groups > 0]
+    has_never = bool((groups == 0).any())
     ybar = (
         pd.DataFrame({"g": ucoh, "t": df[time].to_numpy(), "y": df[outcome].to_numpy(float)})
         .groupby(["g", "t"])["y"]
@@ -143,41 +183,25 @@ def bacon_decomposition(
                     type="later vs earlier treated", treated=ell, control=k, estimate=est_l, raw=s_l
                 )
             )
-    out = pd.DataFrame(rows)
-    # normalise by the variance of the two-way demeaned treatment (balanced panel)
-    D = ((ucoh > 0) & (df[time].to_numpy() >= ucoh)).astype(float)
-    Dd = D - pd.Series(D).groupby(df[unit].to_numpy()).transform("mean").to_numpy()
-    Dd = Dd - pd.Series(Dd).groupby(df[time].to_numpy()).transform("mean").to_numpy()
-    vd = float(np.mean(Dd**2))
-    out["weight"] = out.pop("raw") / vd
-    # TWFE estimate for the check
-    tdum = (df[time].to_numpy()[:, None] == times[None, 1:]).astype(float)
-    Z = within_demean(np.column_stack([df[outcome].to_numpy(float), D, tdum]), df[unit].to_numpy())
-    beta = np.linalg.lstsq(Z[:, 1:], Z[:, 0], rcond=None)[0][0]
-    out.attrs["twfe"] = float(beta)
-    out.attrs["exclusions"] = excl
-    out.attrs["weight_sum"] = float(out.weight.sum())
-    if abs(out.weight.sum() - 1) > 1e-6:  # pragma: no cover - a failed identity is a bug
-        raise RuntimeError(f"Bacon weights sum to {out.weight.sum()}, not 1; please report")
-    return out
+    return pd.DataFrame(rows)
+
+
+@runtime_checkable
+class _GroupAggregation(Protocol):
+    """What :func:`twfe_vs_cs_warning` needs of a staggered-DiD result."""
+
+    def aggregate_effect(self, kind: Any = ...) -> Effect: ...
 
 
 def _as_estimate(x: Any, what: str) -> tuple[float, float]:
-    """(estimate, std_error) from an Effect, a number, or an object with aggregate('group')."""
+    """(estimate, std_error) from an Effect, a number, or a result with ``aggregate_effect``."""
     if isinstance(x, Effect):
         return x.estimate, x.std_error
-    if isinstance(x, int | float | np.floating):
+    if isinstance(x, int | float | np.floating) and not isinstance(x, bool):
         return float(x), float("nan")
-    agg = getattr(x, "aggregate_effect", None) or getattr(x, "aggregate", None)
-    if agg is not None:
-        try:
-            res = agg("group")
-        except Exception as err:  # noqa: BLE001 - report any failure as input error
-            raise SroiInputError(f"could not aggregate {what} with 'group': {err}") from err
-        if isinstance(res, Effect):
-            return res.estimate, res.std_error
-        if isinstance(res, tuple) and res and isinstance(res[-1], Effect):
-            return res[-1].estimate, res[-1].std_error
+    if isinstance(x, _GroupAggregation):
+        res = x.aggregate_effect("group")
+        return res.estimate, res.std_error
     raise SroiInputError(
         f"{what} must be an Effect, a number, or a staggered_did result; got {type(x).__name__}"
     )
@@ -201,8 +225,24 @@ def twfe_vs_cs_warning(
     change over time; Goodman-Bacon 2021) and points to :func:`bacon_decomposition`.
     Returns ``None`` when they agree. With ``warn`` a :class:`SroiWarning` is also raised.
 
-    ``cs_effect`` may be an :class:`~sroi.Effect` (e.g. ``cs.aggregate("group")`` overall),
-    a number, or a ``staggered_did`` result (its group aggregation is used).
+    Parameters
+    ----------
+    twfe_effect
+        The TWFE effect (an :class:`~sroi.Effect` or a number).
+    cs_effect
+        An :class:`~sroi.Effect` (e.g. ``cs.aggregate("group").overall``), a number, or a
+        ``staggered_did`` result (its group aggregation is used).
+    rel_tol
+        Relative gap counted as material.
+    z
+        Multiple of the combined standard error the gap must exceed.
+    warn
+        Also raise a :class:`SroiWarning`.
+
+    Returns
+    -------
+    str or None
+        The message, or ``None`` when the two agree.
     """
     if not 0 < rel_tol:
         raise SroiInputError(f"rel_tol must be positive, got {rel_tol}")
@@ -223,7 +263,7 @@ def twfe_vs_cs_warning(
         + "). Under staggered adoption TWFE also compares later-treated units with "
         "already-treated ones, which biases it when effects change over time "
         "(Goodman-Bacon 2021); report the Callaway-Sant'Anna estimate and inspect "
-        "sroi.impact.bacon_decomposition()."
+        "sroi.impact.did.bacon_decomposition()."
     )
     if warn:
         warnings.warn(msg, SroiWarning, stacklevel=2)

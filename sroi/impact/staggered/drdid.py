@@ -46,7 +46,7 @@ import numpy as np
 
 from sroi.errors import SroiInputError
 
-__all__ = ["PanelDidEstimate", "panel_did", "fit_logit", "fit_pscore", "ESTIMATORS"]
+__all__ = ["ESTIMATORS", "PanelDidEstimate", "fit_ipt", "fit_logit", "fit_pscore", "panel_did"]
 
 ESTIMATORS = ("unconditional", "reg", "ipw", "dr", "dr_imp")
 Estimator = Literal["unconditional", "reg", "ipw", "dr", "dr_imp"]
@@ -143,7 +143,7 @@ def fit_logit(
     return beta, p, converged
 
 
-def _fit_ipt(
+def fit_ipt(
     d: np.ndarray, X: np.ndarray, w: np.ndarray, *, tol: float = 1e-12, max_iter: int = 100
 ) -> tuple[np.ndarray, bool]:
     """Inverse probability tilting (Graham, Pinto & Egel 2012) as in R ``DRDID::pscore.ipt``.
@@ -284,7 +284,7 @@ def panel_did(
     if pscore is not None:
         ps = np.asarray(pscore, dtype=float)
     elif method == "dr_imp":
-        ps, ok = _fit_ipt(d, Z, w)
+        ps, ok = fit_ipt(d, Z, w)
         if not ok:
             raise SroiInputError(
                 "inverse probability tilting did not converge (the treated and comparison "
@@ -350,8 +350,11 @@ def panel_did(
 def fit_pscore(
     d: np.ndarray, X: np.ndarray | None, weights: np.ndarray | None, method: Estimator
 ) -> np.ndarray | None:
-    """Propensity scores as :func:`panel_did` fits them for ``method`` (``None`` when the
-    estimator fits none), so a caller can fit once and pass ``pscore=`` to several calls."""
+    """Propensity scores as :func:`panel_did` fits them for ``method``.
+
+    ``None`` when the estimator fits none; a caller can fit once and pass ``pscore=`` to
+    several calls.
+    """
     if method in ("unconditional", "reg"):
         return None
     d = np.asarray(d, dtype=float)
@@ -360,7 +363,7 @@ def fit_pscore(
     w = w / np.mean(w)
     Z = _design(X, n)
     if method == "dr_imp":
-        ps, ok = _fit_ipt(d, Z, w)
+        ps, ok = fit_ipt(d, Z, w)
     else:
         _, ps, ok = fit_logit(d, Z, w)
     if not ok:

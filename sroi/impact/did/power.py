@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sroi.data.panel import Panel
 from sroi.errors import SroiInputError
 
 __all__ = ["mdes_panel", "PanelMDES", "estimate_error_covariance", "ar1_covariance"]
@@ -64,6 +65,7 @@ class PanelMDES:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-ready dictionary."""
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
@@ -120,6 +122,16 @@ def mdes_panel(
     PanelMDES
         Also reports ``naive_mdes``: the MDE that treats all ``J (m + r)`` observations as
         independent (``Sigma`` diagonal), to show how far serial correlation moves it.
+
+    Raises
+    ------
+    SroiInputError
+        For impossible sizes, shares, levels or covariances.
+
+    References
+    ----------
+    Burlig, F., Preonas, L. and Woerman, M. (2020). Panel data and experimental design.
+    Journal of Development Economics 144, 102458.
     """
     for name, v in (("n_units", n_units), ("n_pre", n_pre), ("n_post", n_post)):
         if int(v) != v or v < 1:
@@ -131,17 +143,7 @@ def mdes_panel(
     if not 0 < alpha < 1 or not 0 < power < 1:
         raise SroiInputError("alpha and power must be between 0 and 1")
     m, r = int(n_pre), int(n_post)
-    T = m + r
-    if cov is None:
-        if sigma2 is None:
-            raise SroiInputError("give either cov= (a T x T covariance) or sigma2= (and rho=)")
-        S = ar1_covariance(T, sigma2, rho)
-    else:
-        S = np.asarray(cov, dtype=float)
-        if S.shape != (T, T):
-            raise SroiInputError(f"cov must be {T} x {T} (n_pre + n_post), got {S.shape}")
-        if not np.allclose(S, S.T) or np.linalg.eigvalsh((S + S.T) / 2).min() < -1e-10:
-            raise SroiInputError("cov must be a symmetric positive semi-definite matrix")
+    S = _covariance(m + r, sigma2, rho, cov)
     a = np.concatenate([np.full(m, -1.0 / m), np.full(r, 1.0 / r)])
     var_unit = float(a @ S @ a)
     J, P = int(n_units), float(treated_share)
@@ -149,13 +151,7 @@ def mdes_panel(
     dist = stats.norm if df is None else stats.t(df)
     crit = dist.ppf(1 - alpha / 2) if two_sided else dist.ppf(1 - alpha)
     mult = float(crit + dist.ppf(power))
-    # BPW components implied by S
-    off = ~np.eye(T, dtype=bool)
-    pre, post = slice(0, m), slice(m, T)
-    sig2 = float(np.mean(np.diag(S)))
-    psi_b = float(S[pre, pre][off[pre, pre]].mean()) if m > 1 else 0.0
-    psi_a = float(S[post, post][off[post, post]].mean()) if r > 1 else 0.0
-    psi_x = float(S[pre, post].mean())
+    sig2, psi_b, psi_a, psi_x = _bpw_components(S, m, r)
     naive_var = float(a @ np.diag(np.diag(S)) @ a)
     naive = mult * np.sqrt(naive_var / (P * (1 - P) * J))
     notes = []
@@ -181,6 +177,32 @@ def mdes_panel(
     )
 
 
+def _covariance(T: int, sigma2: float | None, rho: float, cov: np.ndarray | None) -> np.ndarray:
+    """The ``T x T`` error covariance: ``cov`` as given (checked), or AR(1) from ``sigma2, rho``."""
+    if cov is None:
+        if sigma2 is None:
+            raise SroiInputError("give either cov= (a T x T covariance) or sigma2= (and rho=)")
+        return ar1_covariance(T, sigma2, rho)
+    S = np.asarray(cov, dtype=float)
+    if S.shape != (T, T):
+        raise SroiInputError(f"cov must be {T} x {T} (n_pre + n_post), got {S.shape}")
+    if not np.allclose(S, S.T) or np.linalg.eigvalsh((S + S.T) / 2).min() < -1e-10:
+        raise SroiInputError("cov must be a symmetric positive semi-definite matrix")
+    return S
+
+
+def _bpw_components(S: np.ndarray, m: int, r: int) -> tuple[float, float, float, float]:
+    """Burlig-Preonas-Woerman ``sigma^2, psi_B, psi_A, psi_X`` implied by ``S``."""
+    T = m + r
+    off = ~np.eye(T, dtype=bool)
+    pre, post = slice(0, m), slice(m, T)
+    sig2 = float(np.mean(np.diag(S)))
+    psi_b = float(S[pre, pre][off[pre, pre]].mean()) if m > 1 else 0.0
+    psi_a = float(S[post, post][off[post, post]].mean()) if r > 1 else 0.0
+    psi_x = float(S[pre, post].mean())
+    return sig2, psi_b, psi_a, psi_x
+
+
 def estimate_error_covariance(
     panel: pd.DataFrame, *, outcome: str, unit: str, time: str
 ) -> np.ndarray:
@@ -189,25 +211,41 @@ def estimate_error_covariance(
     ``e_it = y_it - ybar_i. - ybar_.t + ybar_..``; returns ``E'E / (J - 1)`` with ``E`` the
     ``J x T`` residual matrix, periods in increasing order. Use historical data covering
     the design's ``n_pre + n_post`` periods (see module notes).
+
+    Parameters
+    ----------
+    panel
+        Long panel, one row per unit and (whole-number) period.
+    outcome, unit, time
+        Column names.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ``T x T`` covariance, for :func:`mdes_panel`'s ``cov``.
+
+    Raises
+    ------
+    SroiInputError
+        For missing outcomes, duplicated unit x period rows, an unbalanced panel or fewer
+        than 3 units.
     """
-    for arg, col in (("outcome", outcome), ("unit", unit), ("time", time)):
-        if col not in panel.columns:
-            raise SroiInputError(f"{arg}={col!r} is not a column of the panel")
-    d = panel[[unit, time, outcome]]
-    miss = d[outcome].isna()
+    p = Panel(panel, unit=unit, time=time, outcomes=[outcome])
+    p.require_complete(time, "Every row needs a period.")
+    p.require_complete(unit, "Every row needs a unit id.", problem="missing unit ids")
+    miss = p.missing(outcome)
     if miss.any():
         raise SroiInputError(
             f"{int(miss.sum())} rows have missing {outcome!r}; drop those units for a balanced panel"
         )
-    if d.duplicated([unit, time]).any():
-        raise SroiInputError(f"duplicated ({unit}, {time}) rows")
-    Y = d.pivot(index=unit, columns=time, values=outcome).sort_index(axis=1)
-    if Y.isna().any().any():
-        bad = Y.index[Y.isna().any(axis=1)]
+    p.check_unique()
+    p.to_numeric(outcome, "the outcome")
+    bad = p.unbalanced_units()
+    if len(bad):
         raise SroiInputError(
-            f"panel is not balanced: {len(bad)} units miss periods (e.g. {list(bad[:5])})"
+            f"panel is not balanced: {len(bad)} units miss periods (e.g. {bad[:5].tolist()})"
         )
-    E = Y.to_numpy(float)
+    E = p.wide(outcome)
     E = E - E.mean(axis=1, keepdims=True)
     E = E - E.mean(axis=0, keepdims=True)
     J = E.shape[0]

@@ -1,0 +1,255 @@
+"""The static two-way fixed effects DiD estimator (Angrist & Pischke 2009, ch. 5).
+
+The regression is::
+
+    y_it = a_i + l_t + b D_it + x_it' g + e_it,      D_it = 1{cohort_i > 0 and t >= cohort_i}
+
+with unit effects ``a_i`` absorbed by (weighted) within-unit demeaning and period effects
+``l_t`` as explicit dummies, estimated with ``linearmodels.PanelOLS`` (or sroi's own within
+solve, identical to 1e-8). Absorbing only the unit effects keeps the estimator exact on
+unbalanced panels and keeps the design small, so the few-cluster corrections of
+:mod:`sroi.impact.inference` apply directly (unit effects are nested within unit or school
+clusters; with CR1, ``k`` counts only the non-absorbed regressors, as fixest's
+``fixef.K = "nested"``).
+
+Under staggered adoption with effects that vary over time or across cohorts ``b`` is a
+weighted average of 2x2 comparisons some of which use already-treated units as controls
+(Goodman-Bacon 2021; de Chaisemartin & D'Haultfoeuille 2020): use
+:func:`sroi.staggered_did` for the headline and
+:func:`sroi.impact.did.bacon_decomposition` to see why the two differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sroi.data.panel import Panel
+from sroi.effect import Effect
+from sroi.errors import SroiInputError
+from sroi.impact.did.clustered import (
+    BootWeights,
+    cluster_inference,
+    few_cluster_warning,
+    nested,
+)
+from sroi.impact.did.data import did_panel
+from sroi.impact.did.within import cr2_working_model, within_demean
+from sroi.impact.inference.sandwich import wls_fit
+
+__all__ = ["AUTO_ENGINE_MAX_ROWS", "did_twfe"]
+
+AUTO_ENGINE_MAX_ROWS = 250_000
+"""Above this many rows ``engine="auto"`` skips PanelOLS (identical estimate, slower)."""
+
+
+@dataclass(frozen=True)
+class _TwfeDesign:
+    """Within-demeaned design of the static TWFE regression."""
+
+    df: pd.DataFrame
+    D: np.ndarray
+    times: np.ndarray
+    y: np.ndarray
+    w: np.ndarray | None
+    X: np.ndarray  # non-demeaned regressors kept (D, period dummies, covariates)
+    yd: np.ndarray
+    Xd: np.ndarray
+    names: list[str]
+    notes: list[str]
+
+
+def _design(p: Panel, outcome: str, unit: str, time: str, covariates: list[str]) -> _TwfeDesign:
+    """Treatment indicator, period dummies and covariates, demeaned within units."""
+    assert p.cohort is not None
+    df = p.data.reset_index(drop=True)
+    coh = df[p.cohort].to_numpy()
+    t = df[time].to_numpy()
+    D = ((coh > 0) & (t >= coh)).astype(float)
+    if D.sum() == 0:
+        raise SroiInputError("no treated observations (cohort > 0 and time >= cohort) in the panel")
+    if (D == 0).sum() == 0:
+        raise SroiInputError("every observation is treated; a comparison is impossible")
+    times = np.sort(np.unique(t))
+    tdum = (t[:, None] == times[None, 1:]).astype(float)
+    cov = df[covariates].to_numpy(dtype=float) if covariates else np.empty((len(df), 0))
+    w = df[p.weights].to_numpy(dtype=float) if p.weights else None
+    y = df[outcome].to_numpy(dtype=float)
+    Xfull = np.column_stack([D, tdum, cov])
+    names = ["D", *[f"t{v}" for v in times[1:]], *covariates]
+    Z = within_demean(np.column_stack([y, Xfull]), df[unit].to_numpy(), w)
+    yd, Xd = Z[:, 0], Z[:, 1:]
+    scale = np.sqrt((Xd**2).sum(axis=0)) / np.sqrt(np.maximum((Xfull**2).sum(axis=0), 1e-300))
+    keep = scale > 1e-8
+    keep[0] = True
+    if scale[0] <= 1e-8:
+        raise SroiInputError("the treatment indicator does not vary within units")
+    notes = list(p.exclusions.notes())
+    absorbed = [names[j] for j in range(len(names)) if not keep[j] and names[j] in covariates]
+    if absorbed:
+        notes.append(f"covariates absorbed by the unit effects (time-invariant): {absorbed}")
+    kept = [names[j] for j in range(len(names)) if keep[j]]
+    return _TwfeDesign(df, D, times, y, w, Xfull[:, keep], yd, Xd[:, keep], kept, notes)
+
+
+def _coefficients(
+    des: _TwfeDesign, outcome: str, unit: str, time: str, engine: str
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Coefficients (PanelOLS, cross-checked against the within solve), bread and engine."""
+    b2, _, bread = wls_fit(des.Xd, des.yd, des.w)
+    if engine == "auto":
+        engine = "linearmodels" if len(des.df) <= AUTO_ENGINE_MAX_ROWS else "within"
+    if engine == "within":
+        return b2, bread, engine
+    from linearmodels import PanelOLS
+
+    idx = pd.MultiIndex.from_arrays(
+        [des.df[unit].to_numpy(), des.df[time].to_numpy()], names=[unit, time]
+    )
+    mod = PanelOLS(
+        pd.Series(des.y, index=idx, name=outcome),
+        pd.DataFrame(des.X, index=idx, columns=des.names),
+        entity_effects=True,
+        weights=None if des.w is None else pd.Series(des.w, index=idx),
+        drop_absorbed=True,
+        check_rank=False,
+    )
+    fit = mod.fit(cov_type="unadjusted")
+    beta = fit.params.reindex(des.names).fillna(0.0).to_numpy()
+    if not np.allclose(beta, b2, rtol=1e-6, atol=1e-8 * (1 + np.abs(b2).max())):
+        raise RuntimeError(  # pragma: no cover
+            "PanelOLS and the within solve disagree; please report this"
+        )
+    return beta, bread, engine
+
+
+def did_twfe(
+    panel: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str | None,
+    treatment: str | None,
+    covariates: list[str],
+    clusters: list[str],
+    weights: str | None,
+    vcov: str,
+    n_boot: int,
+    random_state: Any,
+    level: float,
+    boot_weights: BootWeights,
+    engine: str = "linearmodels",
+) -> Effect:
+    """Static TWFE DiD effect (the ``design="twfe"`` branch of :func:`sroi.did`).
+
+    Parameters are those of :func:`sroi.did` (``clusters``: the cluster columns).
+
+    Returns
+    -------
+    Effect
+        The coefficient of the treatment indicator with cluster-robust inference.
+    """
+    p = did_panel(
+        panel,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        treatment=treatment,
+        covariates=covariates,
+        clusters=clusters,
+        weights=weights,
+    )
+    des = _design(p, outcome, unit, time, covariates)
+    beta, bread, engine = _coefficients(des, outcome, unit, time, engine)
+    df, D, notes = des.df, des.D, des.notes
+    n_tc = min(int(df.loc[D == 1, c].nunique()) for c in clusters)
+    few_msg = few_cluster_warning(n_tc, vcov, clusters)
+    if few_msg:
+        notes.append(few_msg)
+    if vcov in ("CR2", "wild") and not all(nested(df, unit, c) for c in clusters):
+        raise SroiInputError(
+            f"vcov={vcov!r} with unit fixed effects needs each {unit} inside one cluster; "
+            f"{unit} is not nested in {'+'.join(clusters)}. Cluster by {unit} or by a "
+            "grouping that contains whole units (e.g. school), or use vcov='cluster'"
+        )
+    working = cr2_working_model(des.w, df[unit].to_numpy())
+    if vcov == "CR2" and working == "inverse_weights":
+        notes.append(
+            "CR2 with weights that vary within units: working model Phi = W^-1 "
+            "(clubSandwich inverse_var=TRUE style); see sroi.impact.inference.cr2.vcov_cr2"
+        )
+    inf = cluster_inference(
+        X=des.Xd,
+        y=des.yd,
+        beta=beta,
+        bread=bread,
+        w=des.w,
+        clusters=df[clusters].reset_index(drop=True),
+        coef=0,
+        vcov=vcov,
+        n_boot=n_boot,
+        random_state=random_state,
+        level=level,
+        boot_weights=boot_weights,
+        working=working,
+    )
+    return _effect(p, des, beta, inf, n_tc, clusters, engine, outcome, unit, time, level)
+
+
+def _effect(
+    p: Panel,
+    des: _TwfeDesign,
+    beta: np.ndarray,
+    inf: Any,
+    n_tc: int,
+    clusters: list[str],
+    engine: str,
+    outcome: str,
+    unit: str,
+    time: str,
+    level: float,
+) -> Effect:
+    assert p.cohort is not None
+    df = des.df
+    coh = df[p.cohort].to_numpy()
+    t = df[time].to_numpy()
+    ever = (coh > 0) & (coh <= t.max())  # cohorts after the panel ends act as controls
+    units = df[unit].to_numpy()
+    sizes = df.groupby(unit)[time].size()
+    extra: dict[str, Any] = {
+        "design": "twfe",
+        "n_obs": int(len(df)),
+        "n_units": int(pd.unique(units).size),
+        "n_periods": int(des.times.size),
+        "df": inf.df,
+        "exclusions": p.exclusions.counts(),
+        "coefficients": dict(zip(des.names, map(float, beta), strict=True)),
+        "balanced": bool(sizes.nunique() == 1 and sizes.iloc[0] == des.times.size),
+    }
+    if inf.n_boot is not None:
+        extra["n_boot"] = inf.n_boot
+    return Effect(
+        estimate=float(beta[0]),
+        std_error=inf.std_error,
+        ci_low=inf.ci_low,
+        ci_high=inf.ci_high,
+        p_value=inf.p_value,
+        n_treated=int(pd.unique(units[ever]).size),
+        n_control=int(pd.unique(units[~ever]).size),
+        estimand="ATT (TWFE: variance-weighted average of 2x2 comparisons)",
+        method="two-way fixed effects DiD"
+        + (" (linearmodels PanelOLS)" if engine == "linearmodels" else " (within solve)"),
+        outcome=outcome,
+        ci_type=inf.ci_type,
+        cluster="+".join(clusters),
+        n_clusters=inf.n_clusters,
+        n_treated_clusters=n_tc,
+        level=level,
+        notes=tuple(des.notes),
+        extra=extra,
+    )

@@ -1,0 +1,63 @@
+"""Within-unit demeaning shared by the TWFE estimators (static, event study, Bacon).
+
+Unit fixed effects are absorbed by subtracting (weighted) unit means from the outcome and
+every regressor (the within transformation; Wooldridge 2010, ch. 10); period effects stay as
+explicit dummies. With unit effects nested in the clusters, the CR2 adjustment of the
+demeaned design is exact for the dummy-variable model under the working model returned by
+:func:`cr2_working_model` (Pustejovsky & Tipton 2018).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["WorkingModel", "cr2_working_model", "within_demean"]
+
+WorkingModel = Literal["identity", "inverse_weights"]
+
+
+def within_demean(
+    arrays: np.ndarray, groups: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Subtract (weighted) group means column by column: ``z - sum_g(w z)/sum_g(w)``.
+
+    Parameters
+    ----------
+    arrays
+        One column (1-d) or several (2-d, rows = observations).
+    groups
+        Group (unit) of each row.
+    weights
+        Observation weights (default: equal).
+
+    Returns
+    -------
+    numpy.ndarray
+        The demeaned array, same shape as ``arrays``.
+    """
+    arrays = np.asarray(arrays, dtype=float)
+    codes, uniq = pd.factorize(groups)
+    g = len(uniq)
+    w = np.ones(arrays.shape[0]) if weights is None else np.asarray(weights, float)
+    a2 = arrays if arrays.ndim == 2 else arrays[:, None]
+    sums = np.zeros((g, a2.shape[1]))
+    np.add.at(sums, codes, a2 * w[:, None])
+    wsum = np.bincount(codes, weights=w, minlength=g)
+    out = a2 - (sums / wsum[:, None])[codes]
+    return out if arrays.ndim == 2 else out[:, 0]
+
+
+def cr2_working_model(w: np.ndarray | None, units: np.ndarray) -> WorkingModel:
+    """CR2 working model with absorbed unit effects.
+
+    ``"identity"`` (clubSandwich's default, exact for the dummy-variable model) when weights
+    are constant within units, otherwise ``"inverse_weights"`` (exact for the dummy-variable
+    model under ``Phi = W^{-1}``).
+    """
+    if w is None:
+        return "identity"
+    s = pd.Series(w).groupby(units)
+    return "identity" if bool(((s.max() - s.min()) <= 1e-12 * s.max()).all()) else "inverse_weights"

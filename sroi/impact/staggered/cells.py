@@ -1,0 +1,341 @@
+"""Group-time cells ATT(g,t) of Callaway & Sant'Anna (2021) with their influence functions.
+
+Each ATT(g,t) is a 2x2 difference-in-differences between the units first treated in period
+``g`` (cohort ``g``) and their comparison units, over a base period ``b`` and period ``t``:
+
+``ATT(g,t) = E[Y_t - Y_b | G = g] - E[Y_t - Y_b | C]``  (no covariates),
+
+where ``b = g - 1 - anticipation`` for post-treatment periods (and for every period with
+``base_period="universal"``), the previous period for pre-treatment periods with
+``base_period="varying"``, and ``C`` the never-treated units or, with
+``control_group="not_yet_treated"``, also the units first treated after
+``max(t, b) + anticipation``. Each 2x2 uses the panel estimators of Sant'Anna & Zhao (2020)
+(:mod:`sroi.impact.staggered.drdid`) with covariates from the earlier of its two periods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sroi.errors import SroiInputError
+from sroi.impact.staggered.cell_inference import CellInference
+from sroi.impact.staggered.drdid import fit_pscore, panel_did
+
+__all__ = ["GroupTimeCells", "cells_frame", "compute_cells", "make_basis", "maybe_int"]
+
+
+@dataclass
+class GroupTimeCells:
+    """Group-time cells with their influence functions (``n`` units x ``K`` cells).
+
+    Attributes
+    ----------
+    group, time
+        Cohort and period of each cell.
+    att
+        ATT(g,t) estimates.
+    inf
+        Influence functions, one column per cell.
+    n_treated, n_control
+        Units in each group of the cell's 2x2.
+    base
+        Base period of each cell.
+    reference
+        Universal-base reference cells (ATT fixed at 0, no standard error).
+    """
+
+    group: np.ndarray
+    time: np.ndarray
+    att: np.ndarray
+    inf: np.ndarray
+    n_treated: np.ndarray
+    n_control: np.ndarray
+    base: np.ndarray
+    reference: np.ndarray
+
+    @classmethod
+    def stack(cls, parts: list[GroupTimeCells]) -> GroupTimeCells:
+        """Cells of several estimations side by side (influence functions on the same rows)."""
+        return cls(
+            group=np.concatenate([c.group for c in parts]),
+            time=np.concatenate([c.time for c in parts]),
+            att=np.concatenate([c.att for c in parts]),
+            inf=np.column_stack([c.inf for c in parts]),
+            n_treated=np.concatenate([c.n_treated for c in parts]),
+            n_control=np.concatenate([c.n_control for c in parts]),
+            base=np.concatenate([c.base for c in parts]),
+            reference=np.concatenate([c.reference for c in parts]),
+        )
+
+
+def maybe_int(a: np.ndarray) -> np.ndarray:
+    """Whole-number floats as ``int64`` (cohorts and periods read better as integers)."""
+    a = np.asarray(a, dtype=float)
+    if np.all(np.isfinite(a)) and np.all(a == np.round(a)):
+        return a.astype(np.int64)
+    return a
+
+
+def last_pre_index(g: float, times: np.ndarray, anticipation: int) -> int | None:
+    """Index of cohort ``g``'s last untreated period ``g - 1 - anticipation`` (or ``None``)."""
+    idx = np.flatnonzero(times + anticipation < g)
+    return int(idx[-1]) if idx.size else None
+
+
+class _CellEstimator:
+    """Computes the ATT(g,t) of one design, reusing comparison sets and propensity fits."""
+
+    def __init__(
+        self,
+        Y: np.ndarray,
+        G: np.ndarray,
+        times: np.ndarray,
+        *,
+        X: np.ndarray | None,
+        x_time_invariant: bool,
+        w: np.ndarray | None,
+        estimator: str,
+        control_group: str,
+        anticipation: int,
+        base_period: str,
+        n_scale: int | None,
+        unit_index: np.ndarray | None,
+    ) -> None:
+        self.Y, self.G, self.times, self.X, self.w = Y, G, times, X, w
+        n_rows = Y.shape[0]
+        self.n_scale = n_rows if n_scale is None else n_scale
+        self.pos = np.arange(n_rows) if unit_index is None else unit_index
+        self.x_time_invariant = x_time_invariant
+        self.method = estimator if X is not None else "unconditional"
+        self.control_group = control_group
+        self.anticipation = anticipation
+        self.universal = base_period == "universal"
+        self.rows: list[tuple[Any, ...]] = []
+        self.infs: list[np.ndarray] = []
+        self._designs: dict[int, np.ndarray] = {}
+
+    def design(self, early: int) -> np.ndarray:
+        """``[1, X_early]`` (the covariates of the earlier period of a 2x2)."""
+        key = 0 if self.x_time_invariant else early
+        if key not in self._designs:
+            assert self.X is not None
+            ones = np.ones(self.Y.shape[0])
+            self._designs[key] = np.column_stack([ones, self.X[:, key, :]])
+        return self._designs[key]
+
+    def cohort(self, g: float) -> None:
+        """Add the cells of cohort ``g`` for every period."""
+        pre_g = last_pre_index(g, self.times, self.anticipation)
+        if pre_g is None:  # pragma: no cover - such units are excluded upstream
+            return
+        is_g = self.G == g
+        comparison: dict[Any, np.ndarray] = {}
+        subsets: dict[Any, tuple[Any, ...]] = {}
+        pscores: dict[Any, np.ndarray | None] = {}
+        for t_i in range(len(self.times) - (0 if self.universal else 1)):
+            tn = t_i + (0 if self.universal else 1)
+            pret = pre_g if self.universal else t_i
+            if g - self.anticipation <= self.times[tn]:
+                pret = pre_g
+            if self.universal and pret == tn:
+                self.rows.append(
+                    (g, self.times[tn], 0.0, int(np.sum(is_g)), 0, self.times[pret], True)
+                )
+                self.infs.append(np.zeros(self.n_scale))
+                continue
+            if self.control_group == "never_treated":
+                ckey: Any = "never"
+            else:
+                ckey = max(self.times[tn], self.times[pret]) + self.anticipation
+            if ckey not in comparison:
+                comparison[ckey] = self._comparison(g, tn, is_g, ckey)
+            idx = comparison[ckey]
+            early = min(tn, pret)
+            pkey = (ckey, -1 if self.x_time_invariant else early)
+            if pkey not in subsets:
+                subsets.clear()
+                subsets[pkey] = (
+                    is_g[idx].astype(float),
+                    None if self.X is None else self.design(early)[idx],
+                    None if self.w is None else self.w[idx],
+                )
+            if self.method in ("ipw", "dr", "dr_imp") and pkey not in pscores:
+                d, Zc, wc = subsets[pkey]
+                pscores[pkey] = fit_pscore(d, Zc, wc, self.method)  # type: ignore[arg-type]
+            self._cell(g, tn, pret, idx, subsets[pkey], pscores.get(pkey))
+
+    def _comparison(self, g: float, tn: int, is_g: np.ndarray, ckey: Any) -> np.ndarray:
+        """Rows of cohort ``g`` and its comparison units for comparison set ``ckey``."""
+        G = self.G
+        ctrl = (G == 0) if ckey == "never" else (G == 0) | ((G > ckey) & ~is_g)
+        if not ctrl.any():
+            gt = maybe_int(np.array([g, self.times[tn]], dtype=float))
+            raise SroiInputError(
+                f"no comparison units for cohort {gt[0]} in period {gt[1]} "
+                f"(control_group={self.control_group!r})"
+            )
+        return np.flatnonzero(is_g | ctrl)
+
+    def _cell(
+        self,
+        g: float,
+        tn: int,
+        pret: int,
+        idx: np.ndarray,
+        subset: tuple[Any, ...],
+        pscore: np.ndarray | None,
+    ) -> None:
+        """One ATT(g,t): the 2x2 on rows ``idx`` between periods ``pret`` and ``tn``."""
+        d, Zc, wc = subset
+        try:
+            res = panel_did(
+                self.Y[idx, tn],
+                self.Y[idx, pret],
+                d,
+                Zc,
+                wc,
+                method=self.method,  # type: ignore[arg-type]
+                pscore=pscore,
+            )
+        except SroiInputError as err:
+            gt = maybe_int(np.array([g, self.times[tn]], dtype=float))
+            raise SroiInputError(f"ATT(g={gt[0]}, t={gt[1]}): {err}") from err
+        full = np.zeros(self.n_scale)
+        full[self.pos[idx]] = (self.n_scale / len(idx)) * res.inf_func
+        self.rows.append(
+            (g, self.times[tn], res.att, res.n_treated, res.n_control, self.times[pret], False)
+        )
+        self.infs.append(full)
+
+    def result(self) -> GroupTimeCells:
+        """The cells computed so far."""
+        if not self.rows:
+            raise SroiInputError(
+                "no ATT(g,t) could be computed: no cohort has a pre-treatment period"
+            )
+        g, t, att, n_t, n_c, base, ref = (list(col) for col in zip(*self.rows, strict=True))
+        return GroupTimeCells(
+            group=np.asarray(g, dtype=float),
+            time=np.asarray(t, dtype=float),
+            att=np.asarray(att, dtype=float),
+            inf=np.column_stack(self.infs),
+            n_treated=np.asarray(n_t),
+            n_control=np.asarray(n_c),
+            base=np.asarray(base, dtype=float),
+            reference=np.asarray(ref, dtype=bool),
+        )
+
+
+def compute_cells(
+    Y: np.ndarray,
+    G: np.ndarray,
+    times: np.ndarray,
+    glist: np.ndarray,
+    *,
+    X: np.ndarray | None,
+    x_time_invariant: bool,
+    w: np.ndarray | None,
+    estimator: str,
+    control_group: str,
+    anticipation: int,
+    base_period: str,
+    n_scale: int | None = None,
+    unit_index: np.ndarray | None = None,
+) -> GroupTimeCells:
+    """ATT(g,t) and influence functions for every cohort in ``glist`` and period.
+
+    Parameters
+    ----------
+    Y
+        Outcomes, ``n_rows x T``.
+    G
+        Cohort of each row (0 = never treated).
+    times
+        The ``T`` periods.
+    glist
+        Cohorts to estimate.
+    X
+        Covariates ``n_rows x T x k`` or ``None``.
+    x_time_invariant
+        The covariates are the same in every period (one design matrix serves all cells).
+    w
+        Unit weights or ``None``.
+    estimator, control_group, anticipation, base_period
+        As :func:`sroi.impact.staggered.staggered_did`.
+    n_scale, unit_index
+        ``unit_index`` maps the rows of ``Y`` to positions in an influence-function matrix of
+        ``n_scale`` rows (used by the stacked matched design); by default rows map to
+        themselves and ``n_scale = len(Y)``.
+
+    Returns
+    -------
+    GroupTimeCells
+        One cell per cohort and period, in cohort then period order.
+    """
+    est = _CellEstimator(
+        Y,
+        G,
+        times,
+        X=X,
+        x_time_invariant=x_time_invariant,
+        w=w,
+        estimator=estimator,
+        control_group=control_group,
+        anticipation=anticipation,
+        base_period=base_period,
+        n_scale=n_scale,
+        unit_index=unit_index,
+    )
+    for g in glist:
+        est.cohort(g)
+    return est.result()
+
+
+def make_basis(
+    cells: GroupTimeCells, G: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Basis of influence functions for the cells and the cohort shares.
+
+    The ATT(g,t) columns, then ``w_i 1{G_i = g}`` for each cohort ``g`` of the cells (in the
+    order of the returned cohort array). ``cells.inf`` is re-pointed into the basis (shared
+    memory, no copy).
+    """
+    groups = np.unique(cells.group)
+    n, K = cells.inf.shape
+    basis = np.empty((n, K + len(groups)), order="F")
+    basis[:, :K] = cells.inf
+    for j, g in enumerate(groups):
+        basis[:, K + j] = (G == g) * w
+    cells.inf = basis[:, :K]
+    return basis, groups
+
+
+def cells_frame(cells: GroupTimeCells, inference: CellInference, n_basis: int) -> pd.DataFrame:
+    """The ``att_gt`` table: one row per cell with standard errors and intervals."""
+    K = len(cells.att)
+    coef = np.zeros((n_basis, K))
+    coef[np.arange(K), np.arange(K)] = 1.0
+    se, crit, _ = inference.se(coef)
+    se = np.where(cells.reference, np.nan, se)
+    out = pd.DataFrame(
+        {
+            "cohort": maybe_int(cells.group),
+            "time": maybe_int(cells.time),
+            "att": cells.att,
+            "std_error": se,
+            "ci_low": cells.att - crit * se,
+            "ci_high": cells.att + crit * se,
+            "event_time": maybe_int(cells.time - cells.group),
+            "n_treated": cells.n_treated,
+            "n_control": cells.n_control,
+            "base_period": maybe_int(cells.base),
+            "post": cells.time >= cells.group,
+        }
+    )
+    out.attrs["ci_type"] = inference.table_ci_type()
+    out.attrs["critical_value"] = crit
+    return out

@@ -1,0 +1,196 @@
+"""The balanced unit x period panel the staggered designs estimate on, built with a Panel.
+
+Units (never single rows) are excluded, each counted under the first reason that applies,
+in this order: missing cohort; treated in the first period plus anticipation (no untreated
+pre-period); missing outcome, covariate, weight or cluster; not observed in every period;
+zero weight. Cohorts after the last period count as never treated (as R ``did``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sroi.data.panel import Panel
+from sroi.errors import SroiInputError
+
+__all__ = ["CohortPanel", "cohort_panel"]
+
+
+@dataclass(frozen=True)
+class CohortPanel:
+    """Unit x period arrays of a balanced panel.
+
+    Attributes
+    ----------
+    panel
+        The validated long panel (rows of the units kept).
+    units
+        Unit ids (sorted).
+    times
+        The periods.
+    Y
+        Outcomes, ``n x T``.
+    G
+        Cohort per unit (0 = never treated).
+    X
+        Covariates ``n x T x k``, or ``None``.
+    x_time_invariant
+        Whether the covariates are the same in every period.
+    w
+        Unit weights (ones without ``weights``).
+    cluster_values
+        Cluster of each unit, or ``None``.
+    exclusions
+        Units and rows excluded, by reason (``reason, column, n_rows, n_units``).
+    notes
+        Caveats, in words.
+    """
+
+    panel: Panel
+    units: np.ndarray
+    times: np.ndarray
+    Y: np.ndarray
+    G: np.ndarray
+    X: np.ndarray | None
+    x_time_invariant: bool
+    w: np.ndarray
+    cluster_values: np.ndarray | None
+    exclusions: pd.DataFrame
+    notes: list[str]
+
+
+def cohort_panel(
+    frame: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    covariates: Sequence[str] | str | None,
+    cluster: str | None,
+    weights: str | None,
+    anticipation: int,
+    extra: Sequence[str] | Mapping[str, str] = (),
+) -> CohortPanel:
+    """Validate a long panel and reshape it to unit x period arrays (balanced panel).
+
+    Parameters
+    ----------
+    frame
+        Long panel, one row per unit and period.
+    outcome, unit, time, cohort
+        Column names (``cohort``: first treated period, 0 = never treated).
+    covariates
+        Numeric covariate columns (a single name is accepted).
+    cluster
+        Column constant within units, or ``None``.
+    weights
+        Column of unit weights (constant within units, >= 0), or ``None``.
+    anticipation
+        Periods of anticipation (units treated by the first period plus anticipation have
+        no untreated pre-period).
+    extra
+        Further columns to keep in :attr:`CohortPanel.panel` (not checked).
+
+    Returns
+    -------
+    CohortPanel
+        The arrays, the counted exclusions and notes.
+    """
+    covs = [covariates] if isinstance(covariates, str) else list(covariates or [])
+    p = Panel(
+        frame,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        outcomes=[outcome],
+        covariates=covs,
+        clusters=[cluster] if cluster is not None else [],
+        weights=weights,
+        extra=extra,
+    )
+    _check(p, outcome, covs)
+    _exclude(p, outcome, covs, anticipation)
+    return _arrays(p, outcome, covs)
+
+
+def _check(p: Panel, outcome: str, covs: list[str]) -> None:
+    """The errors: keys, duplicates, constant cohorts, cohorts that are periods, weights."""
+    assert p.cohort is not None and p.unit is not None
+    p.require_complete(p.time, "Every row needs a period.")
+    p.require_complete(p.unit, "Every row needs a unit id.", problem="missing unit ids")
+    p.check_unique()
+    p.check_constant(p.cohort)
+    p.fill_cohort_within_units()
+    p.to_numeric(outcome, "the outcome")
+    for c in covs:
+        p.to_numeric(c, "a covariate")
+    if len(p.periods) < 2:
+        raise SroiInputError(f"time column {p.time!r} has a single period; DiD needs at least two")
+    p.recode_late_cohorts()
+    p.check_cohorts_are_periods()
+    if p.weights is not None:
+        p.to_numeric(p.weights, "the weights")
+        p.check_weights()
+        p.check_constant(p.weights)
+    for c in p.clusters:
+        p.check_constant(c)
+
+
+def _exclude(p: Panel, outcome: str, covs: list[str], anticipation: int) -> None:
+    """Unit exclusions, first applicable reason first."""
+    assert p.cohort is not None
+    n_periods = len(p.periods)
+    p.drop_incomplete(p.cohort, f"missing cohort ({p.cohort})", whole_units=True)
+    p.drop_treated_from_start(
+        "treated in the first period (plus anticipation): no untreated pre-period",
+        first=int(p.periods[0]),
+        anticipation=anticipation,
+    )
+    p.drop_incomplete(outcome, f"missing outcome ({outcome})", whole_units=True, finite=True)
+    for c in covs:
+        p.drop_incomplete(c, f"missing covariate ({c})", whole_units=True, finite=True)
+    if p.weights is not None:
+        p.drop_incomplete(p.weights, f"missing weight ({p.weights})", whole_units=True, finite=True)
+    for c in p.clusters:
+        p.drop_incomplete(c, f"missing cluster ({c})", whole_units=True)
+    p.drop_unbalanced_units(
+        f"not observed in every period (gaps; balanced panel of {n_periods} periods required)"
+    )
+    if p.weights is not None:
+        zero = p.data[p.weights].to_numpy(dtype=float) == 0
+        p.drop_units(zero, "zero weight", p.weights)
+    if p.data.empty:
+        raise SroiInputError(
+            "every unit was excluded: "
+            + "; ".join(f"{r['reason']}: {r['n_units']}" for r in p.exclusions.records)
+        )
+
+
+def _arrays(p: Panel, outcome: str, covs: list[str]) -> CohortPanel:
+    """Reshape the kept (balanced) rows to unit x period arrays."""
+    assert p.cohort is not None
+    Y = p.wide(outcome)
+    X = None
+    x_inv = True
+    if covs:
+        X = np.stack([p.wide(c) for c in covs], axis=2)
+        x_inv = bool(np.all(X == X[:, :1, :]))
+    units = p.units
+    return CohortPanel(
+        panel=p,
+        units=units,
+        times=p.periods,
+        Y=Y,
+        G=p.unit_values(p.cohort).astype(float),
+        X=X,
+        x_time_invariant=x_inv,
+        w=np.ones(len(units)) if p.weights is None else p.unit_values(p.weights).astype(float),
+        cluster_values=p.unit_values(p.clusters[0]) if p.clusters else None,
+        exclusions=p.exclusions.table(),
+        notes=list(p.notes),
+    )

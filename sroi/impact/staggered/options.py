@@ -1,0 +1,51 @@
+"""Option checks shared by plain and matched staggered DiD."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sroi._checks import check_choice, check_int, check_number, check_random_state, check_seed
+from sroi.errors import SroiInputError
+from sroi.impact.staggered.drdid import ESTIMATORS
+
+__all__ = ["bootstrap_seed", "check_options"]
+
+_CONTROL_GROUPS = {
+    "never_treated": "never_treated",
+    "nevertreated": "never_treated",
+    "never": "never_treated",
+    "not_yet_treated": "not_yet_treated",
+    "notyettreated": "not_yet_treated",
+    "not_yet": "not_yet_treated",
+}
+
+
+def check_options(
+    control_group: str, estimator: str, base_period: str, anticipation: Any, n_boot: Any, level: Any
+) -> str:
+    """Check the design options and return the control group's canonical name.
+
+    ``control_group`` accepts R ``did``'s spellings (``"nevertreated"``, ``"notyettreated"``).
+    """
+    cg = _CONTROL_GROUPS.get(str(control_group).lower())
+    if cg is None:
+        raise SroiInputError(
+            f"control_group must be 'never_treated' or 'not_yet_treated'; got {control_group!r}"
+        )
+    check_choice(estimator, ESTIMATORS, "estimator")
+    check_choice(base_period, ("varying", "universal"), "base_period")
+    check_int(anticipation, "anticipation", minimum=0)
+    check_int(n_boot, "n_boot", minimum=0)
+    check_number(level, "level", minimum=0.0, maximum=1.0, exclusive=True)
+    return cg
+
+
+def bootstrap_seed(random_state: Any, n_boot: int) -> int | None:
+    """Seed of the bootstrap multipliers (``None`` without bootstrap).
+
+    ``random_state`` is checked either way (a whole number >= 0, a Generator or ``None``).
+    """
+    if n_boot > 0:
+        return check_seed(random_state)
+    check_random_state(random_state)
+    return None

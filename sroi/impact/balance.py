@@ -22,11 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sroi.errors import SroiInputError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["balance_table", "effective_sample_size", "love_plot", "overlap_plot"]
 
@@ -65,8 +70,11 @@ def _wvar(x: np.ndarray, w: np.ndarray, binary: bool) -> float:
 def _ecdf_stats(
     x: np.ndarray, t: np.ndarray, w: np.ndarray, binary: bool = False
 ) -> tuple[float, float]:
-    """Mean and max over the distinct observed values (of all units, as MatchIt) of
-    ``|F_t^w(x) - F_c^w(x)|``; for a binary covariate both equal ``|p_t - p_c|``."""
+    """Mean and max of ``|F_t^w(x) - F_c^w(x)|`` over the distinct observed values.
+
+    The values are those of all units, as MatchIt; for a binary covariate both statistics
+    equal ``|p_t - p_c|``.
+    """
     if not (w[t].sum() > 0 and w[~t].sum() > 0):
         return np.nan, np.nan
     if binary:
@@ -114,7 +122,7 @@ def balance_table(
     ----------
     X
         Numeric covariates (expand categoricals first, e.g. with
-        :func:`sroi.impact.distance.covariate_frame`).
+        :func:`sroi.impact.matching.distance.covariate_frame`).
     treat
         0/1 treatment indicator.
     weights
@@ -199,14 +207,22 @@ def balance_table(
     return out
 
 
+def _root_figure(ax: Axes) -> Figure:
+    """The figure an axes belongs to (the top-level one for an axes in a subfigure)."""
+    fig = ax.get_figure(root=True)
+    if fig is None:
+        raise SroiInputError("ax must belong to a matplotlib figure")
+    return fig
+
+
 def love_plot(
     balance: pd.DataFrame,
     *,
     threshold: float = 0.1,
     absolute: bool = True,
     terms: Sequence[str] | None = None,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Figure:
     """Love plot (Ahmed et al. 2006; cobalt): SMD of each term before and after adjustment.
 
     Returns the matplotlib ``Figure`` (built without pyplot, so no global state changes).
@@ -224,7 +240,7 @@ def love_plot(
         fig = Figure(figsize=(6, 0.3 * len(b) + 1.5))
         ax = fig.subplots()
     else:
-        fig = ax.figure
+        fig = _root_figure(ax)
     ax.scatter(
         before.to_numpy()[order], y, marker="o", facecolors="none", edgecolors="C3", label="before"
     )
@@ -246,10 +262,13 @@ def overlap_plot(
     weights: np.ndarray | pd.Series | None = None,
     *,
     bins: int = 30,
-    ax=None,
-):
-    """Mirrored histograms of the propensity score by group (before, and after weighting when
-    ``weights`` are given) to judge common support. Returns the matplotlib ``Figure``."""
+    ax: Axes | None = None,
+) -> Figure:
+    """Mirrored histograms of the propensity score by group, to judge common support.
+
+    Before, and after weighting when ``weights`` are given (as cobalt's ``bal.plot`` for the
+    distance). Returns the matplotlib ``Figure`` (built without pyplot).
+    """
     from matplotlib.figure import Figure
 
     s = np.asarray(score, float)
@@ -261,7 +280,7 @@ def overlap_plot(
         fig = Figure(figsize=(6, 4))
         ax = fig.subplots()
     else:
-        fig = ax.figure
+        fig = _root_figure(ax)
     h1, _ = np.histogram(s[t], edges)
     h0, _ = np.histogram(s[~t], edges)
     width = np.diff(edges)

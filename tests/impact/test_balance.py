@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
-from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -13,24 +11,21 @@ import pytest
 
 from sroi.errors import SroiInputError
 from sroi.impact.balance import balance_table, effective_sample_size, love_plot, overlap_plot
+from tests.impact.matchit_fixtures import F, load_lalonde, run_spec
 
 matplotlib.use("Agg")
-HERE = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("_parity", HERE / "test_match_parity.py")
-tp = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tp)
 
 
 @pytest.mark.parametrize("name", ["nn1", "ratio3_caliper", "replace2", "exact", "mahal"])
 def test_balance_matches_matchit_summary(name):
-    d = pd.read_csv(tp.F / "lalonde.csv").set_index("id")
+    d = load_lalonde()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        m, _ = tp._run(d, name, use_r_distance=True)
+        m, _ = run_spec(d, name, use_r_distance=True)
     b = m.balance(include_distance=False)
     b.index = b.index.str.replace("_", "")
     for tag, suf in (("all", "before"), ("matched", "after")):
-        r = pd.read_csv(tp.F / f"{name}_balance_{tag}.csv").set_index("term")
+        r = pd.read_csv(F / f"{name}_balance_{tag}.csv").set_index("term")
         r = r.loc[[i for i in r.index if i != "distance"]]
         for col in ["mean_t", "mean_c", "smd", "var_ratio", "ecdf_mean", "ecdf_max"]:
             np.testing.assert_allclose(

@@ -12,8 +12,8 @@ import pytest
 from sroi.errors import SroiInputError
 from sroi.impact.inference.cr2 import vcov_cr2
 from sroi.impact.inference.randomization import randomization_inference
-from sroi.impact.inference.wild_bootstrap import wild_cluster_bootstrap
 from sroi.impact.inference.sandwich import vcov_cluster, wls_fit
+from sroi.impact.inference.wild_bootstrap import wild_cluster_bootstrap
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "did"
 
@@ -109,7 +109,7 @@ def test_cr2_generic_parity_with_clubsandwich(panel):
     assert np.sqrt(V[1, 1]) == pytest.approx(r_iv.se_cr2, rel=1e-2)
     assert df == pytest.approx(r_iv.df_cr2, rel=1e-1)
     # ... and coincide when weights are constant within clusters (absorbed unit effects)
-    from sroi.impact.did import within_demean
+    from sroi.impact.did.within import within_demean
 
     ws = (0.5 + (d.school % 5) / 4).to_numpy()
     Z = within_demean(np.column_stack([d.y, d.D, tdum]), d.unit.to_numpy(), ws)
@@ -286,3 +286,23 @@ def test_randomization_inference_null_p_values_roughly_uniform():
         for i in range(100)
     ]
     assert 0.01 <= np.mean(np.array(ps) <= 0.1) <= 0.22
+
+
+@pytest.mark.parametrize("bad", ["x", -1, 1.5, True])
+def test_random_state_is_checked(bad):
+    X, y, cl = small_problem(g=10, m=4)
+    with pytest.raises(SroiInputError, match="random_state"):
+        wild_cluster_bootstrap(X, y, cl, 1, n_boot=199, random_state=bad)
+    assign = (cl < 5).astype(float)
+    Xd = np.column_stack([np.ones(len(y)), assign])
+    with pytest.raises(SroiInputError, match="random_state"):
+        randomization_inference(Xd, y, cl, 1, assign, n_perm=199, random_state=bad)
+
+
+def test_random_state_accepts_a_generator_like_its_seed():
+    X, y, cl = small_problem(g=20, m=4)
+    a = wild_cluster_bootstrap(X, y, cl, 1, n_boot=199, random_state=7, weight_type="webb")
+    b = wild_cluster_bootstrap(
+        X, y, cl, 1, n_boot=199, random_state=np.random.default_rng(7), weight_type="webb"
+    )
+    np.testing.assert_array_equal(a.t_draws, b.t_draws)

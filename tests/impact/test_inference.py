@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sroi.errors import SroiInputError
+from sroi.impact.inference.multiplier_bootstrap import multiplier_bootstrap
 from sroi.impact.inference.sandwich import vcov_cluster, vcov_hc, wls_fit
 
 F = Path(__file__).resolve().parents[1] / "fixtures" / "matchit"
@@ -71,3 +73,10 @@ def test_hand_computed_hc0():
     assert beta == pytest.approx([2.0, 2.0])
     # Var(b) = sum over groups of sum e^2 / n_g^2 = 2/4 + 8/4 = 2.5
     assert vcov_hc(X, resid, bread, type="HC0")[1, 1] == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize("bad", ["x", -1, 2.5])
+def test_multiplier_bootstrap_seed_is_checked(bad):
+    psi = np.random.default_rng(0).normal(size=(50, 2))
+    with pytest.raises(SroiInputError, match="seed"):
+        multiplier_bootstrap(psi, 99, bad)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import sroi
 from sroi.errors import SroiInputError, SroiWarning
-from sroi.impact.nearest import match_multivariate, match_scalar
+from sroi.impact.matching.greedy import match_multivariate, match_scalar
 
 
 def brute_force(
@@ -405,7 +405,7 @@ def test_randomization_inference_over_clusters():
 
 
 def test_abadie_imbens_hand_computed():
-    from sroi.impact.match_effects import abadie_imbens_se
+    from sroi.impact.matching.effects import abadie_imbens_se
 
     # controls c1 (x=0, y=0), c2 (x=1, y=2), c3 (x=5, y=10); treated t1 (x=0.1, y=3) and
     # t2 (x=-0.1, y=6) both matched to c1. tau = 4.5; treated residuals -1.5, 1.5 (sum sq 4.5);
@@ -461,3 +461,69 @@ def test_categorical_and_bool_covariates():
     m = sroi.match(df, "t", ["x1", "flag", "cat"])
     idx = set(m.balance().index)
     assert "flag" in idx and "cat_unused" not in idx and {"cat_a", "cat_b", "cat_c"} <= idx
+
+
+@pytest.mark.parametrize("bad", ["x", -3, 1.5, True, np.random.RandomState(0)])
+def test_random_state_is_checked(bad):
+    df = _df(80, 17)
+    with pytest.raises(SroiInputError, match="random_state"):
+        sroi.match(df, "t", ["x1", "x2"], random_state=bad)
+    m = sroi.match(df, "t", ["x1", "x2"])
+    with pytest.raises(SroiInputError, match="random_state"):
+        m.effect("y", random_state=bad)
+
+
+def test_random_order_takes_a_generator():
+    df = _df(200, 18)
+    a = sroi.match(df, "t", ["x1", "x2"], order="random", random_state=4)
+    b = sroi.match(df, "t", ["x1", "x2"], order="random", random_state=np.random.default_rng(4))
+    pd.testing.assert_frame_equal(a.pairs(), b.pairs())
+
+
+def test_result_is_read_only():
+    df = _df(120, 19)
+    m = sroi.match(df, "t", ["x1", "x2"])
+    with pytest.raises(AttributeError):
+        m.estimand = "ATE"  # type: ignore[misc]
+    frame, weights, excluded = m.all_data, m.weights, m.exclusions
+    frame.loc[:, "weights"] = 0.0
+    weights.loc[:] = 0.0
+    excluded.loc[:, "n"] = 0
+    assert m.weights.sum() > 0 and m.all_data["weights"].sum() > 0
+    assert m.exclusions.equals(sroi.match(df, "t", ["x1", "x2"]).exclusions)
+    with pytest.raises(TypeError):
+        m.info["order"] = "data"  # type: ignore[index]
+    assert str(m) == m.summary()
+
+
+def test_exact_method_hand_computed():
+    # strata (sex, band): (f, 1) has 2 treated and 1 control, (m, 2) 1 treated and
+    # 2 controls, (f, 2) only a control, (m, 1) only a treated unit
+    df = pd.DataFrame(
+        {
+            "t": [1, 1, 0, 1, 0, 0, 0, 1],
+            "sex": ["f", "f", "f", "m", "m", "m", "f", "m"],
+            "band": [1, 1, 1, 2, 2, 2, 2, 1],
+            "y": [5.0, 7.0, 4.0, 9.0, 3.0, 5.0, 100.0, 100.0],
+        }
+    )
+    with pytest.warns(SroiWarning, match="1 of 4 treated units were not matched"):
+        m = sroi.match(df, "t", ["sex", "band"], method="exact")
+    # raw control weights n_t/n_c: 2 and 1/2, 1/2, scaled to sum to 3 matched controls
+    np.testing.assert_allclose(m.weights.to_numpy(), [1, 1, 2, 1, 0.5, 0.5, 0, 0])
+    assert m.estimand == "ATT in the matched treated"
+    ex = m.exclusions.set_index(["group", "reason"])["n"]
+    assert ex[("treated", "no match in exact stratum")] == 1
+    assert ex[("control", "no match in exact stratum")] == 1
+    sub = m.all_data["subclass"]
+    assert sub[0] == sub[1] == sub[2] and sub[3] == sub[4] == sub[5] and sub[0] != sub[3]
+    # ATT in the matched treated: (5 + 7 + 9)/3 - (2*4 + 0.5*3 + 0.5*5)/3
+    assert m.effect("y").estimate == pytest.approx(7.0 - 4.0)
+    with pytest.raises(SroiInputError, match="ATT"):
+        sroi.match(df, "t", ["sex", "band"], method="exact", estimand="ATE")
+
+
+def test_unknown_method_option():
+    df = _df(80, 20)
+    with pytest.raises(SroiInputError, match="cutpoints"):
+        sroi.match(df, "t", ["x1", "x2"], cutpoints=3)

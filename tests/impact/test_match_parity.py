@@ -4,60 +4,21 @@ run through MatchIt's distance-matrix routine)."""
 
 from __future__ import annotations
 
-import warnings
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-import sroi
-
-F = Path(__file__).resolve().parents[1] / "fixtures" / "matchit"
-COVS = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]
-MCOVS = ["age", "educ", "re74", "re75"]
-
-SPECS = {
-    "nn1": {},
-    "caliper": {"caliper": 0.1},
-    "caliper_discard": {"caliper": 0.05, "discard": "both"},
-    "linear_caliper": {"link": "linear.logit", "caliper": 0.2},
-    "ratio2": {"ratio": 2},
-    "ratio3_caliper": {"ratio": 3, "caliper": 0.25},
-    "replace": {"replace": True},
-    "replace2": {"replace": True, "ratio": 2},
-    "exact": {"exact": ["married", "race"]},
-    "smallest": {"order": "smallest"},
-    "covcaliper": {
-        "caliper": {"distance": 0.25, "age": 5},
-        "std_caliper": {"distance": True, "age": False},
-    },
-    "mahal": {"distance": "mahalanobis"},
-    "mahal_replace": {"distance": "mahalanobis", "replace": True},
-}
+from tests.impact.matchit_fixtures import COVS, SPECS, F, load_lalonde, run_spec
 
 
 @pytest.fixture(scope="module")
 def lalonde() -> pd.DataFrame:
-    return pd.read_csv(F / "lalonde.csv").set_index("id")
+    return load_lalonde()
 
 
 @pytest.fixture(scope="module")
 def estimates() -> pd.DataFrame:
     return pd.read_csv(F / "estimates.csv").set_index("spec")
-
-
-def _run(lalonde, name, use_r_distance):
-    kw = dict(SPECS[name])
-    covs = MCOVS if name.startswith("mahal") else COVS
-    ref = pd.read_csv(F / f"{name}_data.csv").set_index("id")
-    if use_r_distance and not name.startswith("mahal"):
-        kw["distance"] = ref["distance"]
-        kw.pop("link", None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", sroi.SroiWarning)
-        m = sroi.match(lalonde, "treat", covs, **kw)
-    return m, ref
 
 
 def _sets(pairs: pd.DataFrame) -> dict:
@@ -73,7 +34,7 @@ def _ref_sets(name: str) -> dict:
 
 @pytest.mark.parametrize("name", list(SPECS))
 def test_matched_sets_and_weights_with_r_distance(lalonde, name):
-    m, ref = _run(lalonde, name, use_r_distance=True)
+    m, ref = run_spec(lalonde, name, use_r_distance=True)
     assert _sets(m.pairs()) == _ref_sets(name)
     np.testing.assert_allclose(m.all_data["weights"], ref["weights"], atol=1e-12)
     np.testing.assert_array_equal(m.all_data["discarded"].to_numpy(), ref["discarded"].to_numpy())
@@ -91,14 +52,14 @@ def test_matched_sets_and_weights_with_r_distance(lalonde, name):
 def test_matched_sets_with_own_propensity_score(lalonde, name):
     # our glm fit agrees with R's to ~1e-9; ratio2 hits exact ties between identical
     # controls whose R scores differ in the last bit, so it is checked with R's score only.
-    m, ref = _run(lalonde, name, use_r_distance=False)
+    m, ref = run_spec(lalonde, name, use_r_distance=False)
     if not name.startswith("mahal"):
         np.testing.assert_allclose(m.all_data["distance"], ref["distance"], atol=1e-7)
     assert _sets(m.pairs()) == _ref_sets(name)
 
 
 def test_propensity_coefficients_match_glm(lalonde):
-    m, _ = _run(lalonde, "nn1", use_r_distance=False)
+    m, _ = run_spec(lalonde, "nn1", use_r_distance=False)
     ref = pd.read_csv(F / "ps_coef.csv")
     ours = m.info["ps_coef"]
     np.testing.assert_allclose(ours.to_numpy(), ref["coef"].to_numpy(), rtol=1e-6)
@@ -106,7 +67,7 @@ def test_propensity_coefficients_match_glm(lalonde):
 
 def test_estimand_and_counts(lalonde, estimates):
     for name in SPECS:
-        m, _ = _run(lalonde, name, use_r_distance=True)
+        m, _ = run_spec(lalonde, name, use_r_distance=True)
         assert m.n_treated == estimates.loc[name, "n_treated"]
         assert m.n_control == estimates.loc[name, "n_control"]
         dropped = 185 - m.n_treated
@@ -117,7 +78,7 @@ def test_estimand_and_counts(lalonde, estimates):
 
 @pytest.mark.parametrize("name", list(SPECS))
 def test_effects_match_lm_sandwich(lalonde, estimates, name):
-    m, _ = _run(lalonde, name, use_r_distance=True)
+    m, _ = run_spec(lalonde, name, use_r_distance=True)
     e = estimates.loc[name]
     hc3 = m.effect("re78", vcov="HC3")
     assert hc3.estimate == pytest.approx(e["estimate"], abs=1e-6)
@@ -141,7 +102,7 @@ def test_effects_match_lm_sandwich(lalonde, estimates, name):
 
 
 def test_effect_with_own_score_matches_r(lalonde, estimates):
-    m, _ = _run(lalonde, "caliper", use_r_distance=False)
+    m, _ = run_spec(lalonde, "caliper", use_r_distance=False)
     eff = m.effect("re78")
     assert eff.estimate == pytest.approx(estimates.loc["caliper", "estimate"], abs=1e-6)
     assert eff.estimand == "ATT in the matched treated"
@@ -150,7 +111,7 @@ def test_effect_with_own_score_matches_r(lalonde, estimates):
 
 @pytest.mark.parametrize("name", ["nn1", "ratio3_caliper", "replace", "replace2", "mahal_replace"])
 def test_matches_long_form_like_get_matches(lalonde, name):
-    m, _ = _run(lalonde, name, use_r_distance=True)
+    m, _ = run_spec(lalonde, name, use_r_distance=True)
     ours = m.matches()
     ref = pd.read_csv(F / f"{name}_matches.csv")
     assert len(ours) == len(ref)

@@ -8,7 +8,7 @@ import pytest
 
 import sroi
 from sroi.errors import SroiInputError
-from sroi.impact.weighting import entropy_balance, ipw_weights
+from sroi.impact.matching.weighting import entropy_balance, ipw_weights
 
 
 def _df(n=400, seed=0):

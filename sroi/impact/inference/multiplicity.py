@@ -25,7 +25,8 @@ from sroi.errors import SroiInputError
 
 __all__ = ["adjust_pvalues", "adjust_secondary"]
 
-_METHODS = {"holm": "holm", "bh": "bh", "fdr": "bh", "none": "none"}
+_Method = Literal["holm", "bh", "none"]
+_METHODS: dict[str, _Method] = {"holm": "holm", "bh": "bh", "fdr": "bh", "none": "none"}
 
 
 def adjust_pvalues(

@@ -29,6 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from sroi._checks import check_seed
+from sroi.errors import SroiInputError
+
 __all__ = [
     "BootstrapResult",
     "multiplier_bootstrap",
@@ -59,6 +62,8 @@ def cluster_sums(
         inf_func = inf_func[:, None]
     if codes is None:
         return inf_func
+    if n_clusters is None:
+        raise SroiInputError("cluster_sums: give n_clusters together with the cluster codes")
     out = np.zeros((int(n_clusters), inf_func.shape[1]))
     np.add.at(out, codes, inf_func)
     return out
@@ -74,7 +79,7 @@ def rademacher_draws(S: np.ndarray, n_boot: int, seed: int, n: int, chunk: int =
     S = np.asarray(S, dtype=float)
     if S.ndim == 1:
         S = S[:, None]
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed, "seed"))
     G = S.shape[0]
     colsum = S.sum(axis=0)
     draws = np.empty((n_boot, S.shape[1]))

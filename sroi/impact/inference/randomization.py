@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sroi._checks import check_random_state
 from sroi.errors import SroiInputError
 from sroi.impact.inference._design import check_design, check_weights, cluster_blocks
 
@@ -93,7 +94,7 @@ def randomization_inference(
         return ((dt * w[:, None]).T @ y) / np.einsum("ij,ij->j", dt * w[:, None], dt)
 
     est = float(coef(X[:, [coef_index]])[0])
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state)
     draws = np.empty(n_perm)
     chunk = max(1, min(n_perm, int(2e7 // max(n, 1))))
     done = 0

@@ -8,6 +8,7 @@ give the same bootstrap as the full dummy-variable regression.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from sroi._checks import check_random_state
 from sroi.errors import SroiInputError
 from sroi.impact.inference._design import check_design, check_weights, cluster_blocks
 
@@ -121,7 +123,7 @@ def wild_cluster_bootstrap(
     codes, g, _ = cluster_blocks(cluster, n)
     if g < 2:
         raise SroiInputError("the wild cluster bootstrap needs at least 2 clusters")
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state)
     V, B = _boot_weights(n_boot, g, weight_type, rng)
 
     Xw = X * w[:, None]
@@ -129,91 +131,21 @@ def wild_cluster_bootstrap(
     beta = M @ (Xw.T @ y)
     resid = y - X @ beta
     adj = (g / (g - 1)) * ((n - 1) / (n - k)) if small_sample else 1.0
-    a_row = M[coef_index]  # bread row for the coefficient
     s_obs = np.zeros((g, k))
     np.add.at(s_obs, codes, Xw * resid[:, None])
-    se = float(np.sqrt(adj * np.sum((s_obs @ a_row) ** 2)))
+    se = float(np.sqrt(adj * np.sum((s_obs @ M[coef_index]) ** 2)))
     est = float(beta[coef_index])
-
-    # restricted model pieces (linear in b0): u_r(b0) = u0 - b0 * u1
-    others = [j for j in range(k) if j != coef_index]
-    Xr = X[:, others]
-    Xrw = Xr * w[:, None]
-    Mr = np.linalg.pinv(Xr.T @ Xrw)
-    xk = X[:, coef_index]
-    u0 = y - Xr @ (Mr @ (Xrw.T @ y))
-    u1 = xk - Xr @ (Mr @ (Xrw.T @ xk))
-
-    # R_g = a' X_g' W_g X_g M (g x k), from row contributions (x_i . a) w_i x_i
-    xa = (X @ a_row) * w
-    r = np.zeros((g, k))
-    np.add.at(r, codes, X * xa[:, None])
-    R = r @ M
-
-    def cluster_sums(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        S = np.zeros((g, k))
-        np.add.at(S, codes, Xw * u[:, None])
-        return S @ a_row, S  # q: contribution of each cluster to b*; S: score sums
-
-    q0, S0 = cluster_sums(u0)
-    q1, S1 = cluster_sums(u1)
-    # For draw v the coefficient's cluster scores are s_g = v_g q_g - R_g . (S' v), with
-    # q = q0 - b0 q1 and S = S0 - b0 S1. Expand sum_g s_g^2 so that every null value b0
-    # costs O(B k^2) after one O(B G k) pass (no B x G x G work, bounded memory).
-    V2 = V**2
-    VS0, VS1 = V @ S0, V @ S1  # B x k
-    Vq0, Vq1 = V @ q0, V @ q1  # B
-    Q00, Q01, Q11 = V2 @ (q0 * q0), V2 @ (q0 * q1), V2 @ (q1 * q1)
-    VqR0, VqR1 = V @ (q0[:, None] * R), V @ (q1[:, None] * R)  # B x k
-    RtR = R.T @ R
-
-    def t_draws(b0: float) -> np.ndarray:
-        num = Vq0 - b0 * Vq1  # b* - b0 (the restricted fit has b_k = b0)
-        VS = VS0 - b0 * VS1
-        VqR_0 = VqR0 - b0 * VqR1  # V @ (q[:, None] * R)
-        t1 = Q00 - 2 * b0 * Q01 + b0**2 * Q11
-        # cross term: sum_g v_g q_g (R_g . VS_b)
-        t2 = np.einsum("bk,bk->b", VqR_0, VS)
-        t3 = np.einsum("bk,kl,bl->b", VS, RtR, VS)
-        ss = np.clip(t1 - 2 * t2 + t3, 0.0, None)
-        den = np.sqrt(adj * ss)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(den > 1e-300, num / den, 0.0)
+    boot = _BootstrapT.build(X, y, w, codes, g, coef_index, M, V, adj)
 
     def pval(b0: float) -> float:
         t_obs = (est - b0) / se
-        td = t_draws(b0)
+        td = boot.t_draws(b0)
         return float(np.mean(np.abs(td) >= abs(t_obs) - 1e-12))
 
-    td_null = t_draws(null)
+    td_null = boot.t_draws(null)
     t_stat = (est - null) / se
     p = float(np.mean(np.abs(td_null) >= abs(t_stat) - 1e-12))
-
-    lo = hi = np.nan
-    if ci:
-        alpha = 1 - level
-
-        def f(b0: float) -> float:
-            return pval(b0) - alpha
-
-        # p(b0) is a step function; bracket then bisect on the step
-        def bound(direction: int) -> float:
-            inner = est
-            step = max(se, 1e-12)
-            outer = est + direction * step
-            for _ in range(60):
-                if f(outer) <= 0:
-                    break
-                inner, outer = outer, outer + direction * step
-                step *= 2
-            else:
-                return direction * np.inf
-            try:
-                return float(optimize.bisect(f, inner, outer, xtol=se * 1e-6, maxiter=200))
-            except ValueError:
-                return float(outer)
-
-        lo, hi = bound(-1), bound(+1)
+    lo, hi = _invert_test(pval, est, se, 1 - level) if ci else (np.nan, np.nan)
     return WildBootstrapResult(
         estimate=est,
         std_error=se,
@@ -228,3 +160,126 @@ def wild_cluster_bootstrap(
         null=null,
         t_draws=td_null,
     )
+
+
+def _restricted_residuals(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, coef_index: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Residuals of the model without column ``k``, linear in the null: ``u_r = u0 - b0 u1``."""
+    others = [j for j in range(X.shape[1]) if j != coef_index]
+    Xr = X[:, others]
+    Xrw = Xr * w[:, None]
+    Mr = np.linalg.pinv(Xr.T @ Xrw)
+    xk = X[:, coef_index]
+    u0 = y - Xr @ (Mr @ (Xrw.T @ y))
+    u1 = xk - Xr @ (Mr @ (Xrw.T @ xk))
+    return u0, u1
+
+
+@dataclass(frozen=True)
+class _BootstrapT:
+    """Bootstrap-t draws for any null value ``b0`` from sums computed once.
+
+    For draw v the coefficient's cluster scores are ``s_g = v_g q_g - R_g . (S' v)``, with
+    ``q = q0 - b0 q1`` and ``S = S0 - b0 S1``. Expanding ``sum_g s_g^2`` makes every null
+    value cost O(B k^2) after one O(B G k) pass (no B x G x G work, bounded memory).
+    """
+
+    Vq0: np.ndarray
+    Vq1: np.ndarray
+    VS0: np.ndarray
+    VS1: np.ndarray
+    Q00: np.ndarray
+    Q01: np.ndarray
+    Q11: np.ndarray
+    VqR0: np.ndarray
+    VqR1: np.ndarray
+    RtR: np.ndarray
+    adj: float
+
+    @classmethod
+    def build(
+        cls,
+        X: np.ndarray,
+        y: np.ndarray,
+        w: np.ndarray,
+        codes: np.ndarray,
+        g: int,
+        coef_index: int,
+        M: np.ndarray,
+        V: np.ndarray,
+        adj: float,
+    ) -> _BootstrapT:
+        """Precompute the draw-level sums from the weights ``V`` (B x G)."""
+        k = X.shape[1]
+        Xw = X * w[:, None]
+        a_row = M[coef_index]  # bread row for the coefficient
+        u0, u1 = _restricted_residuals(X, y, w, coef_index)
+        # R_g = a' X_g' W_g X_g M (g x k), from row contributions (x_i . a) w_i x_i
+        xa = (X @ a_row) * w
+        r = np.zeros((g, k))
+        np.add.at(r, codes, X * xa[:, None])
+        R = r @ M
+
+        def cluster_sums(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            S = np.zeros((g, k))
+            np.add.at(S, codes, Xw * u[:, None])
+            return S @ a_row, S  # q: contribution of each cluster to b*; S: score sums
+
+        q0, S0 = cluster_sums(u0)
+        q1, S1 = cluster_sums(u1)
+        V2 = V**2
+        return cls(
+            Vq0=V @ q0,
+            Vq1=V @ q1,
+            VS0=V @ S0,
+            VS1=V @ S1,
+            Q00=V2 @ (q0 * q0),
+            Q01=V2 @ (q0 * q1),
+            Q11=V2 @ (q1 * q1),
+            VqR0=V @ (q0[:, None] * R),
+            VqR1=V @ (q1[:, None] * R),
+            RtR=R.T @ R,
+            adj=adj,
+        )
+
+    def t_draws(self, b0: float) -> np.ndarray:
+        """The B bootstrap t statistics under the null ``b_k = b0``."""
+        num = self.Vq0 - b0 * self.Vq1  # b* - b0 (the restricted fit has b_k = b0)
+        VS = self.VS0 - b0 * self.VS1
+        VqR_0 = self.VqR0 - b0 * self.VqR1  # V @ (q[:, None] * R)
+        t1 = self.Q00 - 2 * b0 * self.Q01 + b0**2 * self.Q11
+        # cross term: sum_g v_g q_g (R_g . VS_b)
+        t2 = np.einsum("bk,bk->b", VqR_0, VS)
+        t3 = np.einsum("bk,kl,bl->b", VS, self.RtR, VS)
+        ss = np.clip(t1 - 2 * t2 + t3, 0.0, None)
+        den = np.sqrt(self.adj * ss)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(den > 1e-300, num / den, 0.0)
+
+
+def _invert_test(
+    pval: Callable[[float], float], est: float, se: float, alpha: float
+) -> tuple[float, float]:
+    """Interval of null values not rejected at ``alpha``: bracket, then bisect on the step."""
+
+    def f(b0: float) -> float:
+        return pval(b0) - alpha
+
+    def bound(direction: int) -> float:
+        inner = est
+        step = max(se, 1e-12)
+        outer = est + direction * step
+        for _ in range(60):
+            if f(outer) <= 0:
+                break
+            inner, outer = outer, outer + direction * step
+            step *= 2
+        else:
+            return direction * np.inf
+        try:
+            return float(optimize.bisect(f, inner, outer, xtol=se * 1e-6, maxiter=200))
+        except ValueError:
+            return float(outer)
+
+    return bound(-1), bound(+1)

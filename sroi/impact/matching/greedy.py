@@ -30,6 +30,8 @@ and round; each step is O(log n) amortised.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 __all__ = ["match_scalar", "match_multivariate"]
@@ -83,41 +85,107 @@ def match_scalar(
     n = len(d)
     disc = np.zeros(n, bool) if discarded is None else np.asarray(discarded, bool)
     ind1 = np.flatnonzero(t)
-    n1 = len(ind1)
-    mm = np.full((n1, ratio), -1, dtype=np.int64)
+    mm = np.full((len(ind1), ratio), -1, dtype=np.int64)
     ctrl = np.flatnonzero(~t & ~disc)
-    nc = len(ctrl)
-    if nc == 0 or n1 == 0:
+    if len(ctrl) == 0 or len(ind1) == 0:
         return mm
-    dc = d[ctrl]
-    # ctrl is in data order, so stable sorts keep data order within equal values
-    up = ctrl[np.argsort(dc, kind="stable")]  # ascending value, then data order
-    d_up = d[up]
-    if np.any(d_up[1:] == d_up[:-1]):
-        down = ctrl[np.argsort(-dc, kind="stable")]  # descending value, then data order
-    else:
-        down = up[::-1].copy()  # no ties: simply the reverse
-    d_down = d[down]
-    dt = d[ind1]
-    up0 = np.searchsorted(d_up, dt, side="left")  # first control with d_c >= d_t
-    down0 = nc - up0  # first control with d_c < d_t in the downward traversal
+    tr = _Traversals.build(d, ctrl, d[ind1])
     cal = np.inf if caliper is None else float(caliper)
     use_cov = cov_values is not None and cov_calipers is not None and len(cov_calipers) > 0
     cv = np.asarray(cov_values, dtype=float) if use_cov else None
     cw = np.asarray(cov_calipers, dtype=float) if use_cov else None
     skip = disc[ind1]
     if replace:
-        return _match_scalar_replace(dt, ind1, up, down, up0, down0, d, ratio, skip, cal, cv, cw)
-    # without replacement: greedy in `order`, rounds for ratio > 1
+        return _match_scalar_replace(
+            d[ind1], ind1, tr.up, tr.down, tr.up0, tr.down0, d, ratio, skip, cal, cv, cw
+        )
+    return _match_scalar_greedy(tr, d[ind1], ind1, n, order, ratio, skip, cal, cv, cw)
+
+
+@dataclass(frozen=True)
+class _Traversals:
+    """Controls sorted upwards and downwards by distance (ties in data order).
+
+    ``up0[i]`` is the first position with ``d_c >= d_t`` in the upward order and
+    ``down0[i]`` the first with ``d_c < d_t`` in the downward order, for treated unit ``i``.
+    """
+
+    up: np.ndarray
+    down: np.ndarray
+    d_up: np.ndarray
+    d_down: np.ndarray
+    up0: np.ndarray
+    down0: np.ndarray
+
+    @classmethod
+    def build(cls, d: np.ndarray, ctrl: np.ndarray, dt: np.ndarray) -> _Traversals:
+        """Sort the controls ``ctrl`` (in data order) by ``d`` and locate each treated ``dt``."""
+        nc = len(ctrl)
+        dc = d[ctrl]
+        # ctrl is in data order, so stable sorts keep data order within equal values
+        up = ctrl[np.argsort(dc, kind="stable")]  # ascending value, then data order
+        d_up = d[up]
+        if np.any(d_up[1:] == d_up[:-1]):
+            down = ctrl[np.argsort(-dc, kind="stable")]  # descending value, then data order
+        else:
+            down = up[::-1].copy()  # no ties: simply the reverse
+        up0 = np.searchsorted(d_up, dt, side="left")  # first control with d_c >= d_t
+        return cls(up, down, d_up, d[down], up0, nc - up0)
+
+
+def _next_eligible(
+    par: np.ndarray,
+    start: int,
+    seq: np.ndarray,
+    dseq: np.ndarray,
+    dti: float,
+    upward: bool,
+    cal: float,
+    cv: np.ndarray | None,
+    cw: np.ndarray | None,
+    ti_cov: np.ndarray | None,
+) -> int:
+    """First available position from ``start`` within the calipers (``len(seq)`` if none).
+
+    ``seq``/``dseq`` are the controls and their distances in traversal order (upwards or
+    downwards from the treated unit's ``dti``); the gap ``|d_c - d_t|`` grows along the
+    traversal, so the search stops at the first control beyond ``cal``.
+    """
+    nc = len(seq)
+    k = _find(par, start)
+    while k < nc:
+        gap = float(dseq[k]) - dti if upward else dti - float(dseq[k])
+        if gap > cal:
+            return nc
+        if cv is not None and np.any(np.abs(cv[seq[k]] - ti_cov) > cw):
+            k = _find(par, k + 1)
+            continue
+        return k
+    return nc
+
+
+def _match_scalar_greedy(
+    tr: _Traversals,
+    dt: np.ndarray,
+    ind1: np.ndarray,
+    n: int,
+    order: np.ndarray,
+    ratio: int,
+    skip: np.ndarray,
+    cal: float,
+    cv: np.ndarray | None,
+    cw: np.ndarray | None,
+) -> np.ndarray:
+    """Without replacement: greedy in ``order``, in rounds for ``ratio > 1``."""
+    up, down, d_up, d_down = tr.up, tr.down, tr.d_up, tr.d_down
+    nc = len(up)
+    mm = np.full((len(ind1), ratio), -1, dtype=np.int64)
     pos_up = np.empty(n, dtype=np.int64)
     pos_up[up] = np.arange(nc)
     pos_down = np.empty(n, dtype=np.int64)
     pos_down[down] = np.arange(nc)
     par_up = np.arange(nc + 1)  # next available position >= j; nc = none
     par_down = np.arange(nc + 1)
-    d_up_l, d_down_l = d_up, d_down
-    up_l, down_l = up, down
-    pos_up_l, pos_down_l = pos_up, pos_down
     remaining = nc
     order_l = np.asarray(order, dtype=np.int64).tolist()
     for r in range(ratio):
@@ -125,42 +193,24 @@ def match_scalar(
             if skip[i]:
                 continue
             dti = float(dt[i])
-            ti_cov = cv[ind1[i]] if use_cov else None
-            # upward candidate
-            ku = _find(par_up, int(up0[i]))
-            while ku < nc:
-                if float(d_up_l[ku]) - dti > cal:
-                    ku = nc
-                    break
-                if use_cov and np.any(np.abs(cv[up_l[ku]] - ti_cov) > cw):
-                    ku = _find(par_up, ku + 1)
-                    continue
-                break
-            kd = _find(par_down, int(down0[i]))
-            while kd < nc:
-                if dti - float(d_down_l[kd]) > cal:
-                    kd = nc
-                    break
-                if use_cov and np.any(np.abs(cv[down_l[kd]] - ti_cov) > cw):
-                    kd = _find(par_down, kd + 1)
-                    continue
-                break
+            ti_cov = cv[ind1[i]] if cv is not None else None
+            ku = _next_eligible(par_up, int(tr.up0[i]), up, d_up, dti, True, cal, cv, cw, ti_cov)
+            kd = _next_eligible(
+                par_down, int(tr.down0[i]), down, d_down, dti, False, cal, cv, cw, ti_cov
+            )
             if ku < nc and kd < nc:
-                du, dd = float(d_up_l[ku]) - dti, dti - float(d_down_l[kd])
-                if du < dd or (du == dd and up_l[ku] < down_l[kd]):
-                    c = int(up_l[ku])
-                else:
-                    c = int(down_l[kd])
+                du, dd = float(d_up[ku]) - dti, dti - float(d_down[kd])
+                c = int(up[ku]) if du < dd or (du == dd and up[ku] < down[kd]) else int(down[kd])
             elif ku < nc:
-                c = int(up_l[ku])
+                c = int(up[ku])
             elif kd < nc:
-                c = int(down_l[kd])
+                c = int(down[kd])
             else:
                 continue
             mm[i, r] = c
-            pu_, pd__ = int(pos_up_l[c]), int(pos_down_l[c])
+            pu_, pd_ = int(pos_up[c]), int(pos_down[c])
             par_up[pu_] = pu_ + 1
-            par_down[pd__] = pd__ + 1
+            par_down[pd_] = pd_ + 1
             remaining -= 1
             if remaining == 0:
                 return mm
@@ -195,9 +245,11 @@ def _match_scalar_replace(
     cv: np.ndarray | None,
     cw: np.ndarray | None,
 ) -> np.ndarray:
-    """With replacement: each treated unit takes its ``ratio`` nearest eligible controls by
-    merging the upward and downward traversals (ties to the control first in the data),
-    vectorised over treated units."""
+    """With replacement: each treated unit takes its ``ratio`` nearest eligible controls.
+
+    The upward and downward traversals are merged (ties to the control first in the data),
+    vectorised over treated units.
+    """
     n1 = len(dt)
     nc = len(up)
     mm = np.full((n1, ratio), -1, dtype=np.int64)
@@ -247,8 +299,10 @@ _TIE_RTOL = 1e-10
 
 
 def _pick(cand: np.ndarray, dist: np.ndarray, need: int) -> np.ndarray:
-    """The ``need`` nearest candidates; distances equal within a relative 1e-10 (rounding
-    noise) count as ties and go to the candidate first in the data."""
+    """Return the ``need`` nearest candidates, ties to the candidate first in the data.
+
+    Distances equal within a relative 1e-10 (rounding noise) count as ties.
+    """
     out = []
     cand = cand.copy()
     dist = dist.copy()
@@ -276,64 +330,116 @@ def match_multivariate(
     cov_calipers: np.ndarray | None = None,
     k_start: int = 8,
 ) -> np.ndarray:
-    """Nearest-neighbour matching on Euclidean distance in a transformed space ``Z``
-    (Mahalanobis after :func:`sroi.impact.distance.mahalanobis_transform`), within one stratum.
+    """Nearest-neighbour matching on Euclidean distance in a transformed space, in one stratum.
 
-    Candidates come from a k-d tree (scipy ``cKDTree``) and are checked exactly: the distance
-    is recomputed as ``sqrt(sum((z_t - z_c)^2))``, eligible candidates are ordered by
-    (distance, data position) and the search is widened whenever the nearest eligible
-    candidate could be tied with one not yet returned. Optional ``distance``/``caliper``
-    (e.g. a propensity-score caliper) and covariate calipers restrict eligibility.
+    ``Z`` is e.g. the Mahalanobis space of
+    :func:`sroi.impact.matching.distance.mahalanobis_transform` (MatchIt 4.x ``nn_matchC``
+    semantics: greedy in ``order``, rounds for ``ratio > 1``, ties to the control first in
+    the data). Candidates come from a k-d tree (scipy ``cKDTree``) and are checked exactly:
+    the distance is recomputed as ``sqrt(sum((z_t - z_c)^2))``, eligible candidates are
+    ordered by (distance, data position) and the search is widened whenever the nearest
+    eligible candidate could be tied with one not yet returned. Optional
+    ``distance``/``caliper`` (e.g. a propensity-score caliper) and covariate calipers restrict
+    eligibility.
 
-    Returns ``(n1, ratio)`` control row positions, ``-1`` where unmatched.
+    Parameters
+    ----------
+    Z
+        Transformed covariates, shape ``(n, p)``.
+    treat, order, ratio, replace, discarded
+        As for :func:`match_scalar`.
+    distance, caliper
+        A scalar distance (e.g. the propensity score) and the maximum ``|d_t - d_c|``.
+    cov_values, cov_calipers
+        Covariate values ``(n, p)`` and caliper widths ``(p,)`` (raw units).
+    k_start
+        Neighbours asked from the tree first (the search widens as needed).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n1, ratio)`` control row positions, ``-1`` where unmatched.
     """
-    from scipy.spatial import cKDTree
-
     Z = np.asarray(Z, dtype=float)
     if Z.ndim == 1:
         Z = Z[:, None]
     t = np.asarray(treat).astype(bool)
-    n = len(t)
-    disc = np.zeros(n, bool) if discarded is None else np.asarray(discarded, bool)
+    disc = np.zeros(len(t), bool) if discarded is None else np.asarray(discarded, bool)
     ind1 = np.flatnonzero(t)
-    n1 = len(ind1)
-    mm = np.full((n1, ratio), -1, dtype=np.int64)
+    mm = np.full((len(ind1), ratio), -1, dtype=np.int64)
     ctrl = np.flatnonzero(~t & ~disc)
-    nc = len(ctrl)
-    if nc == 0 or n1 == 0:
+    if len(ctrl) == 0 or len(ind1) == 0:
         return mm
-    Zc = Z[ctrl]
-    tree = cKDTree(Zc)
-    used = np.zeros(nc, bool)
-    cal = np.inf if caliper is None else float(caliper)
-    dvec = None if distance is None else np.asarray(distance, float)
     use_cov = cov_values is not None and cov_calipers is not None and len(cov_calipers) > 0
-    cv = np.asarray(cov_values, float) if use_cov else None
-    cw = np.asarray(cov_calipers, float) if use_cov else None
+    search = _TreeSearch(
+        Z=Z,
+        ind1=ind1,
+        ctrl=ctrl,
+        replace=replace,
+        cal=np.inf if caliper is None else float(caliper),
+        dvec=None if distance is None else np.asarray(distance, float),
+        cv=np.asarray(cov_values, float) if use_cov else None,
+        cw=np.asarray(cov_calipers, float) if use_cov else None,
+    )
+    if replace:
+        for i in range(len(ind1)):
+            if disc[ind1[i]]:
+                continue
+            sel = search.best(i, ratio, np.empty(0, np.int64), k_start)
+            mm[i, : len(sel)] = ctrl[sel]
+        return mm
+    return _greedy_multivariate(search, mm, np.asarray(order, dtype=np.int64), disc, k_start)
 
-    def eligible(i: int, cand: np.ndarray, exclude: np.ndarray) -> np.ndarray:
+
+class _TreeSearch:
+    """Exact nearest eligible controls of a treated unit, proposed by a k-d tree."""
+
+    def __init__(
+        self,
+        *,
+        Z: np.ndarray,
+        ind1: np.ndarray,
+        ctrl: np.ndarray,
+        replace: bool,
+        cal: float,
+        dvec: np.ndarray | None,
+        cv: np.ndarray | None,
+        cw: np.ndarray | None,
+    ) -> None:
+        from scipy.spatial import cKDTree
+
+        self.Z, self.ind1, self.ctrl = Z, ind1, ctrl
+        self.Zc = Z[ctrl]
+        self.tree = cKDTree(self.Zc)
+        self.used = np.zeros(len(ctrl), bool)  # controls taken (without replacement)
+        self.replace, self.cal, self.dvec, self.cv, self.cw = replace, cal, dvec, cv, cw
+
+    def eligible(self, i: int, cand: np.ndarray, exclude: np.ndarray) -> np.ndarray:
+        """Which candidates (indices into ``ctrl``) treated unit ``i`` may take."""
         ok = np.ones(len(cand), bool)
-        if not replace:
-            ok &= ~used[cand]
+        if not self.replace:
+            ok &= ~self.used[cand]
         if len(exclude):
             ok &= ~np.isin(cand, exclude)
-        if dvec is not None and np.isfinite(cal):
-            ok &= np.abs(dvec[ctrl[cand]] - dvec[ind1[i]]) <= cal
-        if use_cov:
-            ok &= np.all(np.abs(cv[ctrl[cand]] - cv[ind1[i]]) <= cw, axis=1)
+        ti = self.ind1[i]
+        if self.dvec is not None and np.isfinite(self.cal):
+            ok &= np.abs(self.dvec[self.ctrl[cand]] - self.dvec[ti]) <= self.cal
+        if self.cv is not None:
+            ok &= np.all(np.abs(self.cv[self.ctrl[cand]] - self.cv[ti]) <= self.cw, axis=1)
         return ok
 
-    def best(i: int, need: int, exclude: np.ndarray, k0: int) -> np.ndarray:
+    def best(self, i: int, need: int, exclude: np.ndarray, k0: int) -> np.ndarray:
         """Up to ``need`` nearest eligible controls (indices into ctrl), exact tie order."""
-        zt = Z[ind1[i]]
+        nc = len(self.ctrl)
+        zt = self.Z[self.ind1[i]]
         k = max(k0, need + 1)
         while True:
             kk = min(k, nc)
-            dist, cand = tree.query(zt, k=kk)
+            dist, cand = self.tree.query(zt, k=kk)
             cand = np.atleast_1d(cand)
             dist = np.atleast_1d(dist)
-            exact = np.sqrt(np.sum((Zc[cand] - zt) ** 2, axis=1))
-            ok = eligible(i, cand, exclude)
+            exact = np.sqrt(np.sum((self.Zc[cand] - zt) ** 2, axis=1))
+            ok = self.eligible(i, cand, exclude)
             ce, de = cand[ok], exact[ok]
             if kk == nc:
                 break
@@ -348,24 +454,26 @@ def match_multivariate(
                 k = nc
         return _pick(ce, de, need)
 
-    order = np.asarray(order, dtype=np.int64)
-    if replace:
-        for i in range(n1):
-            if disc[ind1[i]]:
-                continue
-            sel = best(i, ratio, np.empty(0, np.int64), k_start)
-            mm[i, : len(sel)] = ctrl[sel]
-        return mm
-    # Batch step: the K nearest controls of every treated unit in one vectorised query, with
-    # exact distances; the greedy loop uses them while they provably contain the answer and
-    # falls back to a fresh search otherwise.
-    simple = dvec is None and not use_cov
+
+def _greedy_multivariate(
+    search: _TreeSearch, mm: np.ndarray, order: np.ndarray, disc: np.ndarray, k_start: int
+) -> np.ndarray:
+    """Without replacement: greedy in ``order``, in rounds, filling ``mm``.
+
+    Batch step: the K nearest controls of every treated unit in one vectorised query, with
+    exact distances; the greedy loop uses them while they provably contain the answer and
+    falls back to a fresh search otherwise.
+    """
+    ind1, ctrl, used = search.ind1, search.ctrl, search.used
+    n1, ratio = mm.shape
+    nc = len(ctrl)
+    simple = search.dvec is None and search.cv is None
     if simple:
         kb = min(max(16, 2 * ratio), nc)
-        kd_dist, kd_idx = tree.query(Z[ind1], k=kb)
+        kd_dist, kd_idx = search.tree.query(search.Z[ind1], k=kb)
         kd_dist = kd_dist.reshape(n1, kb)
         kd_idx = kd_idx.reshape(n1, kb)
-        ex_dist = np.sqrt(np.sum((Zc[kd_idx] - Z[ind1][:, None, :]) ** 2, axis=2))
+        ex_dist = np.sqrt(np.sum((search.Zc[kd_idx] - search.Z[ind1][:, None, :]) ** 2, axis=2))
         edge = kd_dist[:, -1]
     for r in range(ratio):
         for i in order.tolist():
@@ -384,7 +492,7 @@ def match_multivariate(
                         tie = av & (de <= dmin * (1 + _TIE_RTOL) + 1e-300)
                         chosen = int(cand[tie].min())
             if chosen < 0:
-                sel = best(i, 1, np.empty(0, np.int64), k_start + r)
+                sel = search.best(i, 1, np.empty(0, np.int64), k_start + r)
                 if not len(sel):
                     continue
                 chosen = int(sel[0])

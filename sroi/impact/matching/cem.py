@@ -3,10 +3,7 @@
 Each numeric covariate is coarsened into bins (default: Sturges' rule,
 ``ceiling(log2(n) + 1)`` equal-width bins over its range, outer edges open, intervals closed
 on the left, as MatchIt); categorical covariates are kept as they are. Units are grouped
-into strata by their coarsened values; strata holding both treated and controls are kept,
-the rest are counted as unmatched. ATT weights: treated 1; a control in stratum ``s`` gets
-``n_t(s) / n_c(s)``, then control weights are scaled to sum to the number of matched
-controls. The stratum is the ``subclass``.
+into strata by their coarsened values and weighted as in :mod:`sroi.impact.matching.strata`.
 """
 
 from __future__ import annotations
@@ -18,13 +15,29 @@ import numpy as np
 import pandas as pd
 
 from sroi.errors import SroiInputError
+from sroi.impact.matching.output import MethodOutput, status_code
+from sroi.impact.matching.strata import stratum_weights
+from sroi.impact.matching.validate import MatchSpec, Sample
 
-__all__ = ["coarsen", "cem_weights"]
+__all__ = ["coarsen", "match_cem"]
 
 
 def coarsen(x: pd.Series, bins: Any = "sturges") -> np.ndarray:
-    """Bin codes of a numeric column: ``"sturges"``, a number of equal-width bins, ``"qK"``
-    (K quantile bins) or explicit cut points."""
+    """Bin codes of a numeric column.
+
+    Parameters
+    ----------
+    x
+        The column.
+    bins
+        ``"sturges"`` (Sturges' rule), a number of equal-width bins, ``"qK"`` (K quantile
+        bins) or explicit cut points.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer bin code of every value.
+    """
     v = x.to_numpy(float)
     if isinstance(bins, str):
         if bins == "sturges":
@@ -50,66 +63,54 @@ def coarsen(x: pd.Series, bins: Any = "sturges") -> np.ndarray:
     return np.searchsorted(edges, v, side="right")
 
 
-def cem_weights(
-    sub: pd.DataFrame,
-    t: np.ndarray,
-    cov_spec: Any,
-    bal_X: pd.DataFrame,
-    *,
-    method: str = "cem",
-    estimand: str = "ATT",
-    cutpoints: Mapping[str, Any] | str | None = None,
-    **_: Any,
-) -> dict[str, Any]:
-    """Weights and strata for ``sroi.match(method="cem")`` (internal)."""
-    if estimand != "ATT":
+def match_cem(sample: Sample, spec: MatchSpec) -> MethodOutput:
+    """Coarsened exact matching for the ATT (Iacus, King & Porro 2012; MatchIt ``"cem"``).
+
+    ``spec.options["cutpoints"]`` sets the coarsening: one rule for every numeric covariate
+    (see :func:`coarsen`) or a mapping column -> rule (others use Sturges' rule).
+
+    Parameters
+    ----------
+    sample
+        Kept rows and treatment.
+    spec
+        The checked arguments of :func:`sroi.match`.
+
+    Returns
+    -------
+    MethodOutput
+    """
+    if spec.estimand != "ATT":
         raise SroiInputError("coarsened exact matching here targets the ATT")
-    if isinstance(cov_spec, str):
+    covs = spec.covariates
+    if isinstance(covs, str):
         raise SroiInputError("method='cem' needs covariates=[...] (a list of columns)")
+    cutpoints = spec.options.get("cutpoints")
     cp = cutpoints if isinstance(cutpoints, Mapping) else {}
     default = cutpoints if isinstance(cutpoints, str | int) else "sturges"
-    unknown = sorted(set(cp) - set(cov_spec))
+    unknown = sorted(set(cp) - set(covs))
     if unknown:
         raise SroiInputError(f"cutpoints given for {unknown}, which are not covariates")
     codes = []
-    for c in cov_spec:
-        s = sub[c]
+    for c in covs:
+        s = sample.rows[c]
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
             codes.append(coarsen(s, cp.get(c, default)))
         else:
             codes.append(pd.factorize(s)[0])
     key = pd.MultiIndex.from_arrays(codes).factorize()[0]
-    tt = t.astype(bool)
-    n_t = np.bincount(key[tt], minlength=key.max() + 1)
-    n_c = np.bincount(key[~tt], minlength=key.max() + 1)
-    ok = (n_t > 0) & (n_c > 0)
-    matched = ok[key]
-    w = np.zeros(len(t))
-    w[tt & matched] = 1.0
-    cm = ~tt & matched
-    w[cm] = n_t[key[cm]] / n_c[key[cm]]
-    if cm.any():
-        w[cm] *= cm.sum() / w[cm].sum()
-    if not (tt & matched).any():
+    sw = stratum_weights(key, sample.treat)
+    if not (sw.matched & (sample.treat == 1)).any():
         raise SroiInputError(
             "coarsened exact matching matched no treated units: coarsen further (fewer bins) "
             "or match on fewer covariates"
         )
-    # subclasses numbered by first appearance of the kept strata
-    sc = np.full(len(t), 0, dtype=np.int64)
-    kept = np.flatnonzero(ok)
-    order = pd.unique(key[matched])
-    num = np.zeros(key.max() + 1, dtype=np.int64)
-    num[order] = np.arange(1, len(order) + 1)
-    sc[matched] = num[key[matched]]
-    status = np.where(matched, "matched", "no match in coarsened stratum").astype(object)
-    del kept
-    return {
-        "weights": w,
-        "subclass": np.where(sc > 0, sc, pd.NA),
-        "distance": None,
-        "status": status,
-        "estimand": "ATT",
-        "label": f"coarsened exact matching ({default} bins unless set)",
-        "info": {"n_strata": int(ok.sum())},
-    }
+    status = np.where(sw.matched, 0, status_code("no match in coarsened stratum")).astype(np.int8)
+    return MethodOutput(
+        weights=sw.weights,
+        status=status,
+        label=f"coarsened exact matching ({default} bins unless set)",
+        estimand="ATT",
+        subclass=sw.subclass,
+        info={"n_strata": sw.n_strata},
+    )

@@ -45,21 +45,22 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from sroi._checks import check_random_state
 from sroi.effect import Effect
 from sroi.errors import SroiInputError, SroiWarning
-from sroi.impact.distance import covariate_frame
 from sroi.impact.inference.cr2 import vcov_cr2
 from sroi.impact.inference.randomization import randomization_inference
 from sroi.impact.inference.sandwich import vcov_cluster, vcov_hc, wls_fit
 from sroi.impact.inference.wild_bootstrap import wild_cluster_bootstrap
-
-if TYPE_CHECKING:
-    from sroi.impact.matching import MatchResult
+from sroi.impact.matching.distance import covariate_frame
+from sroi.impact.matching.matched_data import MatchedData
 
 __all__ = ["match_effect", "weighted_effect", "abadie_imbens_se"]
 
@@ -76,6 +77,7 @@ _VCOVS = (
     "randomization",
     "abadie_imbens",
 )
+_HCType = Literal["HC0", "HC1", "HC2", "HC3"]
 _SCALES = {
     "difference": "difference",
     "rr": "risk ratio",
@@ -119,9 +121,17 @@ def _fit(X: np.ndarray, y: np.ndarray, w: np.ndarray):
         ) from None
 
 
-def _vcov(kind: str, X, resid, bread, w, clusters):
+def _vcov(
+    kind: str,
+    X: np.ndarray,
+    resid: np.ndarray,
+    bread: np.ndarray,
+    w: np.ndarray,
+    clusters: Any,
+) -> np.ndarray:
+    """Sandwich covariance: ``vcovHC(type=kind)`` or ``vcovCL(type="HC1")`` for ``"cluster"``."""
     if kind in ("HC0", "HC1", "HC2", "HC3"):
-        return vcov_hc(X, resid, bread, w, type=kind)
+        return vcov_hc(X, resid, bread, w, type=cast(_HCType, kind))
     return vcov_cluster(X, resid, bread, clusters, w, type="HC1")
 
 
@@ -137,9 +147,37 @@ def weighted_effect(
     scale: str = "difference",
     level: float = 0.95,
 ) -> dict[str, Any]:
-    """Core estimator: weighted outcome regression, sandwich SE, optional g-computation and
-    ratio scales. Returns a dictionary with ``estimate``, ``std_error``, ``ci_low``,
-    ``ci_high``, ``p_value`` and ``log_se`` for ratios."""
+    """Weighted outcome regression with sandwich SE, g-computation and ratio scales.
+
+    The core estimator behind :func:`match_effect` (Greifer 2023's workflow; standard errors
+    as R ``sandwich``, Zeileis 2006).
+
+    Parameters
+    ----------
+    df
+        Rows of the regression.
+    outcome, treatment
+        Outcome and 0/1 treatment columns.
+    weights
+        Matching or weighting weights of the rows.
+    vcov
+        ``"HC0"``-``"HC3"`` or ``"cluster"`` (with ``clusters``).
+    clusters
+        One cluster variable, or a DataFrame of several for multiway clustering.
+    covariates
+        Covariates for g-computation.
+    scale
+        ``"difference"`` or a ratio scale.
+    level
+        Confidence level (ratio scales).
+
+    Returns
+    -------
+    dict
+        ``estimate``, ``std_error``, the marginal means ``mu1``/``mu0``; for the difference
+        also the regression pieces (``V``, ``g``, ``beta``, ``X``, ``resid``, ``bread``); for
+        ratios ``ci_low``, ``ci_high``, ``p_value`` and ``log_se``.
+    """
     y = df[outcome].to_numpy(float)
     t = df[treatment].to_numpy(float)
     w = np.asarray(weights, float)
@@ -155,8 +193,6 @@ def weighted_effect(
         g0 = np.array([1.0, 0.0])
     mu1, mu0 = float(g1 @ beta), float(g0 @ beta)
     scale = _SCALES.get(scale, scale)
-    from scipy import stats
-
     z = float(stats.norm.ppf(0.5 + level / 2))
     if scale == "difference":
         g = g1 - g0
@@ -200,42 +236,37 @@ def weighted_effect(
     }
 
 
-def match_effect(
-    m: MatchResult,
-    outcome: str,
-    vcov: str | None = None,
-    *,
-    covariates: Sequence[str] | None = None,
-    scale: str = "difference",
-    cluster: str | None = None,
-    level: float = 0.95,
-    n_boot: int = 999,
-    random_state: int | None = 0,
-) -> Effect:
-    """Estimate the effect on ``outcome`` from a :class:`~sroi.impact.matching.MatchResult`.
+def _default_vcov(m: MatchedData, vcov: str | None, cluster: str | None) -> str:
+    """``"subclass"`` for matched sets, ``"HC3"`` otherwise, ``"cluster"`` with a cluster."""
+    if vcov is not None:
+        return vcov
+    if cluster is not None:
+        return "cluster"
+    return "subclass" if (m.method == "nearest" and not m.replace) else "HC3"
 
-    See the module docstring for the estimators and ``vcov`` options.
-    """
-    d_all = m.all_data
-    if outcome not in d_all.columns:
+
+def _check_outcome(
+    d: pd.DataFrame,
+    outcome: str,
+    scale: str,
+    vcov: str,
+    cluster: str | None,
+    covariates: Sequence[str] | None,
+) -> str:
+    """Check the effect's arguments against the matched data; return the scale's name."""
+    if outcome not in d.columns:
         raise SroiInputError(f"outcome column {outcome!r} not found in the matched data")
     if scale not in _SCALES:
         raise SroiInputError(f"scale must be one of {sorted(set(_SCALES))}, got {scale!r}")
-    if vcov is None:
-        vcov = "subclass" if (m.method == "nearest" and not m.replace) else "HC3"
-        if cluster is not None:
-            vcov = "cluster"
     if vcov not in _VCOVS:
         raise SroiInputError(f"vcov must be one of {_VCOVS}, got {vcov!r}")
-    if cluster is not None and cluster not in d_all.columns:
+    if cluster is not None and cluster not in d.columns:
         raise SroiInputError(f"cluster column {cluster!r} not found in the data")
     if covariates:
-        miss = [c for c in covariates if c not in d_all.columns]
+        miss = [c for c in covariates if c not in d.columns]
         if miss:
             raise SroiInputError(f"covariate column(s) {miss} not found in the data")
-    d = m.data
     ynan = d[outcome].isna()
-    notes = []
     if ynan.any():
         raise SroiInputError(
             f"outcome {outcome!r} is missing for {int(ynan.sum())} matched rows; impute or "
@@ -251,98 +282,170 @@ def match_effect(
         raise SroiInputError(
             f"rate ratio needs a non-negative count outcome; {outcome!r} has negatives"
         )
-    treat = m.treatment
-    method = m.method_label
-    ci_type = "analytic pointwise"
-    cl_name = None
-    n_cl = n_tcl = None
-    df_t = None
-    extra: dict[str, Any] = {"vcov": vcov}
+    return sc
+
+
+@dataclass(frozen=True)
+class _Design:
+    """Rows, weights and clusters of the outcome regression for one ``vcov``."""
+
+    data: pd.DataFrame
+    weights: np.ndarray
+    clusters: Any
+    cluster_name: str | None = None
+    n_clusters: int | None = None
+    n_treated_clusters: int | None = None
+
+
+def _regression_design(m: MatchedData, d: pd.DataFrame, vcov: str, cluster: str | None) -> _Design:
+    """The rows and clusters the standard error ``vcov`` is computed on."""
+    w = d["weights"].to_numpy(float)
     if vcov == "subclass":
         if d["subclass"].isna().any():
             raise SroiInputError(
                 "vcov='subclass' needs matched sets (matching without replacement); use "
                 "vcov='HC3' or 'subclass+unit' after matching with replacement"
             )
-        data, w, clusters = d, d["weights"].to_numpy(float), d["subclass"].to_numpy()
-        cl_name = "subclass"
-        n_cl = int(pd.Series(clusters).nunique())
-    elif vcov == "subclass+unit":
+        clusters = d["subclass"].to_numpy()
+        return _Design(d, w, clusters, "subclass", int(pd.Series(clusters).nunique()))
+    if vcov == "subclass+unit":
         mt = m.matches(id="__unit__")
-        data = mt
-        w = mt["weights"].to_numpy(float)
-        clusters = pd.DataFrame(
+        two_way = pd.DataFrame(
             {"subclass": mt["subclass"].to_numpy(), "unit": mt["__unit__"].astype(str).to_numpy()}
         )
-        cl_name = "subclass+unit"
-        n_cl = int(mt["subclass"].nunique())
-    elif vcov in ("cluster", "CR2", "wild", "randomization"):
-        if cluster is None:
-            raise SroiInputError(f"vcov={vcov!r} needs cluster='<column>' (e.g. the school)")
-        data, w = d, d["weights"].to_numpy(float)
-        clusters = d[cluster].to_numpy()
-        cl_name = cluster
-        n_cl = int(pd.Series(clusters).nunique())
-        n_tcl = int(pd.Series(clusters[d[treat].to_numpy() == 1]).nunique())
-        if n_tcl < 10:
-            advice = (
-                "prefer vcov='CR2', 'wild' or 'randomization'"
-                if vcov == "cluster"
-                else f"using the small-sample method vcov={vcov!r}"
-            )
-            warnings.warn(
-                f"only {n_tcl} treated clusters of {cluster!r}: conventional cluster-robust "
-                f"standard errors are unreliable below about 10 treated clusters; {advice}",
-                SroiWarning,
-                stacklevel=3,
-            )
-    elif vcov == "abadie_imbens":
-        return _abadie_imbens_effect(m, outcome, level, notes)
-    else:
-        data, w, clusters = d, d["weights"].to_numpy(float), None
+        n_sets = int(mt["subclass"].nunique())
+        return _Design(mt, mt["weights"].to_numpy(float), two_way, "subclass+unit", n_sets)
+    if vcov not in ("cluster", "CR2", "wild", "randomization"):
+        return _Design(d, w, None)
+    if cluster is None:
+        raise SroiInputError(f"vcov={vcov!r} needs cluster='<column>' (e.g. the school)")
+    clusters = d[cluster].to_numpy()
+    n_tcl = int(pd.Series(clusters[d[m.treatment].to_numpy() == 1]).nunique())
+    if n_tcl < 10:
+        advice = (
+            "prefer vcov='CR2', 'wild' or 'randomization'"
+            if vcov == "cluster"
+            else f"using the small-sample method vcov={vcov!r}"
+        )
+        warnings.warn(
+            f"only {n_tcl} treated clusters of {cluster!r}: conventional cluster-robust "
+            f"standard errors are unreliable below about 10 treated clusters; {advice}",
+            SroiWarning,
+            stacklevel=5,
+        )
+    return _Design(d, w, clusters, cluster, int(pd.Series(clusters).nunique()), n_tcl)
+
+
+def match_effect(
+    m: MatchedData,
+    outcome: str,
+    vcov: str | None = None,
+    *,
+    covariates: Sequence[str] | None = None,
+    scale: str = "difference",
+    cluster: str | None = None,
+    level: float = 0.95,
+    n_boot: int = 999,
+    random_state: int | np.random.Generator | None = 0,
+) -> Effect:
+    """Estimate the effect on ``outcome`` from a matched sample (:meth:`MatchResult.effect`).
+
+    The estimators and the ``vcov`` options are described in the module docstring
+    (MatchIt's workflow, Greifer 2023; sandwich standard errors, Zeileis 2006).
+
+    Parameters
+    ----------
+    m
+        The result of :func:`sroi.match`.
+    outcome
+        Numeric outcome column (0/1 for risk and odds ratios, counts for rate ratios).
+    vcov
+        Standard error; default ``"subclass"`` for matched sets, ``"HC3"`` otherwise,
+        ``"cluster"`` when ``cluster`` is given.
+    covariates
+        Covariates for g-computation (regression adjustment).
+    scale
+        ``"difference"``, ``"risk ratio"``, ``"odds ratio"`` or ``"rate ratio"``.
+    cluster
+        Cluster column for ``vcov="cluster"``, ``"CR2"``, ``"wild"`` or ``"randomization"``.
+    level
+        Confidence level.
+    n_boot
+        Bootstrap draws (``"wild"``) or permutations (``"randomization"``).
+    random_state
+        Seed (whole number >= 0) or ``numpy.random.Generator`` for those draws.
+
+    Returns
+    -------
+    Effect
+    """
+    rng = check_random_state(random_state)
+    vcov = _default_vcov(m, vcov, cluster)
+    d = m.data
+    sc = _check_outcome(d, outcome, scale, vcov, cluster, covariates)
+    if vcov == "abadie_imbens":
+        return _abadie_imbens_effect(m, outcome, level)
+    design = _regression_design(m, d, vcov, cluster)
     kind = vcov if vcov in ("HC0", "HC1", "HC2", "HC3") else "cluster"
     res = weighted_effect(
-        data,
+        design.data,
         outcome,
-        treat,
-        w,
+        m.treatment,
+        design.weights,
         vcov=kind,
-        clusters=clusters,
+        clusters=design.clusters,
         covariates=covariates,
         scale=scale,
         level=level,
     )
+    df_t = None
     if vcov in ("CR2", "wild", "randomization"):
         res, ci_type, df_t = _few_clusters(
-            vcov, res, data, outcome, treat, w, clusters, covariates, level, n_boot, random_state
+            vcov, res, design, outcome, m.treatment, covariates, level, n_boot, rng
         )
+    elif vcov in ("HC0", "HC1", "HC2", "HC3"):
+        ci_type = f"analytic pointwise ({vcov})"
+    else:
+        ci_type = f"analytic pointwise (cluster-robust by {design.cluster_name})"
+    return _effect(m, res, outcome, sc, vcov, design, covariates, ci_type, df_t, level)
+
+
+def _effect(
+    m: MatchedData,
+    res: dict[str, Any],
+    outcome: str,
+    sc: str,
+    vcov: str,
+    design: _Design,
+    covariates: Sequence[str] | None,
+    ci_type: str,
+    df_t: float | None,
+    level: float,
+) -> Effect:
+    """The :class:`~sroi.Effect` with sample sizes, exclusions as notes and the marginal means."""
+    method = m.method_label
     if covariates:
         method += f"; g-computation with {list(covariates)}"
-    for _, r in m.exclusions.iterrows():
-        notes.append(f"{r['group']} excluded ({r['reason']}): {r['n']}")
-    common = dict(
+    notes = [f"{r['group']} excluded ({r['reason']}): {r['n']}" for _, r in m.exclusions.iterrows()]
+    common: dict[str, Any] = dict(
         n_treated=m.n_treated,
         n_control=m.n_control,
         estimand=m.estimand,
         method=method,
         outcome=outcome,
-        ci_type=ci_type
-        if vcov not in ("subclass", "subclass+unit", "cluster")
-        else f"analytic pointwise ({'cluster-robust by ' + cl_name})",
-        cluster=cl_name,
-        n_clusters=n_cl,
-        n_treated_clusters=n_tcl,
+        ci_type=ci_type,
+        cluster=design.cluster_name,
+        n_clusters=design.n_clusters,
+        n_treated_clusters=design.n_treated_clusters,
         scale=sc,
         notes=tuple(notes),
         extra={
-            **extra,
+            "vcov": vcov,
             "mu_treated": res["mu1"],
             "mu_control": res["mu0"],
             **({"log_se": res["log_se"]} if "log_se" in res else {}),
         },
     )
-    if vcov in ("HC0", "HC1", "HC2", "HC3"):
-        common["ci_type"] = f"analytic pointwise ({vcov})"
     if sc == "difference" and "ci_low" not in res:
         eff = Effect.from_estimate(
             res["estimate"], res["std_error"], df=df_t, level=level, **common
@@ -362,28 +465,34 @@ def match_effect(
 
 
 def _few_clusters(
-    vcov, res, data, outcome, treat, w, clusters, covariates, level, n_boot, random_state
-):
+    vcov: str,
+    res: dict[str, Any],
+    design: _Design,
+    outcome: str,
+    treat: str,
+    covariates: Sequence[str] | None,
+    level: float,
+    n_boot: int,
+    rng: np.random.Generator,
+) -> tuple[dict[str, Any], str, float | None]:
+    """CR2, wild cluster bootstrap or randomisation inference for the difference in means.
+
+    Returns the updated estimate dictionary, the interval type and the t degrees of freedom.
+    """
     if "g" not in res:
         raise SroiInputError(f"vcov={vcov!r} is only available for scale='difference'")
     g = res["g"]
+    w, clusters = design.weights, design.clusters
     if vcov == "CR2":
         V, dfv = vcov_cr2(res["X"], res["resid"], res["bread"], clusters, weights=w, contrast=g)
         se = float(np.sqrt(g @ V @ g))
         return {**res, "std_error": se}, "CR2 Bell-McCaffrey", float(dfv)
+    if covariates:
+        raise SroiInputError(f"vcov={vcov!r} is available without covariates= only")
+    y = design.data[outcome].to_numpy(float)
     if vcov == "wild":
-        if covariates:
-            raise SroiInputError("vcov='wild' is available without covariates= only")
-        y = data[outcome].to_numpy(float)
         wb = wild_cluster_bootstrap(
-            res["X"],
-            y,
-            clusters,
-            1,
-            weights=w,
-            n_boot=n_boot,
-            level=level,
-            random_state=random_state,
+            res["X"], y, clusters, 1, weights=w, n_boot=n_boot, level=level, random_state=rng
         )
         out = {
             **res,
@@ -394,18 +503,15 @@ def _few_clusters(
         }
         return out, "wild cluster restricted bootstrap", None
     # randomisation inference over clusters: treatment must be constant within clusters
-    if covariates:
-        raise SroiInputError("vcov='randomization' is available without covariates= only")
-    tv = data[treat].to_numpy()
+    tv = design.data[treat].to_numpy()
     per = pd.Series(tv).groupby(pd.Series(clusters)).nunique()
     if (per > 1).any():
         raise SroiInputError(
             "vcov='randomization' permutes treatment across clusters, so every cluster must be "
             f"all treated or all comparison; {int((per > 1).sum())} clusters are mixed"
         )
-    y = data[outcome].to_numpy(float)
     ri = randomization_inference(
-        res["X"], y, clusters, 1, tv, weights=w, n_perm=n_boot, random_state=random_state
+        res["X"], y, clusters, 1, tv, weights=w, n_perm=n_boot, random_state=rng
     )
     out = {**res, "p_value": float(ri.p_value)}
     return out, "randomization inference over clusters (p-value); CR1 interval", None
@@ -464,25 +570,27 @@ def abadie_imbens_se(
     return float(np.sqrt(v))
 
 
-def _abadie_imbens_effect(m: MatchResult, outcome: str, level: float, notes: list) -> Effect:
+def _abadie_imbens_effect(m: MatchedData, outcome: str, level: float) -> Effect:
+    """Matching estimator with the Abadie & Imbens (2006) standard error (nearest neighbour)."""
     if m.method != "nearest":
         raise SroiInputError("vcov='abadie_imbens' is for nearest-neighbour matching only")
     p = m.pairs()
     ad = m.all_data
+    info = m.info
     lab = {v: i for i, v in enumerate(ad.index)}
     pt = p["treated"].map(lab).to_numpy()
     pc = p["control"].map(lab).to_numpy()
     k = p.groupby("treated")["control"].transform("size").to_numpy()
     y = ad[outcome].to_numpy(float)
-    X = m._bal_X.reindex(ad.index).to_numpy(float)
+    X = m.covariate_matrix.reindex(ad.index).to_numpy(float)
     Xs = (X - np.nanmean(X, 0)) / np.where(np.nanstd(X, 0) > 0, np.nanstd(X, 0), 1)
     tt = ad[m.treatment].to_numpy().astype(int).copy()
     tt[~np.isfinite(X).all(axis=1)] = 2  # rows dropped for missing values take no part
     se = abadie_imbens_se(y, tt, pt, pc, k, np.nan_to_num(Xs))
     yhat0 = pd.Series(y[pc] / k).groupby(pt).sum()
     est = float((y[yhat0.index.to_numpy()] - yhat0.to_numpy()).mean())
-    notes = list(notes)
-    if m.info.get("has_score") and m.info.get("ps_coef") is not None:
+    notes = []
+    if info.get("has_score") and info.get("ps_coef") is not None:
         notes.append(
             "Abadie-Imbens (2006) SE treats the estimated propensity score as known; the "
             "Abadie-Imbens (2016) adjustment is not applied"

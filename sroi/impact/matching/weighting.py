@@ -12,16 +12,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
 
 import numpy as np
-import pandas as pd
 from scipy import optimize
 
 from sroi.errors import SroiInputError
-from sroi.impact import distance as _dist
+from sroi.impact.matching.distance import Distance
+from sroi.impact.matching.output import MethodOutput
+from sroi.impact.matching.validate import MatchSpec, Sample
 
-__all__ = ["ipw_weights", "entropy_balance", "weighting_weights"]
+__all__ = ["ipw_weights", "entropy_balance", "match_ipw", "match_ebal"]
 
 
 def ipw_weights(score: np.ndarray, treat: np.ndarray, estimand: str = "ATT") -> np.ndarray:
@@ -66,8 +67,6 @@ def entropy_balance(X: np.ndarray, treat: np.ndarray, tol: float = 1e-8) -> np.n
         m = p @ Zc
         return (Zc * p[:, None]).T @ Zc - np.outer(m, m)
 
-    import warnings
-
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         res = optimize.minimize(
@@ -91,50 +90,56 @@ def entropy_balance(X: np.ndarray, treat: np.ndarray, tol: float = 1e-8) -> np.n
     return out
 
 
-def weighting_weights(
-    sub: pd.DataFrame,
-    t: np.ndarray,
-    cov_spec: Any,
-    bal_X: pd.DataFrame,
-    *,
-    method: str,
-    estimand: str = "ATT",
-    distance: Any = "logit",
-    link: str | None = None,
-    user_score: np.ndarray | None = None,
-    random_state: Any = None,
-    keep_mask: np.ndarray | None = None,
-    **opts: Any,
-) -> dict[str, Any]:
-    """Weights for ``sroi.match(method="ipw" | "ebal")`` (internal)."""
-    if opts:
-        raise SroiInputError(f"unknown argument(s) for method={method!r}: {sorted(opts)}")
-    status = np.full(len(t), "matched", dtype=object)
-    if method == "ipw":
-        if user_score is not None:
-            score = user_score
-        else:
-            if distance not in ("logit", "probit"):
-                raise SroiInputError("method='ipw' needs distance='logit', 'probit' or a score")
-            Xps = _dist.covariate_frame(sub, cov_spec, drop_first=True)
-            score, _, _ = _dist.propensity_score(Xps, t, link=distance)
-        w = ipw_weights(score, t, estimand)
-        return {
-            "weights": w,
-            "distance": score,
-            "status": status,
-            "estimand": estimand,
-            "label": f"inverse probability weighting ({estimand}, {distance} score)",
-        }
-    if method == "ebal":
-        if estimand != "ATT":
-            raise SroiInputError("entropy balancing here targets the ATT")
-        w = entropy_balance(bal_X.to_numpy(float), t)
-        return {
-            "weights": w,
-            "distance": None,
-            "status": status,
-            "estimand": "ATT",
-            "label": "entropy balancing (ATT, first moments)",
-        }
-    raise SroiInputError(f"unknown weighting method {method!r}")
+def match_ipw(sample: Sample, dist: Distance, spec: MatchSpec) -> MethodOutput:
+    """Inverse probability weighting, ``sroi.match(method="ipw")`` (Hirano, Imbens & Ridder 2003).
+
+    Parameters
+    ----------
+    sample
+        Kept rows and treatment.
+    dist
+        The propensity score (or user score) from
+        :func:`~sroi.impact.matching.distance.compute_distance`.
+    spec
+        The checked arguments of :func:`sroi.match` (``estimand`` ``"ATT"`` or ``"ATE"``).
+
+    Returns
+    -------
+    MethodOutput
+    """
+    if dist.score is None:
+        raise SroiInputError("method='ipw' needs distance='logit', 'probit' or a score")
+    w = ipw_weights(dist.score, sample.treat, spec.estimand)
+    source = spec.distance if spec.distance is not None else "user-supplied"
+    return MethodOutput(
+        weights=w,
+        status=np.zeros(len(w), dtype=np.int8),
+        label=f"inverse probability weighting ({spec.estimand}, {source} score)",
+        estimand=spec.estimand,
+        distance=dist.score,
+    )
+
+
+def match_ebal(sample: Sample, spec: MatchSpec) -> MethodOutput:
+    """Entropy balancing on first moments, ``sroi.match(method="ebal")`` (Hainmueller 2012).
+
+    Parameters
+    ----------
+    sample
+        Kept rows, treatment and the covariate matrix to balance.
+    spec
+        The checked arguments of :func:`sroi.match` (ATT only).
+
+    Returns
+    -------
+    MethodOutput
+    """
+    if spec.estimand != "ATT":
+        raise SroiInputError("entropy balancing here targets the ATT")
+    w = entropy_balance(sample.covariates.to_numpy(float), sample.treat)
+    return MethodOutput(
+        weights=w,
+        status=np.zeros(len(w), dtype=np.int8),
+        label="entropy balancing (ATT, first moments)",
+        estimand="ATT",
+    )

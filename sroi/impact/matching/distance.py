@@ -10,6 +10,9 @@
 * Robust (rank-based) Mahalanobis distance (Rosenbaum 2010, section 8.3): ranks replace
   values and the covariance of the ranks is rescaled so every column has the variance of the
   untied ranks 1..n, which limits the influence of outliers and ties.
+
+:func:`compute_distance` is the step of :func:`sroi.match` that turns the ``distance`` and
+``link`` arguments into a :class:`Distance` (the score the methods match or weight on).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -24,6 +28,8 @@ import pandas as pd
 from sroi.errors import SroiInputError, SroiWarning
 
 __all__ = [
+    "Distance",
+    "compute_distance",
     "parse_formula",
     "covariate_frame",
     "propensity_score",
@@ -40,12 +46,11 @@ def parse_formula(formula: str) -> tuple[str | None, str]:
         raise SroiInputError(
             f"formula must be a string like 'treated ~ age + sex', got {formula!r}"
         )
-    lhs, rhs = formula.split("~", 1)
-    lhs = lhs.strip() or None
-    rhs = rhs.strip()
+    left, right = formula.split("~", 1)
+    rhs = right.strip()
     if not rhs:
         raise SroiInputError(f"formula {formula!r} has no covariates on the right of '~'")
-    return lhs, rhs
+    return left.strip() or None, rhs
 
 
 def _is_categorical(s: pd.Series) -> bool:
@@ -324,3 +329,89 @@ def robust_mahalanobis_transform(X: np.ndarray, discarded: np.ndarray | None = N
     mult = np.std(np.arange(1, (~d).sum() + 1), ddof=1) / np.sqrt(np.diag(var))
     var = var * np.outer(mult, mult)
     return R @ _inverse_sqrt_factor(var)
+
+
+_LINKS = ("logit", "probit", "linear.logit", "linear.probit")
+
+
+@dataclass(frozen=True)
+class Distance:
+    """The distance of one :func:`sroi.match` call, for the kept rows.
+
+    Attributes
+    ----------
+    values
+        What nearest-neighbour matching compares and what the result reports as
+        ``distance``: the propensity score, its linear predictor (``link="linear.*"``) or the
+        user's score; ``None`` for a Mahalanobis distance.
+    score
+        The propensity score itself (or the user's score), as inverse probability weights
+        need it; ``None`` for a Mahalanobis distance.
+    label
+        Description, e.g. ``"propensity score (logit)"``.
+    scale
+        The link the values are on (``"logit"``, ``"linear.logit"``, ...), ``None`` if not a
+        fitted score.
+    coef
+        Coefficients of the propensity score model, if one was fitted.
+    """
+
+    values: np.ndarray | None
+    score: np.ndarray | None
+    label: str
+    scale: str | None = None
+    coef: pd.Series | None = None
+
+    @property
+    def has_score(self) -> bool:
+        """Whether there is a scalar score (propensity or user-supplied)."""
+        return self.values is not None
+
+
+def compute_distance(
+    rows: pd.DataFrame,
+    treat: np.ndarray,
+    covariates: Sequence[str] | str,
+    *,
+    distance: str | None,
+    link: str | None = None,
+    user_score: np.ndarray | None = None,
+) -> Distance:
+    """Fit the propensity score, or take the user's score, or name the Mahalanobis distance.
+
+    Parameters
+    ----------
+    rows, treat
+        The rows kept for matching and their 0/1 treatment.
+    covariates
+        Columns (or right-hand side of a formula) of the propensity score model.
+    distance
+        ``"logit"``, ``"probit"``, ``"mahalanobis"``, ``"robust_mahalanobis"``, or ``None``
+        with ``user_score``.
+    link
+        ``None`` (the score), or ``"linear.logit"`` / ``"linear.probit"`` to match on the
+        linear predictor.
+    user_score
+        A user-supplied score for ``rows``.
+
+    Returns
+    -------
+    Distance
+    """
+    if user_score is not None:
+        return Distance(user_score, user_score, "user-supplied distance")
+    if distance not in ("logit", "probit"):
+        label = str(distance).replace("_", " ") + " distance"
+        return Distance(None, None, label)
+    lk = link or distance
+    if lk not in _LINKS:
+        raise SroiInputError(
+            f"link must be 'logit', 'probit', 'linear.logit' or 'linear.probit', got {link!r}"
+        )
+    if lk.replace("linear.", "") != distance:
+        raise SroiInputError(f"link={link!r} does not fit distance={distance!r}")
+    Xps = covariate_frame(rows, covariates, drop_first=True)
+    p, eta, coef = propensity_score(Xps, treat, link=distance)
+    linear = lk.startswith("linear.")
+    label = f"propensity score ({distance}{', linear predictor' if linear else ''})"
+    return Distance(eta if linear else p, p, label, scale=lk, coef=coef)

@@ -292,3 +292,10 @@ def test_first_period_treated_units_excluded_and_counted():
     d.loc[d.unit == 1, "cohort"] = 1
     e = run(d)
     assert e.extra["exclusions"]["treated from the first observed period (no pre-period)"] == 6
+
+
+@pytest.mark.parametrize("vcov", ["cluster", "wild"])
+@pytest.mark.parametrize("bad", ["x", -1, 0.5])
+def test_bad_random_state_is_an_input_error_naming_it(vcov, bad):
+    with pytest.raises(SroiInputError, match="random_state"):
+        run(load("panel"), cluster="school", vcov=vcov, n_boot=199, random_state=bad)

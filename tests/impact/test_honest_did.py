@@ -133,3 +133,10 @@ def test_event_study_input_and_errors():
         honest_did(b, np.eye(4), 2, 2, method="box")
     with pytest.raises(SroiInputError, match="l_vec"):
         honest_did(b, np.eye(4), 2, 2, l_vec=[1, 0, 0])
+
+
+def test_bad_random_state_is_an_input_error_naming_it():
+    b = np.array([0.1, 0.3, 1.0, 1.5])
+    S = np.diag([0.01, 0.01, 0.04, 0.04])
+    with pytest.raises(SroiInputError, match="random_state"):
+        honest_did(b, S, 2, 2, random_state="x")

@@ -375,3 +375,9 @@ def test_multiplier_bootstrap_matches_staggered_did_with_the_same_seed():
     assert "bootstrap" not in a.ci_type
     with pytest.raises(SroiInputError, match="n_boot"):
         matched_staggered_did(df, covariates=["x"], matcher=keep_all, **{**kw, "n_boot": -1})
+
+
+@pytest.mark.parametrize("bad", ["seed", -3, 2.5])
+def test_bad_random_state_is_an_input_error_naming_it(bad):
+    with pytest.raises(SroiInputError, match="random_state"):
+        matched_staggered_did(panel(), covariates=["x"], matcher=keep_all, random_state=bad, **KW)

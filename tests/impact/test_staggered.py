@@ -370,3 +370,18 @@ def test_few_treated_clusters_warn_and_string_covariate():
     assert res.n_treated_clusters == 5
     ref = sroi.staggered_did(df, outcome="y", unit="id", time="t", cohort="g", covariates=["x"])
     np.testing.assert_allclose(res.att_gt["att"], ref.att_gt["att"])
+
+
+@pytest.mark.parametrize("bad", ["x", -1, 1.5, True])
+@pytest.mark.parametrize("n_boot", [0, 99])
+def test_bad_random_state_is_an_input_error_naming_it(bad, n_boot):
+    with pytest.raises(SroiInputError, match="random_state"):
+        _fit(n_boot=n_boot, random_state=bad)
+
+
+def test_random_state_generator_and_seed_give_the_same_bootstrap():
+    a = _fit(n_boot=199, random_state=5).att_gt["std_error"]
+    b = _fit(n_boot=199, random_state=5).att_gt["std_error"]
+    np.testing.assert_array_equal(a, b)
+    g = _fit(n_boot=199, random_state=np.random.default_rng(1))
+    assert g.seed is not None and g.n_boot == 199

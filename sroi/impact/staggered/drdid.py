@@ -262,41 +262,73 @@ def panel_did(
     if n_t == 0 or n_c == 0:
         raise SroiInputError("a 2x2 DiD needs at least one treated and one comparison unit")
 
-    ctrl = d == 0
     if method in ("unconditional", "reg"):
-        beta = _wls(dy[ctrl], Z[ctrl], w[ctrl])
-        fitted = Z @ beta
-        w_t = w * d
-        mw_t = np.mean(w_t)
-        eta_t = np.dot(w_t, dy) / n / mw_t
-        eta_c = np.dot(w_t, fitted) / n / mw_t
-        att = eta_t - eta_c
-        # asymptotic linear representation of the WLS coefficients, applied to m1:
-        # alr_ols @ m1 = w_ols (dY - X'b) * (X (XpX)^{-1} m1)
-        w_ols = w * (1 - d)
-        xpx = Z.T @ (Z * w_ols[:, None]) / n
-        m1 = Z.T @ w_t / n
-        alr_m1 = (w_ols * (dy - fitted)) * (Z @ np.linalg.solve(xpx, m1))
-        inf_t = w_t * (dy - eta_t) / mw_t
-        inf_c = (w_t * (fitted - eta_c) + alr_m1) / mw_t
-        return PanelDidEstimate(float(att), inf_t - inf_c, n_t, n_c)
+        return _regression(dy, d, Z, w, n_t, n_c)
+    ps = _pscore(d, Z, w, method, pscore)
+    return _weighted(dy, d, Z, w, ps, method, trim_level, n_t, n_c)
 
+
+def _regression(
+    dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray, n_t: int, n_c: int
+) -> PanelDidEstimate:
+    """Outcome regression (``"reg"``; ``"unconditional"`` with a constant-only design)."""
+    n = len(d)
+    ctrl = d == 0
+    beta = _wls(dy[ctrl], Z[ctrl], w[ctrl])
+    fitted = Z @ beta
+    w_t = w * d
+    mw_t = np.mean(w_t)
+    eta_t = np.dot(w_t, dy) / n / mw_t
+    eta_c = np.dot(w_t, fitted) / n / mw_t
+    att = eta_t - eta_c
+    # asymptotic linear representation of the WLS coefficients, applied to m1:
+    # alr_ols @ m1 = w_ols (dY - X'b) * (X (XpX)^{-1} m1)
+    w_ols = w * (1 - d)
+    xpx = Z.T @ (Z * w_ols[:, None]) / n
+    m1 = Z.T @ w_t / n
+    alr_m1 = (w_ols * (dy - fitted)) * (Z @ np.linalg.solve(xpx, m1))
+    inf_t = w_t * (dy - eta_t) / mw_t
+    inf_c = (w_t * (fitted - eta_c) + alr_m1) / mw_t
+    return PanelDidEstimate(float(att), inf_t - inf_c, n_t, n_c)
+
+
+def _pscore(
+    d: np.ndarray, Z: np.ndarray, w: np.ndarray, method: str, pscore: np.ndarray | None
+) -> np.ndarray:
+    """Propensity scores: given, by inverse probability tilting (``dr_imp``) or by logit."""
     if pscore is not None:
-        ps = np.asarray(pscore, dtype=float)
-    elif method == "dr_imp":
+        return np.asarray(pscore, dtype=float)
+    if method == "dr_imp":
         ps, ok = fit_ipt(d, Z, w)
         if not ok:
             raise SroiInputError(
                 "inverse probability tilting did not converge (the treated and comparison "
                 "covariate distributions may not overlap); use estimator='dr' or drop covariates"
             )
-    else:
-        _, ps, ok = fit_logit(d, Z, w)
-        if not ok:
-            raise SroiInputError(
-                "the propensity-score logit did not converge (perfect separation?): the "
-                "treated and comparison units do not overlap on the covariates"
-            )
+        return ps
+    _, ps, ok = fit_logit(d, Z, w)
+    if not ok:
+        raise SroiInputError(
+            "the propensity-score logit did not converge (perfect separation?): the "
+            "treated and comparison units do not overlap on the covariates"
+        )
+    return ps
+
+
+def _weighted(
+    dy: np.ndarray,
+    d: np.ndarray,
+    Z: np.ndarray,
+    w: np.ndarray,
+    ps: np.ndarray,
+    method: str,
+    trim_level: float,
+    n_t: int,
+    n_c: int,
+) -> PanelDidEstimate:
+    """IPW, doubly robust and improved doubly robust estimators with trimmed weights."""
+    n = len(d)
+    ctrl = d == 0
     ps = np.minimum(ps, _PS_CAP)
     keep = ~ctrl | (ps < trim_level)
     n_trim = int(n - np.count_nonzero(keep))

@@ -37,7 +37,17 @@ __all__ = ["balance_table", "effective_sample_size", "love_plot", "overlap_plot"
 
 
 def effective_sample_size(weights: np.ndarray | pd.Series) -> float:
-    """Kish (1965) effective sample size ``(sum w)^2 / sum w^2`` (0 when all weights are 0)."""
+    """Kish (1965) effective sample size ``(sum w)^2 / sum w^2`` (0 when all weights are 0).
+
+    Parameters
+    ----------
+    weights
+        Non-negative weights of one group.
+
+    Returns
+    -------
+    float
+    """
     w = np.asarray(weights, dtype=float)
     if np.any(w < 0) or not np.all(np.isfinite(w)):
         raise SroiInputError("weights must be finite and non-negative")
@@ -225,7 +235,23 @@ def love_plot(
 ) -> Figure:
     """Love plot (Ahmed et al. 2006; cobalt): SMD of each term before and after adjustment.
 
-    Returns the matplotlib ``Figure`` (built without pyplot, so no global state changes).
+    Parameters
+    ----------
+    balance
+        A table from :func:`balance_table` (``smd_before``/``smd_after`` columns).
+    threshold
+        Reference line, usually 0.1.
+    absolute
+        Plot ``|SMD|``.
+    terms
+        Terms to show (default all).
+    ax
+        Axes to draw on (default a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Built without pyplot, so no global state changes.
     """
     from matplotlib.figure import Figure
 
@@ -267,7 +293,25 @@ def overlap_plot(
     """Mirrored histograms of the propensity score by group, to judge common support.
 
     Before, and after weighting when ``weights`` are given (as cobalt's ``bal.plot`` for the
-    distance). Returns the matplotlib ``Figure`` (built without pyplot).
+    distance).
+
+    Parameters
+    ----------
+    score
+        Propensity score of every unit.
+    treat
+        0/1 treatment.
+    weights
+        Weights after matching or weighting (``None``: only the raw histograms).
+    bins
+        Number of histogram bins.
+    ax
+        Axes to draw on (default a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Built without pyplot.
     """
     from matplotlib.figure import Figure
 

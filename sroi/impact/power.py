@@ -43,8 +43,29 @@ def mdes(
     """Minimum detectable effect (SD units, or outcome units when ``sd`` is given).
 
     Give ``n`` for an individual design, or ``n_clusters`` and ``cluster_size`` (and
-    ``icc``) for a clustered one. ``r2`` is the share of unit-level outcome variance
-    explained by covariates, ``r2_cluster`` the share of cluster-level variance.
+    ``icc``) for a clustered one (Bloom 1995; Bloom, Richburg-Hayes & Black 2007).
+
+    Parameters
+    ----------
+    n
+        Sample size of an individual design.
+    n_clusters, cluster_size, icc
+        Clusters, units per cluster and intraclass correlation of a clustered design.
+    r2, r2_cluster
+        Share of unit-level (cluster-level) outcome variance explained by covariates.
+    p_treated
+        Share of units (clusters) treated.
+    alpha, power, two_sided
+        Test size, power and sidedness.
+    n_covariates, n_cluster_covariates
+        Covariates (for the degrees of freedom).
+    sd
+        Outcome SD to express the result in outcome units.
+
+    Returns
+    -------
+    float
+        The minimum detectable effect.
     """
     for name, v in (("icc", icc), ("r2", r2), ("r2_cluster", r2_cluster)):
         if not 0 <= v < 1:

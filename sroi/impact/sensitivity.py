@@ -16,12 +16,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from sroi.effect import Effect
 from sroi.errors import SroiInputError
 
 __all__ = ["rosenbaum_bounds", "e_value"]
@@ -95,7 +94,7 @@ def _ev(rr: float) -> float:
 
 
 def e_value(
-    estimate: Any,
+    estimate: float | Effect,
     ci_low: float | None = None,
     ci_high: float | None = None,
     *,
@@ -108,19 +107,21 @@ def e_value(
     Parameters
     ----------
     estimate, ci_low, ci_high
-        On ``scale``: ``"risk ratio"``, ``"rate ratio"``, ``"odds ratio"`` or
-        ``"difference"`` (then give ``sd``, the outcome SD, to standardise).
+        The estimate and its interval on ``scale``. An :class:`sroi.Effect` may be passed
+        as ``estimate``: its estimate, interval and scale are used.
+    scale
+        ``"risk ratio"``, ``"rate ratio"``, ``"odds ratio"`` or ``"difference"`` (then give
+        ``sd``, the outcome SD, to standardise).
+    sd
+        Outcome SD, for a difference.
     rare
         For odds ratios: outcome rare (< 15%), so ``RR ~ OR``; otherwise ``RR ~ sqrt(OR)``.
-
-    An :class:`sroi.Effect` may be passed as ``estimate``: its estimate, interval and scale
-    are used (a difference still needs ``sd``).
 
     Returns
     -------
     ``{"rr": ..., "e_value": ..., "e_value_ci": ...}``
     """
-    if hasattr(estimate, "estimate") and hasattr(estimate, "ci_low"):
+    if isinstance(estimate, Effect):
         eff = estimate
         estimate, ci_low, ci_high = eff.estimate, eff.ci_low, eff.ci_high
         scale = eff.scale

@@ -56,7 +56,20 @@ class BootstrapResult:
 def cluster_sums(
     inf_func: np.ndarray, codes: np.ndarray | None, n_clusters: int | None
 ) -> np.ndarray:
-    """Sum the influence function within clusters (rows = clusters); identity without clusters."""
+    """Sum the influence function within clusters (rows = clusters); identity without clusters.
+
+    Parameters
+    ----------
+    inf_func
+        Influence functions, ``n`` units x ``k`` estimates (or one column).
+    codes, n_clusters
+        Cluster code 0..G-1 of every unit and G; ``codes=None`` for no clustering.
+
+    Returns
+    -------
+    numpy.ndarray
+        G x k cluster sums (the input itself without clusters).
+    """
     inf_func = np.asarray(inf_func, dtype=float)
     if inf_func.ndim == 1:
         inf_func = inf_func[:, None]
@@ -74,7 +87,25 @@ def rademacher_draws(S: np.ndarray, n_boot: int, seed: int, n: int, chunk: int =
 
     ``S`` holds unit (or cluster) sums of the influence functions, one row per
     independent multiplier. The multipliers come from random bits (``V = 2 B - 1``), so
-    the same ``seed`` and shape always give the same draws.
+    the same ``seed`` and shape always give the same draws (Mammen 1993).
+
+    Parameters
+    ----------
+    S
+        Unit or cluster sums of the influence functions (rows x k).
+    n_boot
+        Number of draws.
+    seed
+        Whole number >= 0 seeding the multipliers.
+    n
+        Number of units (the divisor).
+    chunk
+        Draws generated at a time (bounds memory).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n_boot x k`` draws of ``theta* - theta_hat``.
     """
     S = np.asarray(S, dtype=float)
     if S.ndim == 1:
@@ -94,7 +125,25 @@ def rademacher_draws(S: np.ndarray, n_boot: int, seed: int, n: int, chunk: int =
 
 
 def summarise_draws(draws: np.ndarray, level: float, n: int) -> tuple[np.ndarray, float]:
-    """Bootstrap SEs (IQR / 1.349, R quantile type 1) and the sup-t critical value."""
+    """Bootstrap SEs (IQR / 1.349, R quantile type 1) and the sup-t critical value.
+
+    As R ``did`` (Callaway & Sant'Anna 2021); the uniform band is the sup-t band of Montiel
+    Olea & Plagborg-Moller (2019).
+
+    Parameters
+    ----------
+    draws
+        ``n_boot x k`` bootstrap draws.
+    level
+        Level of the uniform band.
+    n
+        Number of units (a standard error below ``~1e-7 / sqrt(n)`` counts as degenerate).
+
+    Returns
+    -------
+    (std_error, crit_uniform)
+        One standard error per column (``nan`` when degenerate) and the critical value.
+    """
     draws = np.asarray(draws, dtype=float)
     if draws.ndim == 1:
         draws = draws[:, None]
@@ -142,6 +191,14 @@ def multiplier_bootstrap(
         ``std_error = IQR / (qnorm(.75) - qnorm(.25))`` per column (``nan`` for a
         degenerate column) and ``crit_uniform``, the ``level`` quantile of
         ``max_j |draw_j| / se_j``.
+
+    References
+    ----------
+    Mammen, E. (1993). Bootstrap and wild bootstrap for high dimensional linear models.
+    Annals of Statistics 21(1). Kline, P. & Santos, A. (2012). A score based approach to wild
+    bootstrap inference. Journal of Econometric Methods 1(1). Callaway, B. & Sant'Anna, P.
+    H. C. (2021). Difference-in-differences with multiple time periods. Journal of
+    Econometrics 225(2).
     """
     inf_func = np.asarray(inf_func, dtype=float)
     if inf_func.ndim == 1:

@@ -59,6 +59,35 @@ def randomization_inference(
 
     If ``X`` has absorbed fixed effects, ``make_treatment`` must return the column after the
     same within-transformation.
+
+    Parameters
+    ----------
+    X, y
+        Design (n x k) and outcome.
+    cluster
+        One cluster label per row.
+    coef_index
+        Column of ``X`` holding the treatment.
+    assignment
+        Row-level assignment, constant within clusters.
+    make_treatment
+        Maps a permuted row-level assignment to the treatment column.
+    weights
+        Observation weights.
+    n_perm
+        Number of permutations (at least 99).
+    random_state
+        Seed (whole number >= 0) or ``numpy.random.Generator`` for the permutations.
+
+    Returns
+    -------
+    RandomizationResult
+
+    References
+    ----------
+    Fisher, R. A. (1935). The Design of Experiments. MacKinnon, J. G. & Webb, M. D. (2020).
+    Randomization inference for difference-in-differences with few treated clusters.
+    Journal of Econometrics 218(2).
     """
     y = np.asarray(y, dtype=float)
     n = y.shape[0]

@@ -26,7 +26,18 @@ __all__ = ["wls_fit", "vcov_hc", "vcov_cluster", "group_codes"]
 
 
 def group_codes(cluster: np.ndarray | pd.Series) -> tuple[np.ndarray, int]:
-    """Integer codes 0..G-1 for a cluster variable and the number of clusters G."""
+    """Integer codes 0..G-1 for a cluster variable and the number of clusters G.
+
+    Parameters
+    ----------
+    cluster
+        One label per observation (no missing values).
+
+    Returns
+    -------
+    (codes, G)
+        Codes in sorted label order and the number of distinct labels.
+    """
     codes, uniques = pd.factorize(np.asarray(cluster), sort=True)
     if (codes < 0).any():
         raise ValueError("cluster variable has missing values")
@@ -36,7 +47,22 @@ def group_codes(cluster: np.ndarray | pd.Series) -> tuple[np.ndarray, int]:
 def wls_fit(
     X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Weighted least squares. Returns coefficients, residuals and ``(X'WX)^{-1}``."""
+    """Weighted least squares, ``b = (X'WX)^{-1} X'Wy``, as R ``lm(weights=)``.
+
+    Parameters
+    ----------
+    X
+        Design matrix (n x k).
+    y
+        Outcome (n).
+    weights
+        Observation weights; ``None`` for ordinary least squares.
+
+    Returns
+    -------
+    (beta, resid, bread)
+        Coefficients, residuals ``y - Xb`` and ``(X'WX)^{-1}``.
+    """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
@@ -57,8 +83,24 @@ def vcov_hc(
 ) -> np.ndarray:
     """Heteroskedasticity-consistent covariance as R ``sandwich::vcovHC``.
 
-    ``bread`` is ``(X'WX)^{-1}``. Observations with zero weight should be removed before
-    calling, as R's ``lm`` does for the degrees of freedom.
+    White (1980) HC0 and the MacKinnon & White (1985) small-sample versions HC1-HC3, for
+    weighted least squares with score ``w_i e_i x_i`` and leverage
+    ``h_i = w_i x_i' (X'WX)^{-1} x_i`` (Zeileis 2004). Observations with zero weight should
+    be removed before calling, as R's ``lm`` does for the degrees of freedom.
+
+    Parameters
+    ----------
+    X, resid, bread
+        Design matrix, residuals and ``(X'WX)^{-1}`` from :func:`wls_fit`.
+    weights
+        Observation weights (``None`` for OLS).
+    type
+        ``"HC0"``, ``"HC1"`` (``n / (n - k)``), ``"HC2"`` or ``"HC3"`` (default).
+
+    Returns
+    -------
+    numpy.ndarray
+        The k x k covariance matrix.
     """
     X = np.asarray(X, dtype=float)
     n, k = X.shape
@@ -94,15 +136,27 @@ def vcov_cluster(
 ) -> np.ndarray:
     """Cluster-robust covariance as R ``sandwich::vcovCL`` (one or several cluster variables).
 
+    Liang & Zeger (1986); multiway by inclusion-exclusion (Cameron, Gelbach & Miller 2011);
+    small-sample factors as ``vcovCL`` (Zeileis, Koell & Graham 2020).
+
     Parameters
     ----------
+    X, resid, bread
+        Design matrix, residuals and ``(X'WX)^{-1}`` from :func:`wls_fit`.
     cluster
         One cluster variable (1-d) or several (a DataFrame or 2-d array, one column each)
         for multiway clustering (Cameron, Gelbach & Miller 2011).
+    weights
+        Observation weights (``None`` for OLS).
     type
         ``"HC1"`` (R's default for ``lm``) multiplies by ``(n-1)/(n-k)``; ``"HC0"`` does not.
     cadjust
         Multiply each component by ``G/(G-1)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The k x k covariance matrix.
     """
     X = np.asarray(X, dtype=float)
     n, k = X.shape

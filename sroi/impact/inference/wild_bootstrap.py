@@ -106,8 +106,25 @@ def wild_cluster_bootstrap(
     small_sample
         Multiply the CR1 variance by ``G/(G-1) (n-1)/(n-k)`` (cancels in the bootstrap-t
         p-value but matters for the reported standard error).
+    weight_type
+        ``"rademacher"`` or ``"webb"``.
+    level
+        Confidence level of the interval.
+    ci
+        Compute the interval by test inversion.
     random_state
-        Seed or generator for the weights.
+        Seed (whole number >= 0) or ``numpy.random.Generator`` for the weights.
+
+    Returns
+    -------
+    WildBootstrapResult
+
+    References
+    ----------
+    Cameron, A. C., Gelbach, J. B. & Miller, D. L. (2008). Bootstrap-based improvements for
+    inference with clustered errors. Review of Economics and Statistics 90(3). Roodman, D.,
+    MacKinnon, J. G., Nielsen, M. O. & Webb, M. D. (2019). Fast and wild: bootstrap inference
+    in Stata using boottest. Stata Journal 19(1).
     """
     y = np.asarray(y, dtype=float)
     n = y.shape[0]

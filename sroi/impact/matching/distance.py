@@ -152,9 +152,21 @@ def propensity_score(
     maximum-likelihood estimate does not exist) raises :class:`SroiInputError` naming the
     covariate(s) whose coefficients diverge.
 
+    Parameters
+    ----------
+    X
+        Covariates (numeric, categories expanded; see :func:`covariate_frame`).
+    treat
+        0/1 treatment.
+    link
+        ``"logit"`` or ``"probit"``.
+    weights
+        Prior weights of the likelihood.
+
     Returns
     -------
-    score, linear predictor, coefficients (named)
+    (score, eta, coef)
+        Propensity score, linear predictor and the named coefficients.
     """
     from scipy import special, stats
 
@@ -297,6 +309,20 @@ def mahalanobis_transform(
     non-discarded units is computed (Rubin 1980; MatchIt 4.x) and ``Z = X L`` with
     ``L L' = S^{-1}``, so ``||z_i - z_j||^2 = (x_i - x_j)' S^{-1} (x_i - x_j)``.
     Constant columns are dropped.
+
+    Parameters
+    ----------
+    X
+        Covariates (n x p).
+    treat
+        0/1 treatment (for the pooled within-group covariance).
+    discarded
+        Units left out of the covariance.
+
+    Returns
+    -------
+    numpy.ndarray
+        The transformed covariates ``Z``.
     """
     X = np.asarray(X, dtype=float)
     keep = (X.max(axis=0) - X.min(axis=0)) >= np.sqrt(np.finfo(float).eps)
@@ -316,6 +342,18 @@ def robust_mahalanobis_transform(X: np.ndarray, discarded: np.ndarray | None = N
     ranks is rescaled so that each diagonal entry equals the variance of ``1..n``
     (``S_r <- D S_r D`` with ``D = diag(sd(1..n) / sd(rank_j))``); then ``Z = R L`` with
     ``L L' = S_r^{-1}``.
+
+    Parameters
+    ----------
+    X
+        Covariates (n x p).
+    discarded
+        Units left out of the ranking and the covariance (their rows are 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        The transformed ranks ``Z``.
     """
     from scipy.stats import rankdata
 

@@ -26,7 +26,25 @@ __all__ = ["ipw_weights", "entropy_balance", "match_ipw", "match_ebal"]
 
 
 def ipw_weights(score: np.ndarray, treat: np.ndarray, estimand: str = "ATT") -> np.ndarray:
-    """Inverse probability weights for the ATT or ATE from a propensity score."""
+    """Inverse probability weights for the ATT or ATE from a propensity score.
+
+    ATT: treated 1, controls ``e / (1 - e)``; ATE: treated ``1 / e``, controls
+    ``1 / (1 - e)`` (Hirano, Imbens & Ridder 2003).
+
+    Parameters
+    ----------
+    score
+        Propensity scores, strictly between 0 and 1.
+    treat
+        0/1 treatment.
+    estimand
+        ``"ATT"`` or ``"ATE"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        One weight per unit.
+    """
     e = np.asarray(score, float)
     t = np.asarray(treat).astype(bool)
     if np.any((e <= 0) | (e >= 1)):
@@ -39,7 +57,31 @@ def ipw_weights(score: np.ndarray, treat: np.ndarray, estimand: str = "ATT") -> 
 
 
 def entropy_balance(X: np.ndarray, treat: np.ndarray, tol: float = 1e-8) -> np.ndarray:
-    """Entropy-balancing weights for the ATT (Hainmueller 2012); treated weights are 1."""
+    """Entropy-balancing weights for the ATT (Hainmueller 2012); treated weights are 1.
+
+    Control weights closest to uniform (Kullback-Leibler) such that the weighted control
+    means of the (standardised) covariates equal the treated means, found from the convex
+    dual by a trust-region Newton method.
+
+    Parameters
+    ----------
+    X
+        Covariates (n x p).
+    treat
+        0/1 treatment.
+    tol
+        Gradient tolerance of the dual problem.
+
+    Returns
+    -------
+    numpy.ndarray
+        One weight per unit; control weights sum to the number of controls.
+
+    Raises
+    ------
+    SroiInputError
+        When the treated means are outside what the controls can reach.
+    """
     X = np.asarray(X, float)
     t = np.asarray(treat).astype(bool)
     sd = X.std(axis=0)

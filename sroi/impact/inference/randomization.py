@@ -99,29 +99,9 @@ def randomization_inference(
         raise SroiInputError(f"n_perm must be at least 99, got {n_perm}")
     w = check_weights(weights, n)
     codes, g, _ = cluster_blocks(cluster, n)
-    assign = np.asarray(assignment)
-    if assign.shape != (n,):
-        raise SroiInputError(f"assignment must have one value per row ({n})")
-    frame = pd.DataFrame({"c": codes, "a": assign})
-    nun = frame.groupby("c")["a"].nunique()
-    if (nun > 1).any():
-        bad = nun.index[nun > 1]
-        raise SroiInputError(
-            "assignment must be constant within each cluster for cluster randomisation "
-            f"inference; it varies in cluster codes {list(bad[:5])}"
-        )
-    cl_assign = frame.groupby("c")["a"].first().to_numpy()
+    cl_assign = _cluster_assignment(codes, np.asarray(assignment), n)
     make = make_treatment if make_treatment is not None else (lambda a: np.asarray(a, float))
-    others = [j for j in range(k) if j != coef_index]
-    Xr = X[:, others]
-    Xrw = Xr * w[:, None]
-    Mr = np.linalg.pinv(Xr.T @ Xrw)
-
-    def coef(d: np.ndarray) -> np.ndarray:
-        # d: n x m matrix of treatment columns
-        dt = d - Xr @ (Mr @ (Xrw.T @ d))
-        return ((dt * w[:, None]).T @ y) / np.einsum("ij,ij->j", dt * w[:, None], dt)
-
+    coef = _fwl_coefficient(X, y, w, coef_index)
     est = float(coef(X[:, [coef_index]])[0])
     rng = check_random_state(random_state)
     draws = np.empty(n_perm)
@@ -139,3 +119,38 @@ def randomization_inference(
     return RandomizationResult(
         estimate=est, p_value=float(p), n_perm=n_perm, n_clusters=g, draws=draws
     )
+
+
+def _cluster_assignment(codes: np.ndarray, assign: np.ndarray, n: int) -> np.ndarray:
+    """The assignment of each cluster (it must be constant within clusters)."""
+    if assign.shape != (n,):
+        raise SroiInputError(f"assignment must have one value per row ({n})")
+    frame = pd.DataFrame({"c": codes, "a": assign})
+    nun = frame.groupby("c")["a"].nunique()
+    if (nun > 1).any():
+        bad = nun.index[nun > 1]
+        raise SroiInputError(
+            "assignment must be constant within each cluster for cluster randomisation "
+            f"inference; it varies in cluster codes {list(bad[:5])}"
+        )
+    return frame.groupby("c")["a"].first().to_numpy()
+
+
+def _fwl_coefficient(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, coef_index: int
+) -> Callable[[np.ndarray], np.ndarray]:
+    """Coefficient of each column of ``d`` (n x m) in place of ``X[:, coef_index]``.
+
+    By Frisch-Waugh-Lovell: ``b = (d~' W y) / (d~' W d~)`` with ``d~`` residualised on the
+    other columns of ``X``.
+    """
+    others = [j for j in range(X.shape[1]) if j != coef_index]
+    Xr = X[:, others]
+    Xrw = Xr * w[:, None]
+    Mr = np.linalg.pinv(Xr.T @ Xrw)
+
+    def coef(d: np.ndarray) -> np.ndarray:
+        dt = d - Xr @ (Mr @ (Xrw.T @ d))
+        return ((dt * w[:, None]).T @ y) / np.einsum("ij,ij->j", dt * w[:, None], dt)
+
+    return coef

@@ -129,29 +129,14 @@ def wild_cluster_bootstrap(
     y = np.asarray(y, dtype=float)
     n = y.shape[0]
     X = check_design(X, n)
-    k = X.shape[1]
-    if not 0 <= coef_index < k:
-        raise SroiInputError(f"coef_index {coef_index} is out of range for {k} columns")
-    if n_boot < 99:
-        raise SroiInputError(f"n_boot must be at least 99, got {n_boot}")
-    if not 0 < level < 1:
-        raise SroiInputError(f"level must be between 0 and 1, got {level}")
+    _check_options(X.shape[1], coef_index, n_boot, level)
     w = check_weights(weights, n)
     codes, g, _ = cluster_blocks(cluster, n)
     if g < 2:
         raise SroiInputError("the wild cluster bootstrap needs at least 2 clusters")
     rng = check_random_state(random_state)
     V, B = _boot_weights(n_boot, g, weight_type, rng)
-
-    Xw = X * w[:, None]
-    M = np.linalg.pinv(X.T @ Xw)
-    beta = M @ (Xw.T @ y)
-    resid = y - X @ beta
-    adj = (g / (g - 1)) * ((n - 1) / (n - k)) if small_sample else 1.0
-    s_obs = np.zeros((g, k))
-    np.add.at(s_obs, codes, Xw * resid[:, None])
-    se = float(np.sqrt(adj * np.sum((s_obs @ M[coef_index]) ** 2)))
-    est = float(beta[coef_index])
+    M, est, se, adj = _cr1_fit(X, y, w, codes, g, coef_index, small_sample)
     boot = _BootstrapT.build(X, y, w, codes, g, coef_index, M, V, adj)
 
     def pval(b0: float) -> float:
@@ -177,6 +162,37 @@ def wild_cluster_bootstrap(
         null=null,
         t_draws=td_null,
     )
+
+
+def _check_options(k: int, coef_index: int, n_boot: int, level: float) -> None:
+    if not 0 <= coef_index < k:
+        raise SroiInputError(f"coef_index {coef_index} is out of range for {k} columns")
+    if n_boot < 99:
+        raise SroiInputError(f"n_boot must be at least 99, got {n_boot}")
+    if not 0 < level < 1:
+        raise SroiInputError(f"level must be between 0 and 1, got {level}")
+
+
+def _cr1_fit(
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    codes: np.ndarray,
+    g: int,
+    coef_index: int,
+    small_sample: bool,
+) -> tuple[np.ndarray, float, float, float]:
+    """Bread ``M``, estimate, CR1 standard error and small-sample factor of the full model."""
+    n, k = X.shape
+    Xw = X * w[:, None]
+    M = np.linalg.pinv(X.T @ Xw)
+    beta = M @ (Xw.T @ y)
+    resid = y - X @ beta
+    adj = (g / (g - 1)) * ((n - 1) / (n - k)) if small_sample else 1.0
+    s_obs = np.zeros((g, k))
+    np.add.at(s_obs, codes, Xw * resid[:, None])
+    se = float(np.sqrt(adj * np.sum((s_obs @ M[coef_index]) ** 2)))
+    return M, float(beta[coef_index]), se, adj
 
 
 def _restricted_residuals(

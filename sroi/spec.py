@@ -115,7 +115,7 @@ class ComparisonPool(_Strict):
 class MatchingOptions(_Strict):
     """How the comparison group is matched (``design.matching:``)."""
 
-    method: Literal["nearest", "cem", "ipw", "ebal", "none"] = "nearest"
+    method: Literal["nearest", "exact", "cem", "ipw", "ebal", "none"] = "nearest"
     distance: Literal["logit", "probit", "mahalanobis", "robust_mahalanobis"] = "logit"
     link: Literal["logit", "linear.logit"] | None = None
     ratio: int = Field(default=1, ge=1)

@@ -33,7 +33,11 @@ from sroi import resources
 from sroi.errors import SroiInputError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import TypeAlias
+
     from sroi.spec import Spec
+
+    _Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 __all__ = ["main", "build_parser"]
 
@@ -236,7 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p.add_argument("--version", action="version", version=f"sroi {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_run, _add_value, _add_validate, _add_init, _add_batch):
+        add(sub)
+    return p
 
+
+def _add_run(sub: _Subparsers) -> None:
     r = sub.add_parser(
         "run",
         help="run an evaluation and write its report",
@@ -256,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, help="random seed (default: the spec's seed)")
     r.set_defaults(func=cmd_run)
 
+
+def _add_value(sub: _Subparsers) -> None:
     v = sub.add_parser(
         "value",
         help="re-value saved impact results with new cost assumptions",
@@ -289,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     v.set_defaults(func=cmd_value)
 
+
+def _add_validate(sub: _Subparsers) -> None:
     c = sub.add_parser(
         "validate",
         help="check a spec and its data",
@@ -297,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("spec", help="evaluation.yaml")
     c.set_defaults(func=cmd_validate)
 
+
+def _add_init(sub: _Subparsers) -> None:
     i = sub.add_parser(
         "init",
         help="start a new evaluation folder from the templates",
@@ -306,6 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--dir", default="evaluations", help="parent folder (default: evaluations)")
     i.set_defaults(func=cmd_init)
 
+
+def _add_batch(sub: _Subparsers) -> None:
     b = sub.add_parser(
         "batch",
         help="run many evaluations in parallel",
@@ -316,7 +333,6 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, default=2, help="local worker processes (default 2)")
     b.add_argument("--scheduler", help="Dask scheduler address (needs the sroi[dask] extra)")
     b.set_defaults(func=cmd_batch)
-    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -44,19 +45,22 @@ class BatchSummary:
 
     @property
     def n_failed(self) -> int:
+        """Evaluations that failed."""
         return sum(not i.ok for i in self.items)
 
     @property
     def n_succeeded(self) -> int:
+        """Evaluations that wrote their report."""
         return sum(i.ok for i in self.items)
 
-    def __iter__(self):  # noqa: ANN204 - iterate items
+    def __iter__(self) -> Iterator[BatchItem]:
         return iter(self.items)
 
     def __len__(self) -> int:
         return len(self.items)
 
     def to_dict(self) -> dict[str, Any]:
+        """The summary as written to ``batch_summary.json``."""
         return {
             "backend": self.backend,
             "n_evaluations": len(self.items),
@@ -66,6 +70,7 @@ class BatchSummary:
         }
 
     def summary(self) -> str:
+        """One line per evaluation: status, output folder, time and the error if any."""
         lines = [f"batch: {self.n_succeeded} succeeded, {self.n_failed} failed ({self.backend})"]
         for i in self.items:
             status = "ok" if i.ok else f"FAILED ({i.error_kind}): {i.error}"

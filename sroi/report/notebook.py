@@ -16,9 +16,10 @@ import pandas as pd
 from sroi import resources
 from sroi.data.loading import EvaluationData, file_hash
 from sroi.errors import SroiInputError
-from sroi.report import pipeline as _pl
 from sroi.report.capture import WarningLog
+from sroi.report.pipeline import assemble as _assemble
 from sroi.report.provenance import provenance as _provenance
+from sroi.report.record import EvaluationResult, OutcomeResult
 from sroi.report.results import json_safe, saved_effects
 from sroi.report.results import write_results as _write_results
 from sroi.report.sections import (
@@ -34,7 +35,11 @@ from sroi.report.sections import (
     value_section,
     value_summary_section,
 )
-from sroi.report.steps.value import value_headline
+from sroi.report.steps.data import describe_programme
+from sroi.report.steps.data import load_data as load_data_step
+from sroi.report.steps.data import load_spec as load_spec_step
+from sroi.report.steps.outcomes import estimate_outcomes as estimate_outcomes_step
+from sroi.report.steps.value import value_effects, value_headline
 from sroi.spec import Spec
 
 __all__ = [
@@ -82,21 +87,21 @@ def load_spec(
         The validated spec.
     """
     path = resources.sample_spec() if spec_path is None else spec_path
-    return _pl.load_spec(path, overrides or {}, seed)
+    return load_spec_step(path, overrides or {}, seed)
 
 
 def load_data(spec: Spec) -> tuple[EvaluationData, dict[str, Any], pd.DataFrame]:
     """``(data, programme facts, cohort table)`` for the spec."""
-    data = _pl.load_data(spec)
-    programme, cohorts = _pl.describe_programme(data, spec)
+    data = load_data_step(spec)
+    programme, cohorts = describe_programme(data, spec)
     return data, programme, cohorts
 
 
 def estimate_outcomes(
     data: EvaluationData, spec: Spec, log: WarningLog
-) -> dict[str, _pl.OutcomeResult]:
+) -> dict[str, OutcomeResult]:
     """Per-outcome estimates with the spec's seed; warnings go to this run's ``log``."""
-    return _pl.estimate_outcomes(data, spec, spec.seed, warnings_sink=log.messages)
+    return estimate_outcomes_step(data, spec, spec.seed, log=log)
 
 
 def assemble(
@@ -104,14 +109,14 @@ def assemble(
     data: EvaluationData,
     programme: dict[str, Any],
     cohorts: pd.DataFrame,
-    outcomes: dict[str, _pl.OutcomeResult],
+    outcomes: dict[str, OutcomeResult],
     log: WarningLog,
-) -> _pl.EvaluationResult:
+) -> EvaluationResult:
     """Multiplicity, valuation, Monte Carlo and the evidence rating."""
-    return _pl.assemble(spec, data, programme, cohorts, outcomes, spec.seed, log.messages)
+    return _assemble(spec, data, programme, cohorts, outcomes, spec.seed, log)
 
 
-def _provenance_of(result: _pl.EvaluationResult, spec_path: str | Path | None) -> dict[str, Any]:
+def _provenance_of(result: EvaluationResult, spec_path: str | Path | None) -> dict[str, Any]:
     return _provenance(
         spec_hash=result.spec.hash(),
         data_hash=result.data_hash,
@@ -121,7 +126,7 @@ def _provenance_of(result: _pl.EvaluationResult, spec_path: str | Path | None) -
 
 
 def write_results(
-    result: _pl.EvaluationResult, output_dir: str | Path, spec_path: str | Path | None = None
+    result: EvaluationResult, output_dir: str | Path, spec_path: str | Path | None = None
 ) -> dict[str, Any]:
     """Write ``results.json`` into ``output_dir``; returns the provenance record."""
     prov = _provenance_of(result, spec_path)
@@ -158,7 +163,7 @@ def revalue(
     results_path: str | Path,
     log: WarningLog,
     n_draws: int = 10_000,
-) -> _pl.EvaluationResult:
+) -> EvaluationResult:
     """Value saved effects (:func:`sroi.value.run` and ``simulate``) as a value-only result.
 
     Parameters
@@ -174,15 +179,13 @@ def revalue(
     n_draws
         Monte Carlo draws.
     """
-    value, sim, why = _pl.value_effects(
-        spec, effects, spec.seed, n_draws=n_draws, warnings_sink=log.messages
-    )
+    value, sim, why = value_effects(spec, effects, spec.seed, n_draws=n_draws, log=log)
     files = [Path(results_path)]
     if spec.valuation is not None:
         cost = spec.resolve(spec.valuation.cost_file)
         if cost.exists():
             files.append(cost)
-    return _pl.EvaluationResult(
+    return EvaluationResult(
         spec=spec,
         programme={"name": spec.programme.name},
         cohorts=pd.DataFrame(),
@@ -202,13 +205,14 @@ def revalue(
 
 
 def write_value_results(
-    result: _pl.EvaluationResult, output_dir: str | Path, spec_path: str | Path | None = None
+    result: EvaluationResult, output_dir: str | Path, spec_path: str | Path | None = None
 ) -> dict[str, Any]:
     """Write ``value_results.json`` (value, simulation, provenance); returns the provenance."""
     prov = _provenance_of(result, spec_path)
+    head = value_headline(result)
     doc = {
         "provenance": prov,
-        "headline": value_headline(result),
+        "headline": None if head is None else head.to_dict(),
         "value": None if result.value is None else result.value.to_dict(),
         "simulation": None
         if result.simulation is None

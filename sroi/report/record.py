@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sroi.value import SimulationResult, ValueResult
 
 __all__ = [
+    "PretrendSummary",
     "CohortMatch",
     "MatchingSummary",
     "OutcomeResult",
@@ -37,6 +38,29 @@ MDES_MULTIPLIER = 1.959963984540054 + 0.8416212335729143
 #: Fewer events than this among participants (all terms) marks a binary or count outcome as
 #: too rare to estimate reliably (a reporting rule of this package, not a published standard).
 RARE_EVENTS = 20
+
+
+@dataclass(frozen=True)
+class PretrendSummary:
+    """The joint pre-trend test of one outcome, as the report shows it.
+
+    Attributes
+    ----------
+    statistic, df, p_value
+        Wald statistic, number of restrictions and p-value
+        (:class:`sroi.impact.pretrend.PretrendTest`).
+    method
+        What was tested, in words.
+    reliable
+        False when the test is known to over-reject: a clustered test with fewer than 10
+        treated clusters, or with at least as many restrictions as treated clusters.
+    """
+
+    statistic: float
+    df: int
+    p_value: float
+    method: str
+    reliable: bool
 
 
 @dataclass
@@ -151,7 +175,7 @@ class OutcomeResult:
     The outcome's spec fields (``name``, ``column``, ``label``, ``unit``, ``type``,
     ``direction``, ``primary``), the headline effect (Callaway-Sant'Anna group aggregation)
     and the simple aggregation, the ATT(g,t), by-cohort and event-time tables, the pre-trend
-    test (``statistic``, ``df``, ``p_value``, ``method``, ``reliable``), the TWFE and unmatched
+    test (:class:`PretrendSummary`), the TWFE and unmatched
     Callaway-Sant'Anna comparison with the Bacon decomposition, the honest-DiD bounds, the
     adjusted p-value, the MDES, the participants' baseline mean, the event count of rare
     binary/count outcomes, and ``unavailable``: part name -> why it is not shown (a reason
@@ -170,7 +194,7 @@ class OutcomeResult:
     att_gt: pd.DataFrame | None = None
     by_cohort: pd.DataFrame | None = None
     event_time: pd.DataFrame | None = None
-    pretrend: dict[str, Any] | None = None
+    pretrend: PretrendSummary | None = None
     twfe: Effect | None = None
     cs_unmatched: Effect | None = None
     twfe_vs_cs: str | None = None

@@ -65,20 +65,6 @@ _ROW_KEYS = {
     "n_treated",
     "n_control",
 }
-_VALUE_HEADLINE_KEYS = (
-    "sroi_ratio",
-    "npv",
-    "pv_benefits",
-    "pv_costs",
-    "payback_year",
-    "financial_roi",
-    "public_value_roi",
-    "sroi_interval",
-    "npv_interval",
-    "prob_npv_positive",
-    "n_draws",
-    "price_year",
-)
 
 
 class ResultsSchemaError(RuntimeError):
@@ -209,14 +195,11 @@ class _Publish:
 
 
 def _outcome(o: OutcomeResult, pub: _Publish) -> dict[str, Any]:
-    pre = None
-    if o.pretrend is not None:
-        pre = pub.clean(
-            {
-                kk: v
-                for kk, v in o.pretrend.items()
-                if kk in ("statistic", "df", "p_value", "method")
-            }
+    pre = o.pretrend
+    pretrend = None
+    if pre is not None:
+        pretrend = pub.clean(
+            {"statistic": pre.statistic, "df": pre.df, "p_value": pre.p_value, "method": pre.method}
         )
     return {
         "outcome": o.name,
@@ -233,7 +216,7 @@ def _outcome(o: OutcomeResult, pub: _Publish) -> dict[str, Any]:
         "mdes": pub.clean(o.mdes),
         "baseline_mean": pub.clean(o.baseline_mean),
         "rare": bool(o.rare),
-        "pretrend": pre,
+        "pretrend": pretrend,
         "twfe": pub.effect(o.twfe),
         "cs_unmatched": pub.effect(o.cs_unmatched),
         "twfe_vs_cs": None if o.twfe_vs_cs is None else pub.text(str(o.twfe_vs_cs)),
@@ -246,22 +229,17 @@ def _outcome(o: OutcomeResult, pub: _Publish) -> dict[str, Any]:
 
 
 def _value(result: EvaluationResult, pub: _Publish) -> dict[str, Any] | None:
-    if result.value is None:
+    head = value_headline(result)
+    if result.value is None or head is None:
         return None
-    full = value_headline(result)
-    head = {kk: full.get(kk) for kk in _VALUE_HEADLINE_KEYS}
-    if head.get("n_draws") is not None:
-        head["n_draws"] = int(head["n_draws"])
-    if head.get("price_year") is not None:
-        head["price_year"] = str(head["price_year"])
-    for kk in ("sroi_interval", "npv_interval"):
-        if head.get(kk) is not None:
-            head[kk] = [float(v) for v in head[kk]]
     sim = None
     if result.simulation is not None:
         sim = {kk: v for kk, v in result.simulation.to_dict().items() if kk != "draws"}
-    detail = result.value.to_dict()
-    return {"headline": pub.clean(head), "detail": pub.clean(detail), "simulation": pub.clean(sim)}
+    return {
+        "headline": pub.clean(head.to_dict()),
+        "detail": pub.clean(result.value.to_dict()),
+        "simulation": pub.clean(sim),
+    }
 
 
 def build_results(result: EvaluationResult, provenance: dict[str, Any]) -> dict[str, Any]:
@@ -284,40 +262,83 @@ def build_results(result: EvaluationResult, provenance: dict[str, Any]) -> dict[
             f"build_results: expected an EvaluationResult, got {type(result).__name__}"
         )
     pub = _Publish(result.threshold, result.all_identifiers())
-    doc = _build(result, provenance, pub)
-    return json_safe(doc, pub.counts_in_text)  # type: ignore[no-any-return]
+    doc: dict[str, Any] = json_safe(_build(result, provenance, pub), pub.counts_in_text)
+    return doc
 
 
-def _build(result: EvaluationResult, provenance: dict[str, Any], pub: _Publish) -> dict[str, Any]:
-    k = pub.threshold
-    spec = result.spec
+def _programme(result: EvaluationResult, pub: _Publish) -> dict[str, Any]:
     prog = result.programme
     cohorts = []
     for r in result.cohorts.to_dict(orient="records"):
-        row = {"cohort": int(r["cohort"]), "n_pupils": suppress_count(r["n_pupils"], k)}
+        row = {"cohort": int(r["cohort"]), "n_pupils": pub.count(r["n_pupils"])}
         if "n_schools" in r:
-            row["n_schools"] = suppress_count(r["n_schools"], k)
+            row["n_schools"] = pub.count(r["n_schools"])
         if "terms_observed_after_start" in r:
             row["terms_observed_after_start"] = int(r["terms_observed_after_start"])
         cohorts.append(row)
-    exclusions = [
-        {
-            "reason": pub.text(str(r["reason"])),
-            "column": None
-            if r.get("column") is None
-            or (isinstance(r.get("column"), float) and math.isnan(r["column"]))
-            else str(r["column"]),
-            "n_rows": suppress_count(r["n_rows"], k),
-            "n_units": suppress_count(r["n_units"], k),
-        }
-        for r in (
-            result.exclusions.to_dict(orient="records") if result.exclusions is not None else []
+    return {
+        "n_treated": pub.count(prog["n_treated"]),
+        "n_comparison_pool": pub.count(prog["n_comparison_pool"]),
+        "n_units": pub.count(prog["n_units"]),
+        "n_clusters": pub.count(prog.get("n_clusters")),
+        "n_treated_clusters": pub.count(prog.get("n_treated_clusters")),
+        "first_period": int(prog["first_period"]),
+        "last_period": int(prog["last_period"]),
+        "start": prog.get("start"),
+        "end": prog.get("end"),
+        "cohorts": cohorts,
+    }
+
+
+def _exclusions(result: EvaluationResult, pub: _Publish) -> list[dict[str, Any]]:
+    out = []
+    for r in result.exclusions.to_dict(orient="records"):
+        column = r.get("column")
+        missing = column is None or (isinstance(column, float) and math.isnan(column))
+        out.append(
+            {
+                "reason": pub.text(str(r["reason"])),
+                "column": None if missing else str(column),
+                "n_rows": pub.count(r["n_rows"]),
+                "n_units": pub.count(r["n_units"]),
+            }
         )
-    ]
-    m = result.matching
+    return out
+
+
+def _diagnostics(result: EvaluationResult, pub: _Publish) -> dict[str, Any]:
+    m, ev = result.matching, result.evidence
     bal = None if m is None else m.balance()
+    matching = None
+    if m is not None:
+        matching = [
+            {
+                "cohort": int(c.cohort),
+                "n_treated": pub.count(c.n_treated),
+                "n_treated_matched": pub.count(c.n_treated_matched),
+                "n_controls_matched": pub.count(c.n_controls_matched),
+                "max_abs_smd_after": None
+                if c.balance is None
+                else pub.clean(float(c.balance["smd_after"].abs().max())),
+            }
+            for c in m.cohorts
+        ]
+    return {
+        "evidence": None if ev is None else pub.clean(ev.to_dict()),
+        "matching": matching,
+        "balance": None if bal is None else pub.clean(bal.to_dict(orient="records")),
+        "multiplicity": None
+        if result.multiplicity is None
+        else pub.clean(result.multiplicity.to_dict(orient="records")),
+        "warnings": [pub.text(w) for w in result.warnings],
+        "unavailable": {pub.text(kk): pub.text(str(v)) for kk, v in result.unavailable.items()},
+    }
+
+
+def _build(result: EvaluationResult, provenance: dict[str, Any], pub: _Publish) -> dict[str, Any]:
+    spec = result.spec
     ev = result.evidence
-    doc = {
+    return {
         "schema_version": SCHEMA_VERSION,
         "evaluation": {
             "title": spec.report.title,
@@ -325,7 +346,7 @@ def _build(result: EvaluationResult, provenance: dict[str, Any], pub: _Publish) 
             "description": " ".join(spec.programme.description.split()),
         },
         "provenance": provenance,
-        "disclosure": {"threshold": k, "suppressed_marker": f"<{k}"},
+        "disclosure": {"threshold": pub.threshold, "suppressed_marker": f"<{pub.threshold}"},
         "design": {
             "name": result.design,
             "sms_design_level": ev.design_level if ev is not None else 3,
@@ -335,48 +356,14 @@ def _build(result: EvaluationResult, provenance: dict[str, Any], pub: _Publish) 
             "multiplicity": spec.design.multiplicity,
             "alpha": spec.design.alpha,
         },
-        "programme": {
-            "n_treated": suppress_count(prog["n_treated"], k),
-            "n_comparison_pool": suppress_count(prog["n_comparison_pool"], k),
-            "n_units": suppress_count(prog["n_units"], k),
-            "n_clusters": suppress_count(prog.get("n_clusters"), k),
-            "n_treated_clusters": suppress_count(prog.get("n_treated_clusters"), k),
-            "first_period": int(prog["first_period"]),
-            "last_period": int(prog["last_period"]),
-            "start": prog.get("start"),
-            "end": prog.get("end"),
-            "cohorts": cohorts,
-        },
-        "exclusions": exclusions,
+        "programme": _programme(result, pub),
+        "exclusions": _exclusions(result, pub),
         "effects": [
             _outcome(o, pub) for o in sorted(result.outcomes.values(), key=lambda o: not o.primary)
         ],
         "value": _value(result, pub),
-        "diagnostics": {
-            "evidence": None if ev is None else pub.clean(ev.to_dict()),
-            "matching": None
-            if m is None
-            else [
-                {
-                    "cohort": int(c.cohort),
-                    "n_treated": suppress_count(c.n_treated, k),
-                    "n_treated_matched": suppress_count(c.n_treated_matched, k),
-                    "n_controls_matched": suppress_count(c.n_controls_matched, k),
-                    "max_abs_smd_after": None
-                    if c.balance is None or "smd_after" not in c.balance
-                    else pub.clean(float(c.balance["smd_after"].abs().max())),
-                }
-                for c in m.cohorts
-            ],
-            "balance": None if bal is None else pub.clean(bal.to_dict(orient="records")),
-            "multiplicity": None
-            if result.multiplicity is None
-            else pub.clean(result.multiplicity.to_dict(orient="records")),
-            "warnings": [pub.text(w) for w in result.warnings],
-            "unavailable": {pub.text(kk): pub.text(str(v)) for kk, v in result.unavailable.items()},
-        },
+        "diagnostics": _diagnostics(result, pub),
     }
-    return doc
 
 
 def _schema_problems(doc: Any) -> list[str]:

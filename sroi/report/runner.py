@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sroi import resources
+from sroi._checks import check_seed
 from sroi.errors import SroiInputError
 
 __all__ = [
@@ -59,9 +60,7 @@ def _split_parameters(parameters: dict[str, Any] | None) -> tuple[dict[str, Any]
         )
     params = dict(parameters or {})
     seed = params.pop("seed", None)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise SroiInputError(f"seed must be an integer, got {seed!r}")
-    return params, seed
+    return params, None if seed is None else check_seed(seed, "seed")
 
 
 def _identifiers(spec: Any) -> dict[str, set[str]]:
@@ -106,8 +105,22 @@ _MODULE_SCRIPT = re.compile(r'<script type="module">.*?</script>', re.S)
 
 
 def make_self_contained(body: str, title: str | None = None) -> str:
-    """Drop the CDN scripts nbconvert adds (require.js, MathJax, Mermaid): the report uses
-    no JavaScript, must open offline and must not contact third parties."""
+    """Drop the CDN scripts nbconvert adds (require.js, MathJax, Mermaid).
+
+    The report uses no JavaScript, must open offline and must not contact third parties.
+
+    Parameters
+    ----------
+    body
+        The exported HTML.
+    title
+        Page title to set (escaped).
+
+    Returns
+    -------
+    str
+        The HTML without external scripts.
+    """
     body = _MATHJAX_BLOCK.sub("", body)
     body = _EXTERNAL_SCRIPT.sub("", body)
     body = _MODULE_SCRIPT.sub(lambda m: "" if "https://" in m.group(0) else m.group(0), body)

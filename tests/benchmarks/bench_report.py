@@ -14,19 +14,12 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from sroi import resources
 
 SPEC = resources.sample_spec()
 REPEATS = int(os.environ.get("SROI_BENCH_REPEATS", "3"))
 
 
-def _sample_ready() -> bool:
-    return (resources.sample_data_dir() / "panel.csv").exists()
-
-
-@pytest.mark.skipif(not _sample_ready(), reason="sample data not generated")
 def test_bench_sroi_run_sample(tmp_path):
     times = []
     for i in range(REPEATS):
@@ -45,9 +38,8 @@ def test_bench_sroi_run_sample(tmp_path):
     )
 
 
-@pytest.mark.skipif(not _sample_ready(), reason="sample data not generated")
 def test_bench_evaluate_sample():
-    from sroi.report.pipeline import evaluate
+    from sroi.report import evaluate
 
     times = []
     for _ in range(REPEATS):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
 
 import pandas as pd
 
@@ -23,7 +22,7 @@ from sroi.report.sections.text import (
     reads_in_points,
     significance,
 )
-from sroi.report.steps.value import value_headline
+from sroi.report.steps.value import ValueHeadline, value_headline
 
 __all__ = ["headline_section", "value_summary_section"]
 
@@ -166,36 +165,34 @@ def _other_outcomes(s: Section, result: EvaluationResult) -> None:
     )
 
 
-def _value_sentence(vh: dict[str, Any]) -> str:
+def _value_sentence(vh: ValueHeadline) -> str:
     """Every £1 returned ..., NPV, payback, chance of a positive NPV (observed values only)."""
-    iv = vh.get("sroi_interval")
-    ratio = vh.get("sroi_ratio")
-    if ratio is not None and ratio >= 0:
+    ratio = vh.sroi_ratio
+    if ratio >= 0:
         lead = f"Every £1 invested returned <strong>£{num(ratio, 2)}</strong> of value"
     else:
         lead = (
             "The estimated effects imply a net loss of value (SROI ratio "
             f"<strong>{num(ratio, 2)}</strong>)"
         )
-    if ratio is not None and ratio < 1:
+    if ratio < 1:
         lead = "Benefits did not cover costs. " + lead
-    npv_iv = vh.get("npv_interval")
-    payback = vh.get("payback_year")
+    iv, npv_iv = vh.sroi_interval, vh.npv_interval
     txt = (
         lead
         + (f" (Monte Carlo 95% interval {pounds(iv[0])} to {pounds(iv[1])})" if iv else "")
-        + f". Net present value {money(vh.get('npv'))}"
+        + f". Net present value {money(vh.npv)}"
         + (f" (interval {money(npv_iv[0])} to {money(npv_iv[1])})" if npv_iv else "")
         + "; "
         + (
-            f"costs paid back after {num(payback, 1)} years"
-            if payback is not None and num(payback) != "n/a"
+            f"costs paid back after {num(vh.payback_year, 1)} years"
+            if math.isfinite(vh.payback_year)
             else "no payback within the appraisal period"
         )
         + "."
     )
-    if vh.get("prob_npv_positive") is not None:
-        txt += f" Chance that benefits exceed costs: {float(vh['prob_npv_positive']):.0%}."
+    if vh.prob_npv_positive is not None:
+        txt += f" Chance that benefits exceed costs: {vh.prob_npv_positive:.0%}."
     return txt
 
 
@@ -203,7 +200,7 @@ def _value_for_money(s: Section, result: EvaluationResult) -> None:
     """The value-for-money paragraph of the headline (observed values only)."""
     s.add("<h2>Value for money</h2>")
     vh = value_headline(result)
-    if not vh:
+    if vh is None:
         reason = result.unavailable.get("value", "not computed")
         s.unavailable("value for money", clean_text(result, reason))
         return

@@ -139,18 +139,18 @@ def _pretrend(s: Section, result: EvaluationResult, o: OutcomeResult) -> None:
         s.unavailable("pre-trend test", clean_text(result, reason))
         return
     alpha = result.spec.design.alpha
-    pv = pre["p_value"]
+    pv = pre.p_value
     rejected = pv is not None and pv < alpha
     verdict = "trends differed before enrolment" if rejected else "no evidence of different trends"
-    if rejected and pre["reliable"] is False:
+    if rejected and not pre.reliable:
         verdict += (
             ", but with this few programme schools the test rejects too often: read the "
             "effects before enrolment in the chart above"
         )
     s.p(
-        f"Pre-trend test ({html.escape(str(pre['method']))}: "
+        f"Pre-trend test ({html.escape(pre.method)}: "
         f"all effects before enrolment are zero): Wald statistic "
-        f"{num(pre['statistic'], 2)} on {pre['df']} "
+        f"{num(pre.statistic, 2)} on {pre.df} "
         f"restrictions, p = {html.escape(p_value(pv))}: {verdict}."
     )
 

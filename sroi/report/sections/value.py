@@ -49,28 +49,27 @@ def value_section(result: EvaluationResult) -> Section:
     """
     s = Section("Value")
     s.add("<h2>Value: who benefits, and when</h2>")
-    v = result.value
-    if v is None:
+    v, vh = result.value, value_headline(result)
+    if v is None or vh is None:
         reason = result.unavailable.get("value", "not computed")
         s.unavailable("value", clean_text(result, reason))
         return s
-    vh = value_headline(result)
     k = result.threshold
     rows = [
-        ("present value of benefits", money(vh["pv_benefits"])),
-        ("present value of costs", money(vh["pv_costs"])),
-        ("net present value", money(vh["npv"])),
-        ("SROI ratio (public value per £1)", num(vh["sroi_ratio"], 2)),
-        ("financial ROI (fiscal benefits per £1)", num(vh["financial_roi"], 2)),
-        ("payback (years)", num(vh["payback_year"], 1)),
+        ("present value of benefits", money(vh.pv_benefits)),
+        ("present value of costs", money(vh.pv_costs)),
+        ("net present value", money(vh.npv)),
+        ("SROI ratio (public value per £1)", num(vh.sroi_ratio, 2)),
+        ("financial ROI (fiscal benefits per £1)", num(vh.financial_roi, 2)),
+        ("payback (years)", num(vh.payback_year, 1)),
     ]
-    price = vh["price_year"] or "base-year"
+    price = vh.price_year or "base-year"
     table = pd.DataFrame(rows, columns=["", f"{price} prices"])
     s.add(table.to_html(index=False, escape=True, border=0))
     ay = _value_by_agency_year(v)
     if not ay.empty:
         s.figure(
-            value_by_agency_plot(ay, value="pv", price_year=vh["price_year"]),
+            value_by_agency_plot(ay, value="pv", price_year=vh.price_year),
             "Present value of benefits by appraisal year and the agency that gains "
             "(modelled values and transfers excluded).",
         )
@@ -107,26 +106,23 @@ def sensitivity_section(result: EvaluationResult) -> Section:
     """
     s = Section("Sensitivity")
     s.add("<h2>Sensitivity: how sure are the value figures?</h2>")
-    sim = result.simulation
-    if sim is None:
+    sim, vh = result.simulation, value_headline(result)
+    if sim is None or vh is None:
         reason = result.unavailable.get("value", "no Monte Carlo simulation was run")
         s.unavailable("sensitivity", clean_text(result, reason))
         return s
-    vh = value_headline(result)
     s.figure(
         monte_carlo_plot(
             sim.draws["sroi_ratio"].to_numpy(float),
-            point=vh["sroi_ratio"],
-            interval=vh["sroi_interval"],
+            point=vh.sroi_ratio,
+            interval=vh.sroi_interval,
         ),
-        f"Monte Carlo distribution of the SROI ratio ({num(vh['n_draws'], 0)} draws; "
+        f"Monte Carlo distribution of the SROI ratio ({num(vh.n_draws, 0)} draws; "
         "the shaded band is the 95% interval).",
     )
     if not sim.tornado.empty:
         s.figure(
-            tornado_plot(
-                sim.tornado, low="ratio_at_low", high="ratio_at_high", base=vh["sroi_ratio"]
-            ),
+            tornado_plot(sim.tornado, low="ratio_at_low", high="ratio_at_high", base=vh.sroi_ratio),
             "One-way sensitivity: the SROI ratio with each input at the low and high end of its "
             "range.",
         )

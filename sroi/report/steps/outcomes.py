@@ -1,0 +1,115 @@
+"""Step 3: everything estimated for each outcome (headline, then the checks on it).
+
+Per outcome: the participants' pre-enrolment mean and, for binary and count outcomes, their
+number of events (fewer than :data:`~sroi.report.record.RARE_EVENTS` flags the outcome as too
+rare); the headline (:mod:`.headline`); the event study, TWFE versus Callaway-Sant'Anna and
+Bacon decomposition, and for the primary outcome the honest-DiD bounds (:mod:`.diagnostics`).
+"""
+
+from __future__ import annotations
+
+from sroi.data.loading import EvaluationData
+from sroi.report.capture import WarningLog
+from sroi.report.record import RARE_EVENTS, OutcomeResult
+from sroi.report.steps.diagnostics import compare_twfe_cs, honest_bounds, run_event_study
+from sroi.report.steps.headline import estimate_headline
+from sroi.report.steps.matching import CachedMatcher
+from sroi.spec import OutcomeSpec, Spec
+
+__all__ = ["estimate_outcome", "estimate_outcomes"]
+
+
+def _describe(outcome: OutcomeSpec, data: EvaluationData) -> OutcomeResult:
+    """The outcome's record with the participants' baseline mean and event count."""
+    r = data.roles
+    panel = data.panel
+    res = OutcomeResult(
+        name=outcome.name,
+        column=outcome.column,
+        label=outcome.label or outcome.name,
+        unit=outcome.unit,
+        type=outcome.type,
+        direction=outcome.direction,
+        primary=outcome.primary,
+    )
+    treated_rows = panel[r.cohort] > 0
+    pre = treated_rows & (panel[r.time] < panel[r.cohort])
+    if pre.any():
+        res.baseline_mean = float(panel.loc[pre, outcome.column].mean())
+    if outcome.type in ("binary", "count"):
+        res.n_events_treated = float(panel.loc[treated_rows, outcome.column].sum())
+        res.rare = res.n_events_treated < RARE_EVENTS
+    return res
+
+
+def estimate_outcome(
+    data: EvaluationData,
+    spec: Spec,
+    outcome: OutcomeSpec,
+    seed: int,
+    *,
+    log: WarningLog | None = None,
+    matcher: CachedMatcher | None = None,
+    diagnostics: bool = True,
+) -> OutcomeResult:
+    """Estimate the programme's effect on one outcome, with the checks on it.
+
+    Parameters
+    ----------
+    data
+        The validated data.
+    spec
+        The spec.
+    outcome
+        The outcome's spec.
+    seed
+        Seed of every random step.
+    log
+        This run's warnings (default: a new log).
+    matcher
+        This run's match cache (default: a new one).
+    diagnostics
+        Also run the event study, TWFE versus Callaway-Sant'Anna and (primary outcome) the
+        honest-DiD bounds.
+
+    Returns
+    -------
+    OutcomeResult
+        What was estimated, and why any part is not available.
+    """
+    log = log if log is not None else WarningLog()
+    res = _describe(outcome, data)
+    estimate_headline(
+        res,
+        data,
+        spec,
+        outcome,
+        seed,
+        matcher=matcher if matcher is not None else CachedMatcher(),
+        log=log,
+    )
+    if not diagnostics:
+        return res
+    # the event study gives the honest-DiD bounds (primary outcome) and the pre-trend test
+    # when the Callaway-Sant'Anna one could not be computed
+    if outcome.primary or res.pretrend is None:
+        es = run_event_study(res, data, spec, log)
+        if es is not None and outcome.primary:
+            honest_bounds(res, es, seed, log)
+    compare_twfe_cs(res, data, spec, outcome, seed, log)
+    return res
+
+
+def estimate_outcomes(
+    data: EvaluationData, spec: Spec, seed: int, *, log: WarningLog | None = None
+) -> dict[str, OutcomeResult]:
+    """:func:`estimate_outcome` for every outcome in the spec, the primary outcome first.
+
+    The outcomes share one match cache, so each cohort's matching is computed once.
+    """
+    log = log if log is not None else WarningLog()
+    matcher = CachedMatcher()
+    ordered = sorted(spec.design.outcomes, key=lambda o: not o.primary)
+    return {
+        o.name: estimate_outcome(data, spec, o, seed, log=log, matcher=matcher) for o in ordered
+    }

@@ -22,9 +22,10 @@ One row per unit cost. Columns (header names are matched loosely: case, spaces, 
 ==================  ========================================================================
 
 Categories used by the double-counting rules: ``absence_days``, ``attendance_casework``,
-``exclusion_process``, ``alternative_provision``, ``lifetime_exclusion``, ``youth_justice``,
-``benefits``, and the referral chain ``referral``, ``assessment``, ``child_in_need``,
-``child_protection``, ``looked_after``; anything else is ``other``.
+``persistent_absence``, ``exclusion_process``, ``alternative_provision``,
+``lifetime_exclusion``, ``youth_justice``, ``benefits``, and the referral chain ``contact``,
+``referral``, ``assessment``, ``child_in_need``, ``child_protection``, ``looked_after``;
+anything else is ``other``.
 """
 
 from __future__ import annotations
@@ -61,6 +62,13 @@ AGENCIES = (
     "housing",
     "individual",
     "society",
+    "criminal_justice",
+    "prisons",
+    "probation",
+    "fire_service",
+    "hm_treasury",
+    "dfe",
+    "multiple_agencies",
 )
 #: Value types (Greater Manchester CBA model, 2014); transfers are not public value.
 VALUE_TYPES = ("fiscal_cashable", "fiscal_non_cashable", "economic", "social", "transfer")
@@ -68,11 +76,13 @@ VALUE_TYPES = ("fiscal_cashable", "fiscal_non_cashable", "economic", "social", "
 CATEGORIES = (
     "absence_days",
     "attendance_casework",
+    "persistent_absence",
     "exclusion_process",
     "alternative_provision",
     "lifetime_exclusion",
     "youth_justice",
     "benefits",
+    "contact",
     "referral",
     "assessment",
     "child_in_need",

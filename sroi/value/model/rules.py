@@ -17,9 +17,9 @@ from sroi.value.model.compiled import Line
 __all__ = ["ABSENCE", "CHAIN", "check_double_counting"]
 
 #: Referral chain, in order; each step is costed as the extra cost of that step.
-CHAIN = ("referral", "assessment", "child_in_need", "child_protection", "looked_after")
+CHAIN = ("contact", "referral", "assessment", "child_in_need", "child_protection", "looked_after")
 #: Categories that count the same lost school days.
-ABSENCE = ("absence_days", "attendance_casework")
+ABSENCE = ("absence_days", "attendance_casework", "persistent_absence")
 
 
 def _label(ln: Line) -> str:

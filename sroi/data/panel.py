@@ -176,6 +176,8 @@ class Panel:
         self.file_rows = file_rows
         self.exclusions = exclusions if exclusions is not None else Exclusions()
         self.notes: list[str] = []
+        self._unit_cache: tuple[np.ndarray, np.ndarray] | None = None
+        self._period_cache: np.ndarray | None = None
         roles = self._roles(extra)
         require_columns(frame, roles, where=source, fix=_MISSING_COLUMN_FIX)
         if frame.shape[0] == 0:
@@ -256,6 +258,7 @@ class Panel:
                 "as whole-number integer periods (1, 2, 3, ...).",
             )
         self.data[column] = vals
+        self._unit_cache = self._period_cache = None
         self._settle_periods(column)
 
     def _settle_periods(self, *columns: str | None) -> None:
@@ -295,8 +298,10 @@ class Panel:
 
     def unit_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """Code of each row's unit (-1 when missing) and the sorted distinct unit ids."""
-        codes, uniques = pd.factorize(self.unit_ids(), sort=True)
-        return codes, np.asarray(uniques)
+        if self._unit_cache is None:
+            codes, uniques = pd.factorize(self.unit_ids(), sort=True)
+            self._unit_cache = (codes, np.asarray(uniques))
+        return self._unit_cache
 
     @property
     def units(self) -> np.ndarray:
@@ -305,7 +310,9 @@ class Panel:
 
     def period_codes(self) -> np.ndarray:
         """Position of each row's period in :attr:`periods`."""
-        return np.searchsorted(self.periods, self.data[self.time].to_numpy())
+        if self._period_cache is None:
+            self._period_cache = np.searchsorted(self.periods, self.data[self.time].to_numpy())
+        return self._period_cache
 
     def wide(self, column: str) -> np.ndarray:
         """``n_units x n_periods`` array of ``column`` (units sorted, ``NaN`` where unobserved)."""
@@ -371,11 +378,11 @@ class Panel:
         ucodes, uniques = self.unit_codes()
         vcodes, _ = pd.factorize(self.data[column])
         ok = (ucodes >= 0) & (vcodes >= 0)
-        lo = np.full(len(uniques), np.iinfo(np.int64).max)
-        hi = np.full(len(uniques), -1)
-        np.minimum.at(lo, ucodes[ok], vcodes[ok])
-        np.maximum.at(hi, ucodes[ok], vcodes[ok])
-        varies_unit = (hi >= 0) & (hi != lo)
+        ref = np.full(len(uniques), -1)
+        ref[ucodes[ok]] = vcodes[ok]  # one of the unit's values (any will do)
+        differs = ok & (vcodes != ref[np.maximum(ucodes, 0)])
+        varies_unit = np.zeros(len(uniques), dtype=bool)
+        varies_unit[ucodes[differs]] = True
         varies = (ucodes >= 0) & varies_unit[np.maximum(ucodes, 0)]
         if varies.any():
             first = self.data[self.unit].to_numpy()[np.flatnonzero(varies)[0]]
@@ -510,6 +517,7 @@ class Panel:
             return
         self.exclusions.add(reason, column, np.asarray(self.unit_ids())[mask])
         self.data = self.data.loc[~mask]
+        self._unit_cache = self._period_cache = None
         self._settle_periods()
 
     def drop_units(self, mask: np.ndarray, reason: str, column: str | None = None) -> None:

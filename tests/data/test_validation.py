@@ -9,6 +9,7 @@ import yaml
 
 from sroi import SroiInputError
 from sroi.data import Exclusions, load_evaluation_data, read_table, validate_panel
+from sroi.data.panel import Panel
 from sroi.spec import ColumnRoles, Spec
 
 OUTCOMES = {"att": "rate", "pa": "binary", "susp": "count"}
@@ -325,3 +326,80 @@ def test_ids_keep_leading_zeros_and_formats_agree(tmp_path):
     assert a["id"].iloc[0] == "0000"
     pd.testing.assert_frame_equal(a, b, check_dtype=False)
     pd.testing.assert_frame_equal(a, c, check_dtype=False)
+
+
+# ------------------------------------------------------------------- the Panel itself
+def long_panel() -> pd.DataFrame:
+    """Units a (cohort 3), b (never), c (never); periods 1..4."""
+    return pd.DataFrame(
+        {
+            "u": np.repeat(["a", "b", "c"], 4),
+            "t": np.tile([1, 2, 3, 4], 3),
+            "g": np.repeat([3, 0, 0], 4),
+            "y": np.arange(12, dtype=float),
+            "w": np.repeat([1.0, 2.0, 0.0], 4),
+        }
+    )
+
+
+def test_panel_arrays_and_periods():
+    shuffled = long_panel().sample(frac=1, random_state=1)
+    p = Panel(shuffled, unit="u", time="t", cohort="g", outcomes=["y"])
+    assert p.periods.tolist() == [1, 2, 3, 4]
+    assert p.units.tolist() == ["a", "b", "c"]
+    np.testing.assert_array_equal(p.wide("y"), np.arange(12.0).reshape(3, 4))
+    assert p.unit_values("g").tolist() == [3, 0, 0]
+    assert p.data["t"].dtype == np.int64 and p.data["g"].dtype == np.int64
+
+
+def test_panel_counts_row_and_unit_exclusions_with_reasons():
+    df = long_panel()
+    df.loc[1, "y"] = np.nan  # unit a, one row
+    df.loc[6, "y"] = np.nan  # unit b, one row
+    p = Panel(df, unit="u", time="t", cohort="g", outcomes=["y"], weights="w")
+    p.drop_incomplete("y", "missing y")  # 2 rows of 2 units
+    p.drop_units(p.data["w"].to_numpy() == 0, "zero weight", "w")  # unit c: 4 rows
+    p.drop_unbalanced_units("gaps")  # a and b now miss a period
+    table = p.exclusions.table().set_index("reason")
+    assert table.loc["missing y", ["n_rows", "n_units"]].tolist() == [2, 2]
+    assert table.loc["zero weight", ["n_rows", "n_units"]].tolist() == [4, 1]
+    assert table.loc["gaps", ["n_rows", "n_units"]].tolist() == [6, 2]
+    assert p.exclusions.n_rows == 12 and p.data.empty
+    assert p.exclusions.counts() == {"missing y": 2, "zero weight": 4, "gaps": 6}
+    assert "2 rows excluded: missing y" in p.exclusions.notes()
+
+
+def test_panel_messages_name_column_rows_and_fix():
+    df = long_panel()
+    df.loc[5, "g"] = 2  # unit b changes cohort
+    with pytest.raises(SroiInputError) as err:
+        Panel(df, unit="u", time="t", cohort="g").check_constant("g")
+    msg = str(err.value)
+    assert "column 'g'" in msg and "unit 'b' has several values" in msg
+    assert "rows 4, 5, 6, 7" in msg and "Use one value per unit" in msg
+    with pytest.raises(SroiInputError, match=r"has no column 'z' \(outcome\)"):
+        Panel(long_panel(), unit="u", time="t", outcomes=["z"])
+    with pytest.raises(SroiInputError, match="pandas DataFrame"):
+        Panel([1, 2], unit="u", time="t")
+    with pytest.raises(SroiInputError, match=r"column 't': time must be whole numbers \(row 2\)"):
+        Panel(long_panel().assign(t=lambda d: np.where(d.index == 2, 2.5, d.t)), unit="u", time="t")
+
+
+def test_panel_treatment_switching_on_gives_the_cohort():
+    df = long_panel().assign(d=lambda d: ((d.g > 0) & (d.t >= d.g)).astype(int))
+    p = Panel(df.drop(columns="g"), unit="u", time="t", treatment="d")
+    p.cohort_from_treatment()
+    assert p.unit_values(p.cohort).tolist() == [3, 0, 0]
+    df.loc[3, "d"] = 0  # unit a switches off in period 4
+    p = Panel(df, unit="u", time="t", treatment="d")
+    with pytest.raises(SroiInputError, match="switches off"):
+        p.cohort_from_treatment()
+
+
+def test_panel_drops_units_treated_from_the_start():
+    df = long_panel()
+    df.loc[df.u == "b", "g"] = 1
+    p = Panel(df, unit="u", time="t", cohort="g")
+    p.drop_treated_from_start("no pre-period", first=1)
+    assert p.units.tolist() == ["a", "c"]
+    assert p.exclusions.table().iloc[0][["n_rows", "n_units"]].tolist() == [4, 1]

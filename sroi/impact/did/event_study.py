@@ -34,7 +34,7 @@ from scipy import stats
 from sroi._checks import check_choice, check_number
 from sroi.data.panel import Panel
 from sroi.errors import SroiInputError, SroiWarning
-from sroi.impact.did.clustered import few_cluster_warning
+from sroi.impact.did.clustered import few_cluster_warning, nested
 from sroi.impact.did.data import did_panel
 from sroi.impact.did.honest_bounds import honest_bounds
 from sroi.impact.did.sun_abraham import (
@@ -387,7 +387,7 @@ def _fit(
         dfs = np.full(nd, G - 1.0)
         ci_type = f"cluster-robust CR1, t({G - 1})"
     else:
-        if not bool((df.groupby(unit)[cluster].nunique() <= 1).all()):
+        if not nested(df, unit, cluster):
             raise SroiInputError(
                 f"vcov='CR2' needs each {unit} inside one {cluster} cluster; use "
                 "vcov='cluster' or cluster by a grouping that contains whole units"

@@ -7,7 +7,7 @@ A minimal valuation section (YAML)::
 
     valuation:
       cost_file: ../../data_samples/unit_costs.csv
-      price_year: "2024-25"          # every amount is converted to this financial year's prices
+      price_year: "2024"             # every amount is converted to 2024 (calendar-year) prices
       appraisal_years: 10
       starts_by_year: [0, 180, 70]   # participants starting in appraisal years 0, 1, 2
       remaining_school_years: 4.3    # cohort average at enrolment; caps school benefit periods
@@ -29,10 +29,11 @@ of Year 11); ``benefit_years`` per outcome may be shorter, and is longer only wi
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sroi.value.price_years import parse_price_year
 
 __all__ = [
     "ValuationSection",
@@ -44,21 +45,14 @@ __all__ = [
     "UncertainParameter",
     "DiscountSettings",
     "OptimismBias",
-    "FY_PATTERN",
 ]
 
-#: Financial year written as ``2024-25``.
-FY_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
-
-def _check_fy(value: str | None) -> str | None:
+def _check_price_year(value: object) -> str | None:
+    """A price year as its canonical label (``2024`` or ``2024-25``); ``None`` stays ``None``."""
     if value is None:
-        return value
-    value = str(value).strip().replace("/", "-")
-    m = FY_PATTERN.match(value)
-    if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-        raise ValueError(f"financial year must be written like '2024-25' (got {value!r})")
-    return value
+        return None
+    return parse_price_year(value).label
 
 
 class _Strict(BaseModel):
@@ -77,7 +71,9 @@ class DeliveryCost(_Strict):
     amount: float = Field(ge=0, description="cost in pounds at price_year prices")
     description: str
     agency: str = Field(default="local_authority", description="who pays")
-    price_year: str | None = Field(default=None, description="financial year, e.g. 2024-25")
+    price_year: str | None = Field(
+        default=None, description="price year of amount: 2024 (calendar) or 2024-25 (financial)"
+    )
     in_kind: bool = Field(default=False, description="staff time or other non-cash input")
     spent: bool = Field(default=False, description="already spent and measured: no optimism bias")
     optimism_bias: float | None = Field(
@@ -94,7 +90,7 @@ class DeliveryCost(_Strict):
     source: str = "illustrative"
     confidence: str | None = None
 
-    _fy = field_validator("price_year")(_check_fy)
+    _py = field_validator("price_year", mode="before")(_check_price_year)
 
     @model_validator(mode="after")
     def _range(self) -> DeliveryCost:
@@ -267,14 +263,25 @@ class UncertainParameter(_Strict):
 class DiscountSettings(_Strict):
     """HM Treasury Green Book (2022) discounting.
 
+    Year 0 is undiscounted and a value in year ``t`` is discounted by ``t`` years, for costs
+    and benefits alike (Green Book, Annex A6); there is no other convention.
     ``table``: path to a replacement rate table (default: the shipped versioned table).
-    ``convention``: ``start`` = year 0 undiscounted (Green Book); ``end`` = every year discounted
-    one extra year. ``constant_rate`` replaces the schedule (sensitivity analysis only).
+    ``constant_rate`` replaces the declining schedule (sensitivity analysis only).
     """
 
     table: str | None = None
-    convention: Literal["start", "end"] = "start"
     constant_rate: float | None = Field(default=None, ge=0, lt=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_convention(cls, data: object) -> object:
+        if isinstance(data, dict) and "convention" in data:
+            raise ValueError(
+                "discount.convention was removed: sroi discounts as the Green Book does (year 0 "
+                "undiscounted, year t discounted by t years, for costs and benefits); the "
+                "former 'end' option discounted year-0 costs too. Delete the field"
+            )
+        return data
 
 
 class OptimismBias(_Strict):
@@ -308,7 +315,9 @@ class ValuationSection(_Strict):
     cost_sheet: str | int | None = None
     deflators: str | None = Field(default=None, description="replacement GDP deflator table")
     confidence_grades: str | None = Field(default=None, description="replacement grade scale")
-    price_year: str = Field(description="base financial year, e.g. 2024-25")
+    price_year: str = Field(
+        description="base price year: a calendar year (2024) or a financial year (2024-25)"
+    )
     appraisal_years: int = Field(default=10, ge=1, le=400)
     terms_per_year: int = Field(default=3, ge=1)
     cohort_size: int | None = Field(default=None, gt=0, description="default programme.cohort_size")
@@ -328,7 +337,7 @@ class ValuationSection(_Strict):
     optimism_bias: OptimismBias = Field(default_factory=OptimismBias)
     uncertainty: list[UncertainParameter] = Field(default_factory=list)
 
-    _fy = field_validator("price_year")(_check_fy)
+    _py = field_validator("price_year", mode="before")(_check_price_year)
 
     @model_validator(mode="after")
     def _consistent(self) -> ValuationSection:

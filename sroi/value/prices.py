@@ -1,8 +1,11 @@
 """Price base and discounting tables (HM Treasury Green Book, 2022).
 
-* :func:`load_deflators` reads a financial-year GDP deflator index; :func:`price_factor` gives
-  the multiplier from one financial year's prices to another's:
-  ``factor = deflator[base] / deflator[price_year]``.
+* :func:`load_deflators` reads a GDP deflator index labelled by CALENDAR years (the shipped HM
+  Treasury series) or by financial years (if a file says so; never relabelled);
+  :func:`price_factor` gives the multiplier from one price year's prices to another's:
+  ``factor = deflator(base) / deflator(price_year)``. A price year of the other kind is
+  converted explicitly (:func:`deflator_terms`): financial year ``Y-(Y+1)`` from calendar
+  years = ``0.75 x D(Y) + 0.25 x D(Y+1)`` (nine months of ``Y``, three of ``Y+1``).
 * :func:`discount_factors` gives Green Book discount factors with the declining long-term
   schedule, compounding across the steps: ``D_0 = 1`` and
   ``D_t = prod_{s=1..t} 1 / (1 + r(s))``, with ``r(s)`` the rate for year ``s``
@@ -20,12 +23,17 @@ import pandas as pd
 
 from sroi._checks import check_choice, check_int
 from sroi.errors import SroiInputError
-from sroi.value.config import FY_PATTERN
+from sroi.value.hmt_deflators import load_hmt_deflators
+from sroi.value.price_years import PriceYear, deflator_series, parse_price_year
 
 __all__ = [
     "DATA_DIR",
+    "basis_of",
+    "deflator_terms",
+    "deflator_value",
     "load_deflators",
     "price_factor",
+    "uprating_note",
     "load_discount_table",
     "discount_factors",
     "read_metadata",
@@ -65,54 +73,114 @@ def _read_csv(path: Path, what: str, columns: list[str]) -> pd.DataFrame:
 @lru_cache(maxsize=16)
 def _load_deflators_cached(path: str) -> pd.Series:
     p = Path(path)
-    df = _read_csv(p, "GDP deflator", ["financial_year", "deflator"])
-    fy = df["financial_year"].astype(str).str.strip().str.replace("/", "-", regex=False)
-    bad = [
-        i + 2
-        for i, v in enumerate(fy)
-        if not FY_PATTERN.match(v) or (int(v[:4]) + 1) % 100 != int(v[5:])
-    ]
-    if bad:
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        return load_hmt_deflators(p)
+    if not p.exists():
+        raise SroiInputError(f"{p}: GDP deflator file not found")
+    df = pd.read_csv(p, comment="#", skip_blank_lines=True, dtype=str)
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    kinds = [k for k in ("calendar_year", "financial_year") if k in df.columns]
+    if len(kinds) != 1 or "deflator" not in df.columns:
         raise SroiInputError(
-            f"{p}: financial_year must look like 2024-25 (bad value on data line(s) {bad})"
+            f"{p}: the GDP deflator table needs columns calendar_year,deflator (calendar years, "
+            "e.g. 2024) or financial_year,deflator (financial years, e.g. 2024-25)"
         )
-    vals = pd.to_numeric(df["deflator"], errors="coerce")
-    if vals.isna().any() or (vals <= 0).any():
-        rows = [i + 2 for i in np.flatnonzero(vals.isna().to_numpy() | (vals <= 0).to_numpy())]
-        raise SroiInputError(f"{p}: deflator must be a positive number (data line(s) {rows})")
-    if fy.duplicated().any():
-        raise SroiInputError(f"{p}: financial year(s) repeated: {sorted(set(fy[fy.duplicated()]))}")
-    return pd.Series(vals.to_numpy(dtype=float), index=pd.Index(fy, name="financial_year"))
+    meta = read_metadata(p)
+    return deflator_series(
+        df[kinds[0]].tolist(),
+        pd.to_numeric(df["deflator"], errors="coerce").tolist(),
+        kind=kinds[0].split("_")[0],
+        where=str(p),
+        vintage=meta.get("vintage", ""),
+        source=meta.get("source", str(p)),
+    )
 
 
 def load_deflators(path: str | Path | None = None) -> pd.Series:
-    """GDP deflator index by financial year (``2024-25`` -> index value).
+    """GDP deflator index by price year (calendar years, or financial years if the file says so).
 
     Parameters
     ----------
     path
-        A CSV with columns ``financial_year, deflator``. Default: the shipped table
-        ``sroi/value/data/gdp_deflators.csv`` (its header states source and release; the
-        shipped values are ILLUSTRATIVE until replaced by an HM Treasury release).
+        A CSV with columns ``calendar_year, deflator`` or ``financial_year, deflator``
+        (``# source:`` and ``# vintage:`` header lines are kept), or an HM Treasury workbook
+        (.xlsx, see :func:`sroi.value.hmt_deflators.load_hmt_deflators`). Default: the shipped
+        HM Treasury GDP deflator at market prices, CALENDAR years 1990-2024, 2024 = 100,
+        December 2025 Quarterly National Accounts (``sroi/value/data/gdp_deflator.csv``).
 
     Returns
     -------
     pandas.Series
-        Deflator values indexed by financial year.
+        Deflator values indexed by ``2024``-style labels (calendar) or ``2024-25``-style labels
+        (financial); ``attrs`` holds ``basis``, ``vintage`` and ``source``.
 
     Raises
     ------
     SroiInputError
-        For a missing file or column, a badly written year, a non-positive deflator or a
-        repeated year.
+        For a missing file or column, a year of the other kind or badly written, a
+        non-positive deflator or a repeated year.
 
     References
     ----------
     HM Treasury, *GDP deflators at market prices, and money GDP* (quarterly release);
     HM Treasury (2022), *The Green Book*, real prices.
     """
-    p = Path(path) if path is not None else DATA_DIR / "gdp_deflators.csv"
-    return _load_deflators_cached(str(p.resolve())).copy()
+    p = Path(path) if path is not None else DATA_DIR / "gdp_deflator.csv"
+    cached = _load_deflators_cached(str(p.resolve()))
+    out = cached.copy()
+    out.attrs = dict(cached.attrs)
+    return out
+
+
+def basis_of(deflators: pd.Series) -> str:
+    """``"calendar"`` or ``"financial"``: the kind of year the series is labelled with."""
+    return parse_price_year(deflators.index[0]).kind
+
+
+def deflator_terms(price_year: str, deflators: pd.Series) -> list[tuple[str, float]]:
+    """The deflator years and weights that give the index of ``price_year``.
+
+    Same kind as the series: the year itself, weight 1. A financial year ``Y-(Y+1)`` from a
+    calendar-year series: ``0.75 x D(Y) + 0.25 x D(Y+1)`` (April-December of ``Y`` is nine
+    months of the financial year, January-March of ``Y+1`` three). A calendar year ``Y``
+    from a financial-year series: ``0.25 x D((Y-1)-Y) + 0.75 x D(Y-(Y+1))``. The
+    month-weighted average approximates the official series of the other kind (HM Treasury
+    builds both from quarterly data); state price years in the series' own kind to avoid it.
+
+    Raises
+    ------
+    SroiInputError
+        For a badly written price year, or when a year needed is not in the series.
+    """
+    try:
+        py = parse_price_year(price_year)
+    except ValueError as exc:
+        raise SroiInputError(str(exc)) from None
+    basis = basis_of(deflators)
+    if py.kind == basis:
+        terms = [(py.label, 1.0)]
+    elif basis == "calendar":
+        terms = [(str(py.year), 0.75), (str(py.year + 1), 0.25)]
+    else:
+        terms = [
+            (PriceYear("financial", py.year - 1).label, 0.25),
+            (PriceYear("financial", py.year).label, 0.75),
+        ]
+    missing = [y for y, _ in terms if y not in deflators.index]
+    if missing:
+        how = " + ".join(f"{w:g} x {y}" for y, w in terms)
+        raise SroiInputError(
+            f"price year {py.label} needs {basis} year(s) {', '.join(missing)} of the GDP "
+            f"deflator ({py.label} = {how}); the series covers {deflators.index[0]} to "
+            f"{deflators.index[-1]}: load a newer HM Treasury series (valuation.deflators) or "
+            "choose a covered year"
+        )
+    return terms
+
+
+def deflator_value(price_year: str, deflators: pd.Series) -> float:
+    """Deflator index of a price year of either kind (see :func:`deflator_terms`)."""
+    return float(sum(w * float(deflators[y]) for y, w in deflator_terms(price_year, deflators)))
 
 
 def price_factor(price_year: str, base_year: str, deflators: pd.Series) -> float:
@@ -121,34 +189,43 @@ def price_factor(price_year: str, base_year: str, deflators: pd.Series) -> float
     Parameters
     ----------
     price_year
-        Financial year the amount is in, e.g. ``2022-23``.
+        The year the amount is in: a calendar year (``2013``) or a financial year
+        (``2013-14``).
     base_year
-        Financial year to convert to.
+        The year to convert to (either kind).
     deflators
-        GDP deflators by financial year (:func:`load_deflators`).
+        GDP deflators (:func:`load_deflators`).
 
     Returns
     -------
     float
-        ``deflator[base_year] / deflator[price_year]``.
+        ``deflator(base_year) / deflator(price_year)``, each converted to the series' kind of
+        year by :func:`deflator_terms` when needed.
 
     Raises
     ------
     SroiInputError
-        If either year is not in the table.
+        If a year needed is not in the series, or a year is badly written.
 
     References
     ----------
     HM Treasury (2022), *The Green Book*: costs and benefits in real prices of one base year.
     """
-    for fy, role in ((price_year, "price year"), (base_year, "base price year")):
-        if fy not in deflators.index:
-            raise SroiInputError(
-                f"{role} {fy!r} is not in the GDP deflator table (covers "
-                f"{deflators.index[0]} to {deflators.index[-1]}); add the year to the table or "
-                "choose a covered year"
-            )
-    return float(deflators[base_year] / deflators[price_year])
+    return deflator_value(base_year, deflators) / deflator_value(price_year, deflators)
+
+
+def uprating_note(price_year: str, base_year: str, deflators: pd.Series) -> str:
+    """How ``price_year`` prices become ``base_year`` prices, in words (for the register)."""
+
+    def show(py: str) -> str:
+        terms = deflator_terms(py, deflators)
+        if len(terms) == 1:
+            return f"{py} ({deflator_value(py, deflators):.4f})"
+        parts = " + ".join(f"{w:g} x {deflators[y]:.4f} ({y})" for y, w in terms)
+        return f"{py} ({parts} = {deflator_value(py, deflators):.4f})"
+
+    factor = price_factor(price_year, base_year, deflators)
+    return f"{show(base_year)} / {show(price_year)} = {factor:.6f}"
 
 
 @lru_cache(maxsize=16)
@@ -202,14 +279,16 @@ def discount_factors(
     schedule: str = "standard",
     *,
     table: pd.DataFrame | None = None,
-    convention: str = "start",
     constant_rate: float | None = None,
 ) -> np.ndarray:
-    """Discount factors for appraisal years ``0..n_years-1``.
+    """Green Book discount factors for appraisal years ``0..n_years-1``.
 
-    ``D_t = prod_{s=1..t} 1/(1 + r(s))`` (``convention='start'``: year 0 undiscounted), or
-    ``D_t = prod_{s=1..t+1} 1/(1 + r(s))`` (``'end'``). ``r(s)`` is taken from the band that
-    contains year ``s`` (Green Book declining schedule; factors compound across bands).
+    ``D_t = prod_{s=1..t} 1/(1 + r(s))``: year 0 (the present, the first year of delivery) is
+    undiscounted, for costs and benefits alike, and a value in year ``t`` is discounted by
+    ``t`` years (HM Treasury Green Book, 2022, Annex A6). ``r(s)`` is taken from the band that
+    contains year ``s`` (the declining schedule; factors compound across bands). This is the
+    only convention: Excel's ``NPV()`` discounts its first value by a whole year, so an NPV
+    computed with it on these streams would be lower by a factor ``1/(1 + r)``.
 
     Parameters
     ----------
@@ -220,8 +299,6 @@ def discount_factors(
         measured in QALYs or WELLBYs only).
     table
         Rate bands (default: :func:`load_discount_table`).
-    convention
-        ``"start"`` (Green Book) or ``"end"``.
     constant_rate
         A proportion (e.g. 0.035) replacing the schedule, for sensitivity analysis.
 
@@ -233,7 +310,7 @@ def discount_factors(
     Raises
     ------
     SroiInputError
-        For a negative ``n_years`` or an unknown schedule or convention.
+        For a negative ``n_years`` or an unknown schedule.
 
     References
     ----------
@@ -241,9 +318,7 @@ def discount_factors(
     """
     n_years = check_int(n_years, "n_years", minimum=0)
     check_choice(schedule, ("standard", "health"), "schedule")
-    check_choice(convention, ("start", "end"), "convention")
-    shift = 0 if convention == "start" else 1
-    years = np.arange(1, n_years + shift)
+    years = np.arange(1, n_years)
     if constant_rate is not None:
         rates = np.full(years.shape, float(constant_rate))
     else:
@@ -252,4 +327,4 @@ def discount_factors(
         idx = np.minimum(idx, len(tab) - 1)
         rates = tab[schedule].to_numpy(dtype=float)[idx] / 100.0
     cum = np.concatenate([[1.0], np.cumprod(1.0 / (1.0 + rates))])
-    return cum[shift : shift + n_years]
+    return cum[:n_years]

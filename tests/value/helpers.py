@@ -63,7 +63,7 @@ OUTCOMES = [
 #: The valuation section proposed for the sample evaluation (also given to the lead).
 SAMPLE_VALUATION: dict[str, Any] = {
     "cost_file": str(SAMPLE_COSTS),
-    "price_year": "2024-25",
+    "price_year": "2024",
     "appraisal_years": 10,
     "terms_per_year": 3,
     "starts_by_year": [0, 180, 70],
@@ -115,7 +115,7 @@ SAMPLE_DELIVERY = [
         "year": 2,
         "amount": 160000,
         "description": "link workers",
-        "price_year": "2024-25",
+        "price_year": "2024",
         "low": 150000,
         "high": 190000,
         "source": "illustrative",
@@ -183,7 +183,7 @@ def cost_row(**kw: Any) -> dict[str, Any]:
         "duration_years": "",
         "amount": 100,
         "unit": "per event",
-        "price_year": "2024-25",
+        "price_year": "2024",
         "source": "illustrative",
         "confidence": "1",
         "low": "",
@@ -218,7 +218,7 @@ def tiny_spec(
     cost_file = write_costs(tmp_path / "costs.csv", rows or [cost_row()])
     val = {
         "cost_file": str(cost_file),
-        "price_year": "2024-25",
+        "price_year": "2024",
         "appraisal_years": 3,
         "adjustments": {"drop_off": 0.0},
         "outcomes": [

@@ -15,10 +15,8 @@ from sroi import SroiInputError
 from sroi.value import (
     UnitCostTable,
     load_confidence_grades,
-    load_deflators,
     load_discount_table,
     load_unit_costs,
-    price_factor,
 )
 from sroi.value.excel import HEADER_ROW, write_cost_workbook
 from sroi.value.prices import read_metadata
@@ -51,16 +49,6 @@ def test_sample_unit_costs_load_and_every_row_has_a_source():
     assert set(t.data.loc[t.data["outcome"].str.endswith("referral"), "category"]) == {"assessment"}
 
 
-def test_deflator_table_states_source_and_release():
-    meta = read_metadata(DATA / "gdp_deflators.csv")
-    assert "source" in meta and "release" in meta
-    d = load_deflators()
-    assert d["2024-25"] == 100.0
-    assert d.index.is_unique and (d > 0).all()
-    assert price_factor("2023-24", "2024-25", d) == pytest.approx(100 / d["2023-24"])
-    assert price_factor("2024-25", "2024-25", d) == 1.0
-
-
 def test_confidence_grades_and_discount_table_are_data():
     g = load_confidence_grades()
     assert "illustrative" in (DATA / "confidence_grades.csv").read_text().lower()
@@ -69,22 +57,6 @@ def test_confidence_grades_and_discount_table_are_data():
     assert read_metadata(DATA / "discount_rates.csv")["version"]
     assert list(dt["standard"]) == [3.5, 3.0, 2.5, 2.0, 1.5, 1.0]
     assert list(dt["health"])[:2] == [1.5, 1.29]
-
-
-def test_missing_deflator_year_is_an_error():
-    with pytest.raises(SroiInputError, match="not in the GDP deflator table"):
-        price_factor("1990-91", "2024-25", load_deflators())
-
-
-def test_replacement_deflator_table(tmp_path):
-    p = tmp_path / "d.csv"
-    p.write_text("# source: test\nfinancial_year,deflator\n2023-24,50\n2024-25,100\n")
-    d = load_deflators(p)
-    assert price_factor("2023-24", "2024-25", d) == 2.0
-    bad = tmp_path / "bad.csv"
-    bad.write_text("financial_year,deflator\n2023,50\n")
-    with pytest.raises(SroiInputError, match="2024-25"):
-        load_deflators(bad)
 
 
 # ------------------------------------------------------------------ readers
@@ -161,7 +133,7 @@ def _messy_workbook(path: Path, *, formula: bool = False) -> Path:
             "one_off",
             None,
             "1 500",
-            "2024-25",
+            2024,  # a calendar year typed as a number
             "illustrative",
             3,
         ],
@@ -186,7 +158,7 @@ def test_excel_messy_finance_workbook(tmp_path):
     assert list(t.data["agency"]) == ["school", "nhs_mental_health", "police"]
     assert list(t.data["value_type"]) == ["fiscal_non_cashable", "fiscal_cashable", "economic"]
     assert list(t.data["basis"]) == ["one_off", "per_annum", "one_off"]
-    assert list(t.data["price_year"]) == ["2023-24", "2023-24", "2024-25"]
+    assert list(t.data["price_year"]) == ["2023-24", "2023-24", "2024"]
     assert list(t.data["confidence"]) == ["5", "4", "3"]
     assert any("blank" in n for n in t.notes)
 
@@ -234,8 +206,9 @@ BAD = [
     ({"amount": "lots"}, "is not a number"),
     ({"agency": "the council"}, "unknown agency"),
     ({"value_type": "savings"}, "unknown value_type"),
-    ({"price_year": "2005-06"}, "outside the GDP deflator table"),
-    ({"price_year": "2023"}, "must be a financial year"),
+    ({"price_year": "1985-86"}, "needs calendar year"),
+    ({"price_year": "2025"}, "needs calendar year"),
+    ({"price_year": "23-24"}, "price year must be a calendar year like 2024 or a financial"),
     ({"confidence": "9"}, "not in the grade scale"),
     ({"low": "200"}, "is above amount"),
     ({"high": "50"}, "is below amount"),

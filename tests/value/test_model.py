@@ -150,8 +150,8 @@ def test_price_year_conversion_uses_deflators(tmp_path):
     rows = [vh.cost_row(price_year="2023-24")]
     spec = vh.tiny_spec(tmp_path, rows)
     r = value.run(spec, {"o": eff(-0.1)})
-    defl = value.load_deflators()
-    f = defl["2024-25"] / defl["2023-24"]
+    # HM Treasury calendar-year deflators: 2023-24 = 0.75 x D(2023) + 0.25 x D(2024)
+    f = 100.0 / (0.75 * 96.2507 + 0.25 * 100.0)
     assert r.pv_benefits == pytest.approx(289.96943 * f, abs=1e-3)
 
 
@@ -276,7 +276,7 @@ def test_modelled_conversion_kept_out_of_headline(spec, effects):
 def test_sample_spec_summary_and_to_dict(spec, effects):
     r = value.run(spec, effects)
     text = r.summary()
-    for word in ("SROI ratio", "Net present value", "Payback", "attendance", "2024-25"):
+    for word in ("SROI ratio", "Net present value", "Payback", "attendance", "2024 prices"):
         assert word in text
     d = r.to_dict()
     s = json.dumps(d)
@@ -338,7 +338,7 @@ def test_gm_assumed_effects_without_evaluation(tmp_path):
     r = value.run_assumed(
         {
             "cost_file": cost_file.name,
-            "price_year": "2024-25",
+            "price_year": "2024",
             "appraisal_years": 2,
             "discount": {"constant_rate": 0.0},
             "adjustments": {"drop_off": 0.0},

@@ -125,7 +125,8 @@ def test_unknown_valuation_key_is_an_error(spec):
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ({"valuation.price_year": "2024"}, "financial year must be written like"),
+        ({"valuation.price_year": "2024-26"}, "the second year must follow the first"),
+        ({"valuation.discount": {"convention": "end"}}, "discount.convention was removed"),
         ({"valuation.starts_by_year": [-1, 5]}, "non-negative"),
         ({"valuation.adjustments": {"attribution": 1.5}}, "attribution"),
         ({"valuation.appraisal_years": 0}, "appraisal_years"),
@@ -139,7 +140,8 @@ def test_spec_field_errors(spec, override, message):
 def test_model_input_errors(tmp_path):
     spec = vh.tiny_spec(tmp_path)
     cases = [
-        ({"valuation.price_year": "1999-00"}, "not in the GDP deflator table"),
+        ({"valuation.price_year": "1985-86"}, "needs calendar year"),
+        ({"valuation.price_year": "2024-25"}, "needs calendar year"),
         ({"valuation.starts_by_year": [3, 3]}, "sums to 6 but the cohort size is 10"),
         ({"valuation.outcomes": [{"outcome": "o", "costs": ["NOPE"]}]}, "cost id 'NOPE'"),
         ({"valuation.outcomes": [{"outcome": "zz"}]}, "direction unknown"),

@@ -1,8 +1,9 @@
-"""The sample valuation's headline numbers, pinned to the values before the issue-10 refactor.
+"""The sample valuation's headline numbers, pinned.
 
-``tests/fixtures/value/sample_headline.json`` was written by the value engine as it stood
-before the restructuring (``python -m tests.fixtures.value.make_sample_headline``); moving the
-code into new modules must not change a number, a table row or the Monte Carlo draws.
+``tests/fixtures/value/sample_headline.json`` is written by
+``python -m tests.fixtures.value.make_sample_headline``; refactoring must not change a number,
+a table row or the Monte Carlo draws. Intended changes regenerate it with a commit message
+that says why (see the script's docstring).
 """
 
 from __future__ import annotations

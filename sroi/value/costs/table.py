@@ -93,7 +93,7 @@ class UnitCostTable:
         Parameters
         ----------
         base_year
-            Financial year whose prices the ``*_base`` columns are in.
+            Price year (2024 or 2024-25) the ``*_base`` columns are in.
         deflators
             GDP deflators (default: the shipped table).
 

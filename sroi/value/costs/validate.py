@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from sroi.errors import SroiInputError
-from sroi.value.config import FY_PATTERN
 from sroi.value.costs.cells import money_col, text_col, token_col
 from sroi.value.costs.grades import load_confidence_grades
 from sroi.value.costs.schema import (
@@ -27,7 +26,8 @@ from sroi.value.costs.schema import (
     VALUE_TYPES,
     normalise_header,
 )
-from sroi.value.prices import load_deflators
+from sroi.value.price_years import parse_price_year
+from sroi.value.prices import deflator_terms, load_deflators
 
 __all__ = ["validate_cost_frame"]
 
@@ -159,24 +159,27 @@ def _check_duration(txt: dict[str, pd.Series], basis: pd.Series) -> tuple[pd.Ser
 def _check_price_year(
     txt: dict[str, pd.Series], defl: pd.Series
 ) -> tuple[pd.Series, list[Problem]]:
-    """A financial year like ``2023-24`` that the deflator table covers."""
-    fy = txt["price_year"].str.replace("/", "-", regex=False).str.replace(r"\.0$", "", regex=True)
-    parts = fy.str.extract(FY_PATTERN.pattern)
-    y1 = pd.to_numeric(parts[0], errors="coerce")
-    y2 = pd.to_numeric(parts[1], errors="coerce")
-    fy_ok = y1.notna() & ((y1 + 1) % 100 == y2)
+    """A calendar year (``2023``) or a financial year (``2023-24``) the deflators cover."""
+    labels: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for raw in txt["price_year"].unique():
+        if raw == "":
+            continue
+        try:
+            label = parse_price_year(raw).label
+        except ValueError as exc:
+            problems[raw] = str(exc)
+            continue
+        try:
+            deflator_terms(label, defl)
+        except SroiInputError as exc:
+            problems[raw] = str(exc)
+        labels[raw] = label
+    fy = txt["price_year"].map(lambda v: labels.get(v, v))
     out = _flag(
-        (fy != "") & ~fy_ok,
-        lambda pos: f"price_year {fy.iloc[pos]!r} must be a financial year like 2023-24",
+        txt["price_year"].isin(list(problems)),
+        lambda pos: problems[txt["price_year"].iloc[pos]],
         40,
-    )
-    out += _flag(
-        fy_ok & ~fy.isin(defl.index),
-        lambda pos: (
-            f"price_year {fy.iloc[pos]} is outside the GDP deflator table "
-            f"({defl.index[0]} to {defl.index[-1]}); add the year to the deflator table"
-        ),
-        41,
     )
     return fy, out
 

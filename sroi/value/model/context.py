@@ -17,7 +17,12 @@ from sroi.errors import SroiInputError
 from sroi.value.config import ValuationSection
 from sroi.value.costs import UnitCostTable, load_confidence_grades, load_unit_costs
 from sroi.value.model.inputs import OutcomeInfo, ValuationInputs
-from sroi.value.prices import discount_factors, load_deflators, load_discount_table
+from sroi.value.prices import (
+    deflator_terms,
+    discount_factors,
+    load_deflators,
+    load_discount_table,
+)
 
 __all__ = ["CohortProfile", "CompileContext", "PriceBase", "build_context"]
 
@@ -135,11 +140,10 @@ def _price_base(inputs: ValuationInputs) -> PriceBase:
             inputs.resolve(V.cost_file), sheet=V.cost_sheet, deflators=defl, grades=grades
         )
     notes = list(table.notes)
-    if V.price_year not in defl.index:
-        raise SroiInputError(
-            f"valuation.price_year {V.price_year} is not in the GDP deflator table "
-            f"({defl.index[0]} to {defl.index[-1]}); choose a covered year or extend the table"
-        )
+    try:
+        deflator_terms(V.price_year, defl)
+    except SroiInputError as exc:
+        raise SroiInputError(f"valuation.price_year: {exc}") from None
     base = table.in_prices_of(V.price_year, defl)
     base["grade_reduction"] = base["confidence"].map(grades["benefit_reduction"]).astype(float)
     base = base.set_index("id", drop=False)
@@ -149,7 +153,6 @@ def _price_base(inputs: ValuationInputs) -> PriceBase:
             V.appraisal_years,
             s,
             table=dtab,
-            convention=V.discount.convention,
             constant_rate=V.discount.constant_rate,
         )
         for s in ("standard", "health")

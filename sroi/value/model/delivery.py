@@ -15,7 +15,7 @@ from sroi.errors import SroiInputError
 from sroi.value.config import DeliveryCost
 from sroi.value.model.context import CompileContext
 from sroi.value.model.parts import Part
-from sroi.value.model.register import assumption
+from sroi.value.model.register import assumption, uprating_record
 from sroi.value.prices import price_factor
 
 __all__ = ["DELIVERY_COLUMNS", "delivery_costs"]
@@ -86,6 +86,16 @@ def _row(ctx: CompileContext, i: int, d: DeliveryCost) -> tuple[dict[str, Any], 
     return row, record
 
 
+def _uprating(ctx: CompileContext, costs: Sequence[DeliveryCost]) -> list[dict[str, Any]]:
+    """One register record per price year of the delivery costs that is not the base year."""
+    V = ctx.valuation
+    years = sorted({d.price_year for d in costs if d.price_year and d.price_year != V.price_year})
+    return [
+        uprating_record(f"uprating:delivery {py}", py, V.price_year, ctx.prices.deflators)
+        for py in years
+    ]
+
+
 def delivery_costs(ctx: CompileContext, costs: Sequence[DeliveryCost]) -> tuple[pd.DataFrame, Part]:
     """Delivery-cost lines in base-year prices with their optimism-bias uplift.
 
@@ -107,4 +117,5 @@ def delivery_costs(ctx: CompileContext, costs: Sequence[DeliveryCost]) -> tuple[
         warnings = (
             "no programme delivery costs (programme.delivery_costs): the SROI ratio is undefined",
         )
-    return table, Part(assumptions=tuple(rec for _, rec in pairs), warnings=warnings)
+    records = [rec for _, rec in pairs] + _uprating(ctx, costs)
+    return table, Part(assumptions=tuple(records), warnings=warnings)

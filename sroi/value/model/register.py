@@ -10,11 +10,20 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from sroi.value.model.compiled import Line
 from sroi.value.model.context import CompileContext
+from sroi.value.price_years import parse_price_year
+from sroi.value.prices import basis_of, price_factor, uprating_note
 
-__all__ = ["REGISTER_COLUMNS", "assumption", "settings_register", "unit_cost_register"]
+__all__ = [
+    "REGISTER_COLUMNS",
+    "assumption",
+    "settings_register",
+    "unit_cost_register",
+    "uprating_record",
+]
 
 #: Columns of the assumptions register.
 REGISTER_COLUMNS = ["parameter", "value", "unit", "source", "confidence", "note"]
@@ -42,20 +51,36 @@ def unit_cost_register(ctx: CompileContext, lines: Sequence[Line]) -> list[dict[
     order = list(base.index)
     used = sorted({ln.cost_id for ln in lines}, key=order.index)
     out = []
+    defl = ctx.prices.deflators
+    base_year = ctx.valuation.price_year
     for cid in used:
         r = base.loc[cid]
         out.append(
             assumption(
                 f"cost:{cid}",
                 float(r["amount_base"]),
-                f"GBP {ctx.valuation.price_year} prices, {r['unit'] or r['basis']}",
+                f"GBP {base_year} prices, {r['unit'] or r['basis']}",
                 str(r["source"]),
                 f"grade {r['confidence']}",
-                f"{r['description']}; {r['price_year']} prices x {r['factor']:.4f}; "
-                f"confidence reduction {float(r['grade_reduction']):.0%}",
+                f"{r['description']}; {r['amount']:,.2f} in {r['price_year']} prices x "
+                f"{r['factor']:.6f}; confidence reduction {float(r['grade_reduction']):.0%}",
             )
         )
+        out.append(uprating_record(f"uprating:{cid}", r["price_year"], base_year, defl))
     return out
+
+
+def uprating_record(name: str, price_year: str, base_year: str, defl: pd.Series) -> dict[str, Any]:
+    """Register record of one uprating: the factor, the deflator series and the arithmetic."""
+    vintage = defl.attrs.get("vintage", "")
+    return assumption(
+        name,
+        price_factor(price_year, base_year, defl),
+        f"price factor {price_year} -> {base_year}",
+        str(defl.attrs.get("source", "GDP deflator")) + (f"; vintage {vintage}" if vintage else ""),
+        "setting",
+        f"{basis_of(defl)}-year GDP deflator: {uprating_note(price_year, base_year, defl)}",
+    )
 
 
 def settings_register(ctx: CompileContext) -> list[dict[str, Any]]:
@@ -63,7 +88,14 @@ def settings_register(ctx: CompileContext) -> list[dict[str, Any]]:
     V = ctx.valuation
     starts = ctx.cohort.starts
     return [
-        assumption("price_year", V.price_year, "financial year", "valuation.price_year", "setting"),
+        assumption(
+            "price_year",
+            V.price_year,
+            f"{parse_price_year(V.price_year).kind} year",
+            "valuation.price_year",
+            "setting",
+            "a financial year Y-(Y+1) from calendar-year deflators is 0.75 x D(Y) + 0.25 x D(Y+1)",
+        ),
         assumption("appraisal_years", ctx.T, "years", "valuation", "setting"),
         assumption(
             "cohort_size",
@@ -84,7 +116,7 @@ def settings_register(ctx: CompileContext) -> list[dict[str, Any]]:
             "rate",
             "HM Treasury Green Book (2022)",
             "setting",
-            f"convention: {V.discount.convention}",
+            "year 0 undiscounted; year t discounted by t years (costs and benefits)",
         ),
         assumption("optimism_bias.costs", V.optimism_bias.costs, "uplift", "valuation", "setting"),
     ]

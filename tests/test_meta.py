@@ -142,5 +142,8 @@ def test_input_errors_name_the_place_and_value():
         meta_analysis([0.1, 0.2], [0.1, 0.1], method="HS")
     with pytest.raises(SroiInputError, match="one value per place"):
         meta_analysis([0.1, 0.2], [0.1])
+    with pytest.raises(SroiInputError, match="exactly the same estimate"):
+        meta_analysis([0.1, 0.1, 0.1], [0.1, 0.2, 0.1], test="knha")
+    assert meta_analysis([0.1, 0.1, 0.1], [0.1, 0.2, 0.1], test="adhoc").std_error > 0
     with pytest.raises(SroiInputError, match="leave-one-out needs at least 3"):
-        leave_one_out(meta_analysis([0.1, 0.2], [0.1, 0.1]))
+        leave_one_out(meta_analysis([0.1, 0.2], [0.1, 0.15]))

@@ -98,6 +98,12 @@ def _fit(
     df: int | None = None
     if test in ("knha", "adhoc"):
         df = k - 1
+        if test == "knha" and np.ptp(y) == 0.0:
+            raise SroiInputError(
+                "every place has exactly the same estimate, so the Hartung-Knapp-Sidik-"
+                "Jonkman interval would have zero width; check the inputs are not copies "
+                "of one result, or use test='adhoc' or test='z'"
+            )
         scale = float(np.sum(w * (y - mu) ** 2)) / df
         var_mu *= max(1.0, scale) if test == "adhoc" else scale
     std_error = float(np.sqrt(var_mu))

@@ -43,6 +43,8 @@ _HEADERS = {
     "high": "High (£)",
     "measure": "Measure",
     "notes": "Notes",
+    "library": "Library line",
+    "transfer": "Transfer overall",
 }
 
 
@@ -93,6 +95,8 @@ def write_cost_workbook(
                 v = None
             if c == "confidence" and v is not None and str(v).isdigit():
                 v = int(v)
+            if c == "transfer":
+                v = "yes" if v else "no"
             cell = ws.cell(row=r, column=j, value=v)
             if c in ("amount", "low", "high"):
                 cell.number_format = _MONEY_FORMAT

@@ -204,6 +204,19 @@ def write_costs(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
+def tiny_outcome(**kw: Any) -> dict[str, Any]:
+    """The tiny spec's outcome valuation (3 observed benefit years of a per-year effect)."""
+    out = {
+        "outcome": "o",
+        "effect_period": "year",
+        "observed_years": 3,
+        "benefit_years": 3,
+        "in_school": False,
+    }
+    out.update(kw)
+    return out
+
+
 def tiny_spec(
     tmp_path: Path,
     rows: list[dict[str, Any]] | None = None,
@@ -221,15 +234,7 @@ def tiny_spec(
         "price_year": "2024",
         "appraisal_years": 3,
         "adjustments": {"drop_off": 0.0},
-        "outcomes": [
-            {
-                "outcome": "o",
-                "effect_period": "year",
-                "observed_years": 3,
-                "benefit_years": 3,
-                "in_school": False,
-            }
-        ],
+        "outcomes": [tiny_outcome()],
     }
     val.update(valuation or {})
     outs = [

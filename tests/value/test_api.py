@@ -29,6 +29,8 @@ PUBLIC = [
     "load_unit_costs",
     "load_confidence_grades",
     "load_deflators",
+    "load_hmt_deflators",
+    "load_library",
     "load_discount_table",
     "discount_factors",
     "price_factor",

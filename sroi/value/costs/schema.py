@@ -19,7 +19,14 @@ One row per unit cost. Columns (header names are matched loosely: case, spaces, 
 ``low``, ``high``   optional uncertainty range for the amount (same prices)
 ``measure``         ``money`` (default), ``QALY`` or ``WELLBY`` (health discount rate applies)
 ``notes``           free text
+``library``         id of a library line (e.g. ``E&S2.0.1``): blank cells are filled from it
+``transfer``        ``yes`` for a transfer overall (e.g. a benefit payment): counted in the
+                    fiscal case of the agency, not in public value (default ``no``)
 ==================  ========================================================================
+
+A row may be just ``id`` and ``library``: every other cell then comes from the library line
+(:func:`sroi.value.library.load_library`); cells you fill in replace the library's (a changed
+``amount`` or ``price_year`` needs your own ``source``).
 
 Categories used by the double-counting rules: ``absence_days``, ``attendance_casework``,
 ``persistent_absence``, ``exclusion_process``, ``alternative_provision``,
@@ -114,8 +121,10 @@ COLUMNS = [
     "high",
     "measure",
     "notes",
+    "library",
+    "transfer",
 ]
-#: Columns every table must have.
+#: Columns every table must have (a ``library`` row gets them from its library line).
 REQUIRED = [
     "id",
     "description",
@@ -151,6 +160,12 @@ HEADER_ALIASES = {
     "financial_year": "price_year",
     "low_amount": "low",
     "high_amount": "high",
+    "library_id": "library",
+    "library_line": "library",
+    "library_code": "library",
+    "ucd_code": "library",
+    "cost_code": "library",
+    "transfer_overall": "transfer",
 }
 #: Other spellings of value types.
 VALUE_TYPE_ALIASES = {

@@ -87,6 +87,37 @@ class UnitCostTable:
         d.loc[m & (d["high"] < amount), "high"] = float(amount)
         return UnitCostTable(d, self.path, [*self.notes, f"{cost_id}: amount set to {amount}"])
 
+    def with_library_lines(
+        self,
+        ids: list[str],
+        *,
+        deflators: pd.Series | None = None,
+        grades: pd.DataFrame | None = None,
+    ) -> UnitCostTable:
+        """Copy with the library lines ``ids`` added (ids already in the table are kept as is).
+
+        An id in the table always means that row; an id that is not is looked up in the
+        library (:func:`sroi.value.library.load_library`) and added as a row with that id.
+
+        Raises
+        ------
+        SroiInputError
+            For an id that is neither in the table nor a library line.
+        """
+        new = [i for i in dict.fromkeys(ids) if i not in self]
+        if not new:
+            return self
+        rows = validate_cost_frame(
+            pd.DataFrame({"id": new, "library": new}),
+            "the unit-cost library",
+            [f"library line {i}" for i in new],
+            deflators,
+            grades,
+        )
+        data = pd.concat([self.data, rows], ignore_index=True)
+        note = f"library line(s) added from the spec: {', '.join(new)}"
+        return UnitCostTable(data, self.path, [*self.notes, note])
+
     def in_prices_of(self, base_year: str, deflators: pd.Series | None = None) -> pd.DataFrame:
         """The table with ``factor``, ``amount_base``, ``low_base``, ``high_base`` added.
 
@@ -122,6 +153,7 @@ class UnitCostTable:
         out["duration_years"] = out["duration_years"].map(
             lambda x: "remaining" if np.isinf(x) else x
         )
+        out["transfer"] = out["transfer"].map({True: "yes", False: "no"})
         out.to_csv(p, index=False)
         return p
 

@@ -15,6 +15,7 @@ import pandas as pd
 from sroi.errors import SroiInputError
 from sroi.value.costs.cells import money_col, text_col, token_col
 from sroi.value.costs.grades import load_confidence_grades
+from sroi.value.costs.library_rows import fill_from_library
 from sroi.value.costs.schema import (
     AGENCIES,
     BASES,
@@ -55,7 +56,7 @@ def _columns(df: pd.DataFrame, source: str) -> pd.DataFrame:
             f"{source}: unknown column(s) {unknown}; allowed columns are {COLUMNS}"
         )
     missing = [c for c in REQUIRED if c not in df.columns]
-    if missing:
+    if missing and "library" not in df.columns:
         raise SroiInputError(
             f"{source}: missing required column(s) {missing}; the header row must name {REQUIRED}"
         )
@@ -217,6 +218,20 @@ def _check_grade_measure_source(
     return {"confidence": grade, "measure": measure, "source": src}, out
 
 
+_YES = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False}
+
+
+def _check_transfer(txt: dict[str, pd.Series]) -> tuple[pd.Series, list[Problem]]:
+    """``transfer``: yes / no (blank: no)."""
+    t = txt["transfer"].str.lower().replace({"": "no", "0": "no", "1.0": "yes", "0.0": "no"})
+    out = _flag(
+        ~t.isin(list(_YES)),
+        lambda pos: f"transfer {txt['transfer'].iloc[pos]!r} must be yes or no",
+        45,
+    )
+    return t.map(_YES).fillna(False).astype(bool), out
+
+
 def _duplicate_ids(ids: pd.Series, labels: Sequence[str], source: str) -> list[str]:
     dup = ids.duplicated(keep=False) & (ids != "")
     if not dup.any():
@@ -261,7 +276,7 @@ def validate_cost_frame(
         agency or value type, a price year outside the deflator table, an unknown confidence
         grade, duplicate ids...).
     """
-    df = _columns(df, source)
+    df, from_library = fill_from_library(_columns(df, source))
     labels = list(row_labels) if row_labels else [f"row {i + 2}" for i in range(len(df))]
     defl = load_deflators() if deflators is None else deflators
     grade_tab = load_confidence_grades() if grades is None else grades
@@ -270,7 +285,7 @@ def validate_cost_frame(
     where = [
         f"{source} {lab}" + (f" (id {i})" if i else "") for lab, i in zip(labels, ids, strict=True)
     ]
-    problems = _check_required(txt)
+    problems = [(pos, 5, msg) for pos, msg in from_library] + _check_required(txt)
     amounts, found = _check_amounts(df)
     problems += found
     choices, found = _check_choices(txt)
@@ -280,6 +295,8 @@ def validate_cost_frame(
     fy, found = _check_price_year(txt, defl)
     problems += found
     graded, found = _check_grade_measure_source(txt, grade_tab)
+    problems += found
+    transfer, found = _check_transfer(txt)
     problems += found
     msgs = [f"{where[row]}: {m}" for row, _, m in sorted(problems)]
     msgs += _duplicate_ids(ids, labels, source)
@@ -304,6 +321,8 @@ def validate_cost_frame(
             "high": amounts["high"].fillna(a).astype(float),
             "measure": graded["measure"].fillna("money"),
             "notes": txt["notes"],
+            "library": txt["library"],
+            "transfer": transfer,
         },
         columns=COLUMNS,
     )

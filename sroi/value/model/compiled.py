@@ -40,7 +40,9 @@ class Line:
     """One valued line: an outcome (or conversion step) costed with one unit-cost row.
 
     ``basis`` is ``observed``, ``assumed`` or ``modelled``; ``scalar`` an extra fixed
-    multiplier (1.0); ``amount`` the unit cost in its own prices and ``price_factor`` the
+    multiplier (1.0); ``library`` the library line the cost comes from ('' for a local line);
+    ``transfer`` whether it is a transfer overall (fiscal to its agency, not public value);
+    ``amount`` the unit cost in its own prices and ``price_factor`` the
     deflator ratio to the base year; ``conversion`` the conversion-step name of a modelled
     line; ``M`` the (participant year x appraisal year) cohort matrix, ``D`` the discount
     factors and ``G = M @ D``.
@@ -50,6 +52,8 @@ class Line:
     outcome: str
     group: str
     cost_id: str
+    library: str
+    transfer: bool
     description: str
     agency: str
     value_type: str

@@ -16,6 +16,8 @@ import pandas as pd
 from sroi.errors import SroiInputError
 from sroi.value.config import ValuationSection
 from sroi.value.costs import UnitCostTable, load_confidence_grades, load_unit_costs
+from sroi.value.costs.library_rows import library_notes
+from sroi.value.library import load_library
 from sroi.value.model.inputs import OutcomeInfo, ValuationInputs
 from sroi.value.prices import (
     deflator_terms,
@@ -118,8 +120,9 @@ class CompileContext:
                 if cid not in base.index:
                     table = self.prices.table
                     raise SroiInputError(
-                        f"{where}: cost id {cid!r} is not in the cost table {table.path} "
-                        f"(ids: {', '.join(table.ids)})"
+                        f"{where}: cost id {cid!r} is neither in the cost table {table.path} "
+                        f"(ids: {', '.join(table.ids)}) nor a library line "
+                        "(sroi.value.library.load_library())"
                     )
             return list(explicit)
         keys = {name}
@@ -139,7 +142,8 @@ def _price_base(inputs: ValuationInputs) -> PriceBase:
         table = load_unit_costs(
             inputs.resolve(V.cost_file), sheet=V.cost_sheet, deflators=defl, grades=grades
         )
-    notes = list(table.notes)
+    table = table.with_library_lines(_library_ids(V, table), deflators=defl, grades=grades)
+    notes = list(table.notes) + library_notes(table.data)
     try:
         deflator_terms(V.price_year, defl)
     except SroiInputError as exc:
@@ -163,6 +167,15 @@ def _price_base(inputs: ValuationInputs) -> PriceBase:
             "Book schedule (sensitivity analysis)"
         )
     return PriceBase(table=table, base=base, deflators=defl, discount=disc, notes=tuple(notes))
+
+
+def _library_ids(V: ValuationSection, table: UnitCostTable) -> list[str]:
+    """Cost ids the spec lists that are not in the cost table but are library lines."""
+    listed = [c for o in V.outcomes for c in o.costs or []]
+    listed += [c for step in V.conversions for c in step.costs]
+    listed += [c for a in V.assumed_effects for c in a.costs or []]
+    library = set(load_library().index)
+    return [c for c in dict.fromkeys(listed) if c not in table and c in library]
 
 
 def _starts(V: ValuationSection, cohort_size: int | None) -> tuple[int, np.ndarray, list[str]]:

@@ -87,6 +87,8 @@ def cost_lines(
                 outcome=outcome,
                 group=group.name,
                 cost_id=cid,
+                library=str(r["library"]),
+                transfer=bool(r["transfer"]),
                 description=str(r["description"]),
                 agency=str(r["agency"]),
                 value_type=str(r["value_type"]),

@@ -3,8 +3,9 @@
 SROI guide (Social Value UK, 2012) and the Greater Manchester CBA model (HM Treasury / New
 Economy, 2014) both warn against counting one saving twice: the same unit cost for two
 outcomes; absence counted through attendance, persistent absence and suspensions' lost days;
-a lifetime cost of exclusion next to its parts; a step of the referral chain costed twice or
-reached without a sourced conversion rate.
+a lifetime cost of exclusion next to its parts; a library line valued together with its
+parent (a headline line contains its constituents, New Economy Unit Cost Database); a step of
+the referral chain costed twice or reached without a sourced conversion rate.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sroi.errors import SroiInputError
+from sroi.value.library import load_library
 from sroi.value.model.compiled import Line
 
 __all__ = ["ABSENCE", "CHAIN", "check_double_counting"]
@@ -90,6 +92,35 @@ def _referral_chain(lines: Sequence[Line]) -> None:
             )
 
 
+def _library_twice(lines: Sequence[Line]) -> None:
+    """One library line through two rows, or a library line with its parent (or ancestor)."""
+    by_library: dict[str, Line] = {}
+    for ln in lines:
+        if not ln.library:
+            continue
+        prev = by_library.get(ln.library)
+        if prev is not None:
+            raise SroiInputError(
+                f"double counting: library line {ln.library} is valued twice, through "
+                f"{_label(prev)} and {_label(ln)}; value it once"
+            )
+        by_library[ln.library] = ln
+    if not by_library:
+        return
+    parent = load_library()["parent"]
+    for ln in by_library.values():
+        up = parent.get(ln.library, "")
+        while up:
+            if up in by_library:
+                raise SroiInputError(
+                    f"double counting: {_label(ln)} values library line {ln.library}, a "
+                    f"constituent of {up}, which {_label(by_library[up])} values already; a "
+                    "headline line contains its constituents: value the one or the others, "
+                    "never both"
+                )
+            up = parent.get(up, "")
+
+
 def check_double_counting(lines: Sequence[Line]) -> None:
     """Reject double counting, naming the two lines.
 
@@ -99,6 +130,7 @@ def check_double_counting(lines: Sequence[Line]) -> None:
         Naming the rule broken and both lines.
     """
     _same_cost_twice(lines)
+    _library_twice(lines)
     _absence_twice(lines)
     _lifetime_exclusion(lines)
     _referral_chain(lines)

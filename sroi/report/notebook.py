@@ -35,10 +35,8 @@ from sroi.report.sections import (
     value_section,
     value_summary_section,
 )
-from sroi.report.steps.data import describe_programme
-from sroi.report.steps.data import load_data as load_data_step
-from sroi.report.steps.data import load_spec as load_spec_step
-from sroi.report.steps.outcomes import estimate_outcomes as estimate_outcomes_step
+from sroi.report.steps import data as _data
+from sroi.report.steps import outcomes as _outcomes
 from sroi.report.steps.value import value_effects, value_headline
 from sroi.spec import Spec
 
@@ -87,13 +85,13 @@ def load_spec(
         The validated spec.
     """
     path = resources.sample_spec() if spec_path is None else spec_path
-    return load_spec_step(path, overrides or {}, seed)
+    return _data.load_spec(path, overrides or {}, seed)
 
 
 def load_data(spec: Spec) -> tuple[EvaluationData, dict[str, Any], pd.DataFrame]:
     """``(data, programme facts, cohort table)`` for the spec."""
-    data = load_data_step(spec)
-    programme, cohorts = describe_programme(data, spec)
+    data = _data.load_data(spec)
+    programme, cohorts = _data.describe_programme(data, spec)
     return data, programme, cohorts
 
 
@@ -101,7 +99,7 @@ def estimate_outcomes(
     data: EvaluationData, spec: Spec, log: WarningLog
 ) -> dict[str, OutcomeResult]:
     """Per-outcome estimates with the spec's seed; warnings go to this run's ``log``."""
-    return estimate_outcomes_step(data, spec, spec.seed, log=log)
+    return _outcomes.estimate_outcomes(data, spec, spec.seed, log=log)
 
 
 def assemble(

@@ -12,6 +12,7 @@ for every identifier in the data before it is kept.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Callable
@@ -116,9 +117,9 @@ def json_safe(x: Any, text: Callable[[str], str] | None = None) -> Any:
         return x if math.isfinite(x) else None
     if x is None or isinstance(x, (bool, int)):
         return x
+    if isinstance(x, (dt.date, dt.time)):
+        return x.isoformat()
     if not isinstance(x, str):
-        if hasattr(x, "isoformat"):
-            return x.isoformat()
         x = str(x)
     return x if text is None else text(x)
 

@@ -56,12 +56,14 @@ def is_matched(spec: Spec) -> bool:
 def _check_matched_options(spec: Spec) -> None:
     """The matched DiD compares with matched never-treated pupils on a varying base period."""
     d = spec.design.did
-    fixed = {"control_group": "never_treated", "base_period": "varying"}
-    for name, value in fixed.items():
-        if getattr(d, name) != value:
+    for name, value, used in (
+        ("control_group", d.control_group, "never_treated"),
+        ("base_period", d.base_period, "varying"),
+    ):
+        if value != used:
             raise SroiInputError(
                 f"design.did.{name}: the matched design (design.did.matched: true) uses "
-                f"{value!r}, not {getattr(d, name)!r}; set design.did.{name}: {value} or "
+                f"{used!r}, not {value!r}; set design.did.{name}: {used} or "
                 "design.did.matched: false"
             )
 

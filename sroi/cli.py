@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import TypeAlias
 
     from sroi.spec import Spec
+    from sroi.value import ValuationSection
 
     _Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -144,38 +145,47 @@ def cmd_validate(args: argparse.Namespace) -> int:
     )
     print(f"outcomes: {outcomes}")
     if spec.valuation is not None:
-        _validate_costs(spec)
+        _validate_costs(spec, spec.valuation)
     print("ok: spec and data are consistent")
     return 0
 
 
-def _validate_costs(spec: Spec) -> None:
-    """Load the cost file and check that every outcome-to-cost mapping points at a real row."""
-    from sroi.value import load_unit_costs
+def _validate_costs(spec: Spec, valuation: ValuationSection) -> None:
+    """Check that every cost id the valuation lists is a row of the cost file or a library line.
 
-    valuation = spec.valuation
-    assert valuation is not None  # the caller checked
-    table = load_unit_costs(spec.resolve(valuation.cost_file))
-    ids = set(table.ids)
-    problems = [
-        f"valuation.outcomes[{i}].costs: {c!r}"
-        for i, o in enumerate(valuation.outcomes)
-        for c in o.costs or []
-        if c not in ids
+    An id that is not in the cost file is taken from the shipped unit-cost library
+    (:func:`sroi.value.load_library`), as valuation does.
+    """
+    from sroi.value import load_library, load_unit_costs
+
+    v = valuation
+    table = load_unit_costs(
+        spec.resolve(v.cost_file),
+        sheet=v.cost_sheet,
+        deflators=spec.resolve(v.deflators) if v.deflators else None,
+        grades=spec.resolve(v.confidence_grades) if v.confidence_grades else None,
+    )
+    known = set(table.ids) | set(load_library().index)
+    listed = [
+        (f"valuation.outcomes[{i}].costs", o.costs or []) for i, o in enumerate(valuation.outcomes)
     ]
-    problems += [
-        f"valuation.conversions[{i}].costs: {c!r}"
+    listed += [
+        (f"valuation.conversions[{i}].costs", conv.costs)
         for i, conv in enumerate(valuation.conversions)
-        for c in conv.costs
-        if c not in ids
     ]
+    listed += [
+        (f"valuation.assumed_effects[{i}].costs", a.costs or [])
+        for i, a in enumerate(valuation.assumed_effects)
+    ]
+    problems = [f"{where}: {c!r}" for where, ids in listed for c in ids if c not in known]
     if problems:
         raise SroiInputError(
-            f"{problems[0]} is not a cost id in {valuation.cost_file}"
+            f"{problems[0]} is not a cost id in {valuation.cost_file} nor a line of the "
+            "unit-cost library (sroi.value.load_library())"
             + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
-            + f"; available ids: {sorted(ids)[:12]}"
+            + f"; ids in the cost file: {table.ids[:12]}"
         )
-    print(f"unit costs: {len(ids)} rows from {valuation.cost_file}")
+    print(f"unit costs: {len(table.ids)} rows from {valuation.cost_file}")
 
 
 def cmd_init(args: argparse.Namespace) -> int:

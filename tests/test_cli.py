@@ -105,6 +105,20 @@ def test_validate_names_an_unknown_cost_id(tmp_path, capsys):
     assert "valuation.outcomes[1].costs: 'SUSP_PROCES' is not a cost id" in err
 
 
+def test_validate_accepts_a_library_line_as_cost_id(tmp_path, capsys):
+    """A cost id that is not in the cost file but is a line of the shipped unit-cost library is
+    valid (valuation takes it from the library), so validate accepts it too."""
+    from sroi.value import load_library
+
+    line = str(load_library().index[0])
+
+    def edit(raw):
+        raw["valuation"]["outcomes"][1]["costs"] = [line]
+
+    assert main(["validate", str(_absolute_copy(tmp_path, edit))]) == 0
+    assert "ok: spec and data are consistent" in capsys.readouterr().out
+
+
 def test_validate_names_an_unknown_valuation_key(tmp_path, capsys):
     def edit(raw):
         raw["valuation"]["discount_rat"] = 0.035

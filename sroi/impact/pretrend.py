@@ -83,8 +83,15 @@ class PretrendTest:
         }
 
     def __str__(self) -> str:
-        ref = f"chi2({self.df})" if math.isinf(self.df2) else f"F({self.df}, {self.df2:g}) x df"
-        return f"Pre-trend Wald test: {ref} = {self.statistic:.3f}, p = {self.p_value:.4g}"
+        if math.isinf(self.df2):
+            return (
+                f"Pre-trend Wald test: chi2({self.df}) = {self.statistic:.3f}, "
+                f"p = {self.p_value:.4g}"
+            )
+        return (
+            f"Pre-trend Wald test: W = {self.statistic:.3f} on {self.df} restrictions, "
+            f"p = {self.p_value:.4g} (W/{self.df} ~ F({self.df}, {self.df2:g}))"
+        )
 
 
 def pretrend_wald(
@@ -128,6 +135,11 @@ def pretrend_wald(
     ------
     SroiInputError
         If there are no estimates, ``vcov`` has the wrong shape or anything is not finite.
+
+    References
+    ----------
+    Roth, J. (2022). Pretest with caution: event-study estimates after testing for parallel
+    trends. American Economic Review: Insights 4(3), 305-322.
     """
     b = np.asarray(estimates, dtype=float).ravel()
     V = np.asarray(vcov, dtype=float)

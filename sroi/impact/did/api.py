@@ -92,16 +92,7 @@ def did(
         treated observation), ``ci_type``, and notes on every excluded row. A
         :class:`SroiWarning` is raised when there are fewer than 10 treated clusters.
     """
-    check_choice(design, ("twfe", "2x2"), "design")
-    check_choice(vcov, ("cluster", "CR2", "wild"), "vcov")
-    if vcov != "cluster" and not (cluster is None or isinstance(cluster, str) or len(cluster) == 1):
-        raise SroiInputError(
-            f"vcov={vcov!r} supports one cluster variable; got {cluster}. Use vcov='cluster' "
-            "for two-way clustering"
-        )
-    check_choice(engine, ("auto", "linearmodels", "within"), "engine")
-    check_number(level, "level", minimum=0.0, maximum=1.0, exclusive=True)
-    check_random_state(random_state)
+    _check_options(design, vcov, cluster, engine, level, random_state)
     covariates = list(covariates or [])
     clusters = clusters_arg(cluster, unit)
     if design == "twfe":
@@ -143,3 +134,23 @@ def did(
         level=level,
         boot_weights=boot_weights,
     )
+
+
+def _check_options(
+    design: str,
+    vcov: str,
+    cluster: str | list[str] | None,
+    engine: str,
+    level: float,
+    random_state: object,
+) -> None:
+    check_choice(design, ("twfe", "2x2"), "design")
+    check_choice(vcov, ("cluster", "CR2", "wild"), "vcov")
+    if vcov != "cluster" and not (cluster is None or isinstance(cluster, str) or len(cluster) == 1):
+        raise SroiInputError(
+            f"vcov={vcov!r} supports one cluster variable; got {cluster}. Use vcov='cluster' "
+            "for two-way clustering"
+        )
+    check_choice(engine, ("auto", "linearmodels", "within"), "engine")
+    check_number(level, "level", minimum=0.0, maximum=1.0, exclusive=True)
+    check_random_state(random_state)

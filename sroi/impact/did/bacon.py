@@ -243,6 +243,11 @@ def twfe_vs_cs_warning(
     -------
     str or None
         The message, or ``None`` when the two agree.
+
+    References
+    ----------
+    Goodman-Bacon, A. (2021). Difference-in-differences with variation in treatment timing.
+    Journal of Econometrics 225(2), 254-277.
     """
     if not 0 < rel_tol:
         raise SroiInputError(f"rel_tol must be positive, got {rel_tol}")

@@ -325,6 +325,20 @@ def _sample(
     return _Sample(df, coh, t, rel, treated, notes)
 
 
+def _dummies(
+    s: _Sample, ev: list[int], reference: int, method: str
+) -> tuple[list[Any], np.ndarray]:
+    """Event-time indicators (TWFE) or cohort x event-time interactions (Sun-Abraham)."""
+    if method == "twfe":
+        D = (s.treated[:, None] & (s.rel[:, None] == np.array(ev)[None, :])).astype(float)
+        return [(None, e) for e in ev], D
+    cols = cohort_cells(s.coh, s.rel, s.treated, reference)
+    gi = np.array([c[0] for c in cols])
+    ei = np.array([c[1] for c in cols])
+    D = s.treated[:, None] & (s.coh[:, None] == gi[None, :]) & (s.rel[:, None] == ei[None, :])
+    return list(cols), D.astype(float)
+
+
 @dataclass(frozen=True)
 class _Fit:
     """Within-unit fit of the event-study regression and its clustered covariance."""
@@ -488,16 +502,7 @@ def event_study(
     )
     s = _sample(p, method, lo, hi, reference, bin_endpoints)
     ev = [e for e in range(lo, hi + 1) if e != reference and (s.treated & (s.rel == e)).any()]
-    if method == "twfe":
-        cols: list[Any] = [(None, e) for e in ev]
-        D = (s.treated[:, None] & (s.rel[:, None] == np.array(ev)[None, :])).astype(float)
-    else:
-        cols = cohort_cells(s.coh, s.rel, s.treated, reference)
-        gi = np.array([c[0] for c in cols])
-        ei = np.array([c[1] for c in cols])
-        D = (
-            s.treated[:, None] & (s.coh[:, None] == gi[None, :]) & (s.rel[:, None] == ei[None, :])
-        ).astype(float)
+    cols, D = _dummies(s, ev, reference, method)
     w = s.df[weights].to_numpy(dtype=float) if weights else None
     f = _fit(
         s,

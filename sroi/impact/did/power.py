@@ -229,6 +229,11 @@ def estimate_error_covariance(
     SroiInputError
         For missing outcomes, duplicated unit x period rows, an unbalanced panel or fewer
         than 3 units.
+
+    References
+    ----------
+    Burlig, F., Preonas, L. and Woerman, M. (2020). Panel data and experimental design.
+    Journal of Development Economics 144, 102458.
     """
     p = Panel(panel, unit=unit, time=time, outcomes=[outcome])
     p.require_complete(time, "Every row needs a period.")

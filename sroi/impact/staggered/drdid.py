@@ -248,6 +248,19 @@ def panel_did(
     -------
     PanelDidEstimate
         ``att`` and the influence function (Sant'Anna & Zhao 2020, Section 3).
+
+    Raises
+    ------
+    SroiInputError
+        For an unknown method, a group without units, a singular outcome regression, a
+        propensity model that does not converge or all comparison units trimmed.
+
+    References
+    ----------
+    Sant'Anna, P. H. C. and Zhao, J. (2020). Doubly robust difference-in-differences
+    estimators. Journal of Econometrics 219(1), 101-122.
+    Abadie, A. (2005). Semiparametric difference-in-differences estimators. Review of
+    Economic Studies 72(1), 1-19.
     """
     if method not in ESTIMATORS:
         raise SroiInputError(f"estimator must be one of {', '.join(ESTIMATORS)}; got {method!r}")

@@ -379,7 +379,7 @@ def test_bad_random_state_is_an_input_error_naming_it(bad, n_boot):
         _fit(n_boot=n_boot, random_state=bad)
 
 
-def test_random_state_generator_and_seed_give_the_same_bootstrap():
+def test_seeded_bootstrap_is_reproducible_and_a_generator_is_accepted():
     a = _fit(n_boot=199, random_state=5).att_gt["std_error"]
     b = _fit(n_boot=199, random_state=5).att_gt["std_error"]
     np.testing.assert_array_equal(a, b)

@@ -135,7 +135,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from sroi.data import load_evaluation_data
     from sroi.spec import Spec
 
-    spec = Spec.load(args.spec)
+    spec = Spec.load(Path(args.spec) if args.spec else resources.sample_spec())
     print(f"spec: {spec.path} (valid)")
     print(f"programme: {spec.programme.name}")
     data = load_evaluation_data(spec)
@@ -317,7 +317,7 @@ def _add_validate(sub: _Subparsers) -> None:
         help="check a spec and its data",
         description="Validate the spec and its data together and print a short summary.",
     )
-    c.add_argument("spec", help="evaluation.yaml")
+    c.add_argument("spec", nargs="?", help="evaluation.yaml (default: the shipped sample)")
     c.set_defaults(func=cmd_validate)
 
 

@@ -9,7 +9,6 @@ real estimators live in ``sroi.impact`` and are tested elsewhere against this da
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

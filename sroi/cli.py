@@ -13,6 +13,8 @@ Subcommands
     Start a new evaluation folder from the templates.
 ``sroi batch SPEC... -o OUT [--workers N] [--scheduler ADDRESS]``
     Run many evaluations in parallel.
+``sroi pool RESULTS... -o OUT [--outcome NAME] [--method REML|DL|PM|FE] [--test ...]``
+    Pool one outcome's effect across places (random-effects meta-analysis) into a report.
 
 Input errors print one clear message, no traceback, and exit with status 2.
 """
@@ -236,9 +238,35 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if summary.n_failed else 0
 
 
+def cmd_pool(args: argparse.Namespace) -> int:
+    """``sroi pool``: random-effects meta-analysis of one outcome across results files."""
+    from sroi.report.runner import run_pool
+
+    labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
+    html_path = run_pool(
+        args.results,
+        Path(args.output),
+        outcome=args.outcome,
+        method=args.method,
+        test=args.test,
+        level=args.level,
+        labels=labels,
+    )
+    doc = json.loads((html_path.parent / "pool_results.json").read_text(encoding="utf-8"))
+    meta = doc["meta"]
+    pct = round(meta["level"] * 100)
+    print(
+        f"pooled effect on {doc['outcome']} across {meta['k']} places: {meta['estimate']:.4g} "
+        f"({pct}% CI {meta['ci_low']:.4g} to {meta['ci_high']:.4g}); "
+        f"{pct}% prediction interval {meta['pi_low']:.4g} to {meta['pi_high']:.4g}"
+    )
+    print(f"report: {html_path}")
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
-    """The ``sroi`` argument parser with its five subcommands."""
+    """The ``sroi`` argument parser with its subcommands."""
     p = argparse.ArgumentParser(
         prog="sroi",
         description=(
@@ -250,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p.add_argument("--version", action="version", version=f"sroi {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_run, _add_value, _add_validate, _add_init, _add_batch):
+    for add in (_add_run, _add_value, _add_validate, _add_init, _add_batch, _add_pool):
         add(sub)
     return p
 
@@ -343,6 +371,30 @@ def _add_batch(sub: _Subparsers) -> None:
     b.add_argument("--workers", type=int, default=2, help="local worker processes (default 2)")
     b.add_argument("--scheduler", help="Dask scheduler address (needs the sroi[dask] extra)")
     b.set_defaults(func=cmd_batch)
+
+
+def _add_pool(sub: _Subparsers) -> None:
+    p = sub.add_parser(
+        "pool",
+        help="pool one outcome across places (meta-analysis)",
+        description=(
+            "Random-effects meta-analysis of one outcome's effect across evaluations "
+            "(results.json files from sroi run), with a pooled report."
+        ),
+    )
+    p.add_argument("results", nargs="+", help="results.json files, one per place")
+    p.add_argument("-o", "--output", required=True, help="output folder")
+    p.add_argument("--outcome", help="outcome to pool (default: the primary outcome)")
+    p.add_argument("--method", default="REML", choices=["REML", "DL", "PM", "FE"])
+    p.add_argument(
+        "--test",
+        default="auto",
+        choices=["auto", "z", "knha", "adhoc"],
+        help="auto: Hartung-Knapp-Sidik-Jonkman below 10 places, z from 10",
+    )
+    p.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
+    p.add_argument("--labels", help="place names, comma-separated, in the order of the files")
+    p.set_defaults(func=cmd_pool)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,6 +39,7 @@ __all__ = [
 
 REPORT_NOTEBOOK = "evaluation_report.ipynb"
 VALUE_NOTEBOOK = "value_report.ipynb"
+POOL_NOTEBOOK = "pool_report.ipynb"
 HTML_NAME = "report.html"
 RESULTS_NAME = "results.json"
 
@@ -322,3 +323,53 @@ def run_value(
         executed, out / "value_report.html", title=f"{spec.report.title}: value re-run"
     )
     return html_path
+
+
+def run_pool(
+    results_paths: list[str | Path],
+    output_dir: str | Path,
+    *,
+    outcome: str | None = None,
+    method: str = "REML",
+    test: str = "auto",
+    level: float = 0.95,
+    labels: list[str] | None = None,
+    progress: bool = True,
+    timeout: int | None = 900,
+) -> Path:
+    """Pooled report across places: ``pool_report.html``, ``pool_results.json``, forest plot.
+
+    The inputs are checked (:func:`sroi.report.pool.pool`) before the notebook starts, so an
+    incompatible file is a one-line input error, not a failed notebook.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML report.
+    """
+    from sroi.report.pool import pool
+
+    paths = [str(Path(p).resolve()) for p in results_paths]
+    res = pool(paths, outcome, method=method, test=test, level=level, labels=labels)
+    out = Path(output_dir).resolve()
+    if out.exists() and not out.is_dir():
+        raise SroiInputError(f"{out}: is a file; give a folder for the pooled report")
+    out.mkdir(parents=True, exist_ok=True)
+    template = resources.notebook(POOL_NOTEBOOK)
+    executed = out / template.name
+    _execute(
+        template,
+        executed,
+        {
+            "results_paths": paths,
+            "outcome": res.outcome,
+            "method": method,
+            "test": test,
+            "level": level,
+            "labels": labels,
+            "output_dir": str(out),
+        },
+        progress=progress,
+        timeout=timeout,
+    )
+    return export_html(executed, out / "pool_report.html", title=f"Pooled results: {res.outcome}")

@@ -198,3 +198,27 @@ def test_same_programme_name_is_disambiguated_by_folder(tmp_path):
     res = pool(paths)
     assert list(res.places["place"]) == [f"link workers (la{i})" for i in range(3)]
     _ = copy.deepcopy(res.to_dict())
+
+
+def test_sroi_pool_command_writes_the_pooled_report(five_places, tmp_path, capsys):
+    from sroi.cli import main
+
+    out = tmp_path / "pooled_report"
+    assert main(["pool", *map(str, five_places), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "pooled effect on attendance across 5 places" in printed
+    html = (out / "pool_report.html").read_text(encoding="utf-8")
+    for text in (
+        "Pooled effect on attendance across 5 places",
+        "prediction interval",
+        "Value for money in each place",
+        "Hartung-Knapp-Sidik-Jonkman",
+    ):
+        assert text in html
+    assert (out / "pool_results.json").is_file() and (out / "forest.png").is_file()
+    # an incompatible file: one line naming it, exit 2, no traceback, no notebook started
+    bad = _write(tmp_path, "odd", 0.02, 0.005, estimand="ATT (simple aggregation)")
+    assert main(["pool", *map(str, five_places), str(bad), "-o", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "odd.json: estimand is" in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists()

@@ -97,6 +97,8 @@ def write_cost_workbook(
                 v = int(v)
             if c == "transfer":
                 v = "yes" if v else "no"
+            if c in ("low", "high") and rec["low"] == rec["amount"] == rec["high"]:
+                v = None  # no range: blank, so that an edited amount is not outside it
             cell = ws.cell(row=r, column=j, value=v)
             if c in ("amount", "low", "high"):
                 cell.number_format = _MONEY_FORMAT

@@ -19,7 +19,7 @@ from sroi.value.excel import write_cost_workbook
 __all__ = ["main", "write_template"]
 
 #: Title of the shipped template.
-TITLE = "Unit costs for the sample programme (ILLUSTRATIVE amounts)"
+TITLE = "Unit costs for the sample programme (published lines of the Unit Cost Database v1.2 where one exists; illustrative otherwise)"
 
 
 def write_template(

@@ -60,7 +60,8 @@ OUTCOMES = [
     {"name": "csc_referral", "column": "csc_referral", "type": "binary", "direction": "decrease"},
 ]
 
-#: The valuation section proposed for the sample evaluation (also given to the lead).
+#: The sample evaluation's valuation section (as in evaluations/impact_programmes), without its
+#: uncertainty entries.
 SAMPLE_VALUATION: dict[str, Any] = {
     "cost_file": str(SAMPLE_COSTS),
     "price_year": "2024",
@@ -71,12 +72,7 @@ SAMPLE_VALUATION: dict[str, Any] = {
     "remaining_school_years": {1: 23, 2: 52, 3: 61, 4: 42, 6: 2, 7: 19, 8: 24, 9: 21, 10: 6},
     "adjustments": {"deadweight": 0.0, "displacement": 0.0, "attribution": 0.1, "drop_off": 0.5},
     "outcomes": [
-        {
-            "outcome": "attendance",
-            "costs": ["ATT_DAY"],
-            "quantity_per_unit": 190,
-            "quantity_source": "DfE: 190 school days a year",
-        },
+        {"outcome": "persistent_absence", "costs": ["PA_TRUANCY"], "effect_period": "year"},
         {"outcome": "suspensions", "costs": ["SUSP_PROCESS"]},
         {"outcome": "permanent_exclusion"},
         {"outcome": "camhs_referral"},
@@ -84,11 +80,32 @@ SAMPLE_VALUATION: dict[str, Any] = {
     ],
     "conversions": [
         {
+            "name": "csc_assessment",
+            "from_outcome": "csc_referral",
+            "rate": 0.9,
+            "rate_source": "illustrative: share of referrals assessed",
+            "costs": ["CSC_ASSESS"],
+        },
+        {
             "name": "child_in_need",
             "from_outcome": "csc_referral",
             "rate": 0.3,
             "rate_source": "illustrative: share of referrals leading to a child-in-need plan",
-            "costs": ["CSC_CIN_YEAR"],
+            "costs": ["SS5.0"],
+        },
+        {
+            "name": "looked_after",
+            "from_outcome": "csc_referral",
+            "rate": 0.05,
+            "rate_source": "illustrative: years in care per referral",
+            "costs": ["SS1.0"],
+        },
+        {
+            "name": "camhs_case",
+            "from_outcome": "camhs_referral",
+            "rate": 0.7,
+            "rate_source": "illustrative: share of referrals accepted for treatment",
+            "costs": ["HE12.3"],
         },
     ],
     "optimism_bias": {"costs": 0.1, "benefits_by_confidence": True},
@@ -268,7 +285,7 @@ def sample_headline() -> dict[str, Any]:
         warnings.simplefilter("ignore")
         r = value.run(spec, sample_effects())
         s = value.simulate(r, n_draws=N_DRAWS, random_state=RANDOM_STATE)
-        # the sample never pays back; a cheap variant does, inside year 2
+        # the sample never pays back; a cheap variant does, inside year 3
         cheap = spec.with_overrides({"programme.delivery_costs": CHEAP_DELIVERY})
         rc = value.run(cheap, sample_effects())
     by_year = r.by_year()

@@ -45,8 +45,20 @@ def test_sample_unit_costs_load_and_every_row_has_a_source():
         "csc_referral",
     ):
         assert t.for_outcome(o), o
-    # referral rows value the assessment, not a treatment episode
-    assert set(t.data.loc[t.data["outcome"].str.endswith("referral"), "category"]) == {"assessment"}
+    # referral rows value the referral process or the assessment, never a treatment episode
+    cats = t.data.loc[t.data["outcome"].str.endswith("referral"), "category"]
+    assert set(cats) == {"referral", "assessment"}
+    # published lines wherever the Unit Cost Database has one
+    lib = t.data.loc[t.data["library"] != ""].set_index("id")["library"].to_dict()
+    assert lib == {
+        "PA_TRUANCY": "E&S1.0.1",
+        "PEX_AP": "E&S2.0.1",
+        "CSC_REFERRAL": "SS6.2",
+        "CSC_ASSESS": "SS6.3",
+    }
+    assert t.data.loc[t.data["library"] != "", "source"].str.contains("Unit Cost Database").all()
+    # an illustrative row says which source a council would use
+    assert t.data.loc[illus, "source"].str.contains("substitute|illustrative ATT_DAY").all()
 
 
 def test_confidence_grades_and_discount_table_are_data():

@@ -267,7 +267,7 @@ def test_health_rate_only_for_qaly_rows(tmp_path):
 
 def test_modelled_conversion_kept_out_of_headline(spec, effects):
     r = value.run(spec, effects)
-    assert r.modelled == ["child_in_need"]
+    assert r.modelled == ["camhs_case", "child_in_need", "csc_assessment", "looked_after"]
     assert r.pv_modelled > 0
     head = r.by_outcome()
     assert r.pv_benefits == pytest.approx(head.loc[head["basis"] != "modelled", "pv"].sum())
@@ -276,7 +276,7 @@ def test_modelled_conversion_kept_out_of_headline(spec, effects):
 def test_sample_spec_summary_and_to_dict(spec, effects):
     r = value.run(spec, effects)
     text = r.summary()
-    for word in ("SROI ratio", "Net present value", "Payback", "attendance", "2024 prices"):
+    for word in ("SROI ratio", "Net present value", "Payback", "persistent_absence", "2024 prices"):
         assert word in text
     d = r.to_dict()
     s = json.dumps(d)
@@ -284,9 +284,12 @@ def test_sample_spec_summary_and_to_dict(spec, effects):
     assert {"assumptions", "by_year", "by_agency", "switching_values", "warnings"} <= set(d)
     # every unit cost used is in the assumptions register, with its source
     reg = r.assumptions.set_index("parameter")
-    for cid in ("ATT_DAY", "PEX_AP_PLACE", "CSC_CIN_YEAR"):
+    for cid in ("SUSP_PROCESS", "PEX_PROCESS", "CAMHS_ASSESS"):
         assert "illustrative" in reg.loc[f"cost:{cid}", "source"]
-    assert {e["outcome"] for e in r.excluded} == {"persistent_absence"}
+    for cid in ("PA_TRUANCY", "PEX_AP", "CSC_REFERRAL", "CSC_ASSESS", "SS5.0", "SS1.0", "HE12.3"):
+        assert "Unit Cost Database v1.2" in reg.loc[f"cost:{cid}", "source"]
+        assert reg.loc[f"uprating:{cid}", "value"] > 1
+    assert {e["outcome"] for e in r.excluded} == {"attendance"}
 
 
 def test_effects_as_list_and_by_column_name(spec, effects):

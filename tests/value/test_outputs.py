@@ -53,13 +53,14 @@ def test_edit_one_cost_in_the_template_changes_the_ratio(spec, effects, tmp_path
     head = [c.value for c in ws[HEADER_ROW]]
     col_id, col_amount = head.index("ID") + 1, head.index("Amount (£)") + 1
     for row in range(HEADER_ROW + 1, ws.max_row + 1):
-        if ws.cell(row=row, column=col_id).value == "CSC_ASSESS":
-            ws.cell(row=row, column=col_amount).value = 2000  # was 1500
+        if ws.cell(row=row, column=col_id).value == "CSC_REFERRAL":
+            ws.cell(row=row, column=col_amount).value = 234  # was 117 (library line SS6.2)
     wb.save(wb_path)
     new = value.run(spec, effects, costs=wb_path)
-    line = base.by_outcome().set_index("cost_id").loc["CSC_ASSESS", "pv"]
-    assert new.pv_benefits == pytest.approx(base.pv_benefits + line / 3)
+    line = base.by_outcome().set_index("cost_id").loc["CSC_REFERRAL", "pv"]
+    assert new.pv_benefits == pytest.approx(base.pv_benefits + line)
     assert new.sroi_ratio > base.sroi_ratio
+    assert any("differs from library line SS6.2" in n for n in new.notes)
 
 
 def test_cli_value_with_cost_workbook(tmp_path):

@@ -19,11 +19,11 @@ def test_attendance_and_persistent_absence_not_both(spec, effects):
         {
             "valuation.outcomes": [
                 {"outcome": "attendance", "costs": ["ATT_DAY"], "quantity_per_unit": 190},
-                {"outcome": "persistent_absence", "costs": ["PA_TERM"]},
+                {"outcome": "persistent_absence", "costs": ["PA_TRUANCY"]},
             ]
         }
     )
-    with pytest.raises(SroiInputError, match="absence is valued twice.*ATT_DAY.*PA_TERM"):
+    with pytest.raises(SroiInputError, match="absence is valued twice.*ATT_DAY.*PA_TRUANCY"):
         value.run(s, effects)
 
 

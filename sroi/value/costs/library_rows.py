@@ -60,8 +60,9 @@ def fill_from_library(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, s
     Returns
     -------
     pandas.DataFrame, list of (int, str)
-        The filled table, and problems as ``(row position, message)``: an unknown library id,
-        or a changed amount, price year, low or high without a source of its own.
+        The filled table (your ``notes`` are kept in front of the library line's), and problems
+        as ``(row position, message)``: an unknown library id, or a changed amount, price
+        year, low or high without a source of its own.
     """
     ids = text_col(df["library"])
     if not (ids != "").any():
@@ -86,8 +87,12 @@ def fill_from_library(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, s
             )
         rec = library_record(lib.loc[code])
         for c in FILLED:
+            j = out.columns.get_loc(c)
             if not given[c]:
-                out.iat[pos, out.columns.get_loc(c)] = rec[c]
+                out.iat[pos, j] = rec[c]
+            elif c == "notes" and rec["notes"] and str(rec["notes"]) not in str(out.iat[pos, j]):
+                # your notes first, then the library's (once: a table written back keeps them)
+                out.iat[pos, j] = f"{str(out.iat[pos, j]).strip()} | library line: {rec['notes']}"
         if text_col(out["basis"].iloc[[pos]]).iloc[0] == "":
             out.iat[pos, out.columns.get_loc("basis")] = "one_off"
     return out, problems

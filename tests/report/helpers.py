@@ -91,7 +91,7 @@ def small_valuation() -> dict[str, Any]:
     """An illustrative valuation section for the small evaluation (costs from the sample table)."""
     return {
         "cost_file": str(UNIT_COSTS.resolve()),
-        "price_year": "2024-25",
+        "price_year": "2024",
         "appraisal_years": 6,
         "terms_per_year": 3,
         "remaining_school_years": 4.0,
@@ -116,7 +116,7 @@ SMALL_DELIVERY = [
         "year": 0,
         "amount": 30000,
         "description": "link workers (illustrative)",
-        "price_year": "2024-25",
+        "price_year": "2024",
         "spent": True,
         "source": "illustrative",
     },
@@ -124,7 +124,7 @@ SMALL_DELIVERY = [
         "year": 1,
         "amount": 30000,
         "description": "link workers (illustrative)",
-        "price_year": "2024-25",
+        "price_year": "2024",
         "low": 25000,
         "high": 40000,
         "source": "illustrative",

@@ -23,8 +23,11 @@ file is available, its line: ``design.matching.caliper: must be > 0 (line 23)``.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import hashlib
 import json
+import types
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +38,8 @@ from sroi.errors import SroiInputError
 from sroi.value.config import DeliveryCost, ValuationSection
 
 __all__ = [
+    "DEFAULT_COUNT_CEILING",
+    "parse_yaml",
     "Spec",
     "ProgrammeSection",
     "DeliveryCost",
@@ -48,6 +53,14 @@ __all__ = [
     "ReportSection",
     "ValuationSection",
 ]
+
+
+DEFAULT_COUNT_CEILING = 70.0
+"""Default ceiling of a count outcome per unit and period (school days in a long term)."""
+
+_MAX_SPEC_BYTES = 2_000_000
+_MAX_DEPTH = 40
+_MAX_SHOWN = 200
 
 
 class _Strict(BaseModel):
@@ -167,6 +180,15 @@ class OutcomeSpec(_Strict):
     primary: bool = False
     label: str | None = None
     unit: str | None = Field(default=None, description="e.g. 'percentage points per term'")
+    max_per_period: float = Field(
+        default=DEFAULT_COUNT_CEILING,
+        gt=0,
+        description=(
+            "count outcomes only: the most events one unit can have in one period; a larger "
+            "value is an input error (default 70, the school days in a long term; raise it for "
+            "counts that can exceed one a day, such as half-day sessions)"
+        ),
+    )
 
 
 class DesignSection(_Strict):
@@ -232,13 +254,8 @@ class Spec(_Strict):
             if not candidate.exists():
                 raise SroiInputError(f"{path}: folder has no evaluation.yaml")
             path = candidate
-        text = path.read_text(encoding="utf-8")
-        try:
-            raw = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1})" if mark is not None else ""
-            raise SroiInputError(f"{path}: not valid YAML{where}: {exc}") from None
+        text = _read_spec_text(path)
+        raw = parse_yaml(text, str(path))
         if not isinstance(raw, dict):
             raise SroiInputError(
                 f"{path}: expected a YAML mapping with sections programme, data, ..."
@@ -251,7 +268,20 @@ class Spec(_Strict):
     def from_dict(
         cls, raw: dict[str, Any], *, source: str = "spec", yaml_text: str | None = None
     ) -> Spec:
-        """Validate a dictionary (as read from YAML)."""
+        """Validate a dictionary (as read from YAML).
+
+        Besides the field types, a boolean or a quoted string where a number is expected is
+        an error (``cohort_size: true`` is not 1, ``"0.1"`` is not 0.1).
+        """
+        coercions = _coercions(raw, cls, ())
+        if coercions:
+            lines = [
+                f"{'.'.join(map(str, loc))}: {what}{_where(yaml_text, loc)}"
+                for loc, what in coercions
+            ]
+            raise SroiInputError(
+                f"{source}: {len(lines)} problem(s) in the evaluation spec\n  " + "\n  ".join(lines)
+            )
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
@@ -286,18 +316,209 @@ class Spec(_Strict):
         """Copy with dotted-path overrides, e.g. ``{"design.matching.caliper": 0.1}``."""
         raw = self.to_dict()
         for key, value in overrides.items():
+            _check_override_path(key)
             node = raw
             parts = key.split(".")
             for part in parts[:-1]:
-                if not isinstance(node, dict) or part not in node:
-                    raise SroiInputError(f"override {key!r}: no section {part!r} in the spec")
-                if node[part] is None:
+                if node.get(part) is None:
                     node[part] = {}
                 node = node[part]
             node[parts[-1]] = value
         new = Spec.from_dict(raw, source=f"override of {self._path or 'spec'}")
         new._path = self._path
         return new
+
+
+# --------------------------------------------------------------------- reading
+def _read_spec_text(path: Path) -> str:
+    """The spec's text: UTF-8 (a byte-order mark is allowed), size-capped, no NUL bytes."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SroiInputError(f"{path}: cannot read the spec file ({exc.strerror})") from None
+    if len(data) > _MAX_SPEC_BYTES:
+        raise SroiInputError(
+            f"{path}: the spec file is {len(data):,} bytes; a spec is a few kilobytes of YAML "
+            f"(limit {_MAX_SPEC_BYTES:,})"
+        )
+    if not data.strip():
+        raise SroiInputError(f"{path}: the spec file is empty")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SroiInputError(
+            f"{path}: line {line}: the spec is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+            "save it as UTF-8 (e.g. 'Save as... UTF-8' in your editor)"
+        ) from None
+    if "\x00" in text:
+        raise SroiInputError(f"{path}: the spec contains NUL bytes; is it a binary file?")
+    return text
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice in the same mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            try:
+                first = seen.get(key)
+            except TypeError:
+                raise SroiInputError(
+                    f"line {line}: a mapping key must be a plain name, got {key_node.value!r}"
+                ) from None
+            if first is not None:
+                raise SroiInputError(
+                    f"line {line}: duplicate key {key!r} (first given on line {first}); "
+                    "the second would silently replace the first - keep one"
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _check_yaml_shape(text: str) -> None:
+    """Refuse anchors/aliases (alias bombs) and absurd nesting before building anything."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        mark = event.start_mark
+        line = mark.line + 1 if mark is not None else 0
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise SroiInputError(
+                f"line {line}: YAML anchors and aliases (&name, *name) are not allowed in a "
+                "spec; write the values out"
+            )
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > _MAX_DEPTH:
+                raise SroiInputError(
+                    f"line {line}: the spec is nested more than "
+                    f"{_MAX_DEPTH} levels deep; a spec has at most a few levels"
+                )
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """Parse spec YAML safely: duplicate keys, anchors/aliases and deep nesting are errors.
+
+    Parameters
+    ----------
+    text
+        The YAML text.
+    source
+        File name for the messages.
+
+    Returns
+    -------
+    object
+        The parsed document (a mapping for a spec).
+
+    Raises
+    ------
+    SroiInputError
+        For invalid YAML (with its line), a duplicate key (naming both lines), an anchor or
+        alias, or nesting deeper than 40 levels.
+    """
+    try:
+        _check_yaml_shape(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except SroiInputError as exc:
+        raise SroiInputError(f"{source}: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SroiInputError(f"{source}: not valid YAML{where}: {_cap(str(problem))}") from None
+    except RecursionError:
+        raise SroiInputError(f"{source}: the YAML is nested too deeply") from None
+
+
+# ---------------------------------------------------------------- strictness
+def _unwrap(annotation: Any) -> list[Any]:
+    """The member types of an annotation (``X | None`` -> ``[X, NoneType]``)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        return [a for arg in typing.get_args(annotation) for a in _unwrap(arg)]
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    return [annotation]
+
+
+def _coercions(raw: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> list[tuple[Any, str]]:
+    """Values pydantic would coerce with a change of meaning: a bool or a string for a number."""
+    out: list[tuple[Any, str]] = []
+    if not isinstance(raw, dict):
+        return out
+    for key, value in raw.items():
+        info = model.model_fields.get(key) if isinstance(key, str) else None
+        if info is None:
+            continue
+        here = (*loc, key)
+        members = _unwrap(info.annotation)
+        numeric = any(m in (int, float) for m in members)
+        if numeric and bool not in members and str not in members:
+            if isinstance(value, bool):
+                out.append((here, f"must be a number, not {str(value).lower()}"))
+            elif isinstance(value, str):
+                out.append((here, f"must be a number, not the text {_cap(repr(value))}"))
+        for m in members:
+            sub = _list_item_model(m)
+            if sub is not None and isinstance(value, list):
+                for i, item in enumerate(value):
+                    out += _coercions(item, sub, (*here, i))
+            elif isinstance(m, type) and issubclass(m, BaseModel):
+                out += _coercions(value, m, here)
+    return out
+
+
+def _list_item_model(annotation: Any) -> type[BaseModel] | None:
+    if typing.get_origin(annotation) is list:
+        (arg,) = typing.get_args(annotation) or (None,)
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
+
+
+def _where(yaml_text: str | None, loc: tuple[Any, ...]) -> str:
+    line = _yaml_line(yaml_text, loc)
+    return f" (line {line})" if line else ""
+
+
+def _check_override_path(key: str) -> None:
+    """An override path names fields of the spec; otherwise say which ones exist."""
+    model: type[BaseModel] | None = Spec
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        if model is None:
+            raise SroiInputError(
+                f"override {key!r}: {'.'.join(parts[:i])} is a value, not a section; "
+                f"use --set {'.'.join(parts[:i])}=VALUE"
+            )
+        fields = list(model.model_fields)
+        if part not in fields:
+            close = difflib.get_close_matches(part, fields, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            section = ".".join(parts[:i]) or "the top level of the spec"
+            raise SroiInputError(
+                f"override {key!r}: {section} has no field {part!r}{hint}; allowed fields: "
+                f"{', '.join(fields)}"
+            )
+        model = next(
+            (
+                m
+                for m in _unwrap(model.model_fields[part].annotation)
+                if isinstance(m, type) and issubclass(m, BaseModel)
+            ),
+            None,
+        )
+
+
+def _cap(text: str) -> str:
+    """A value shown in a message, cut to a readable length."""
+    return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "... (cut)"
 
 
 # --------------------------------------------------------------------- errors
@@ -336,13 +557,35 @@ def _num(x: Any) -> str:
     return f"{x:g}" if isinstance(x, (int, float)) else str(x)
 
 
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the spec section at ``loc`` (empty when it is not a section)."""
+    model: type[BaseModel] | None = Spec
+    for part in loc:
+        if model is None:
+            return []
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(str(part))
+        if info is None:
+            return []
+        model = None
+        for m in _unwrap(info.annotation):
+            m = _list_item_model(m) or m
+            if isinstance(m, type) and issubclass(m, BaseModel):
+                model = m
+                break
+    return list(model.model_fields) if model is not None else []
+
+
 def _message(err: dict[str, Any]) -> str:
     kind = err["type"]
     ctx = err.get("ctx", {}) or {}
     if kind == "extra_forbidden":
-        return (
-            "unknown field (check the spelling; see templates/evaluation.yaml for allowed fields)"
-        )
+        fields = _fields_at(tuple(err["loc"][:-1]))
+        close = difflib.get_close_matches(str(err["loc"][-1]), fields, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        allowed = f"; allowed fields: {', '.join(fields)}" if fields else ""
+        return f"unknown field{hint}{allowed}"
     if kind == "missing":
         return "required field is missing"
     if kind == "greater_than":
@@ -354,12 +597,12 @@ def _message(err: dict[str, Any]) -> str:
     if kind == "less_than_equal":
         return f"must be <= {_num(ctx.get('le'))}"
     if kind == "literal_error":
-        return f"must be one of {ctx.get('expected')} (got {err.get('input')!r})"
+        return f"must be one of {ctx.get('expected')} (got {_cap(repr(err.get('input')))})"
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length')} item(s)"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
-    return f"{err['msg']} (got {err.get('input')!r})"
+    return f"{err['msg']} (got {_cap(repr(err.get('input')))})"
 
 
 def _format_errors(exc: ValidationError, source: str, yaml_text: str | None) -> str:

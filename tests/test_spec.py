@@ -136,5 +136,5 @@ def test_overrides_revalidate_and_keep_path():
     assert new.path == spec.path and new.hash() != spec.hash()
     with pytest.raises(SroiInputError, match="must be > 0"):
         spec.with_overrides({"design.matching.caliper": -1})
-    with pytest.raises(SroiInputError, match="no section"):
+    with pytest.raises(SroiInputError, match="has no field 'nosuch'.*allowed fields: spec_version"):
         spec.with_overrides({"nosuch.field": 1})

@@ -8,6 +8,7 @@ missing-value policy, validates everything (:mod:`sroi.data.validation`) and ret
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,11 +199,17 @@ def load_evaluation_data(spec: Spec) -> EvaluationData:
         files.append(units_path)
         units = read_table(units_path, "auto", None, id_columns=(r.unit,))
         panel = _join_units(panel, units, r.unit, panel_path, units_path)
+    _check_design_columns(panel, spec, panel_path)
     exclusions = Exclusions()
     pool = spec.design.comparison_pool
     outcomes = {o.column: o.type for o in spec.design.outcomes}
+    ceilings = {o.column: o.max_per_period for o in spec.design.outcomes if o.type == "count"}
     extra = list(spec.design.matching.history) + list(spec.design.matching.exact)
     extra += list(spec.design.did.covariates)
+    if spec.design.did.cluster:
+        extra.append(spec.design.did.cluster)
+    if spec.design.matching.covariates is not None:
+        extra += list(spec.design.matching.covariates)
     if pool is not None:
         extra.append(pool.column)
     panel = validate_panel(
@@ -213,6 +220,7 @@ def load_evaluation_data(spec: Spec) -> EvaluationData:
         missing=d.missing,
         exclusions=exclusions,
         source=str(panel_path),
+        ceilings=ceilings,
     )
     if pool is not None:
         panel = _apply_pool(panel, r, pool.column, pool.value, exclusions)
@@ -228,6 +236,40 @@ def load_evaluation_data(spec: Spec) -> EvaluationData:
         roles=r,
         files=files,
     )
+
+
+def _design_columns(spec: Spec) -> list[tuple[str, str]]:
+    """(spec field, column) for every column the design section names."""
+    d = spec.design
+    out = [(f"design.outcomes[{i}].column", o.column) for i, o in enumerate(d.outcomes)]
+    if d.did.cluster:
+        out.append(("design.did.cluster", d.did.cluster))
+    out += [(f"design.did.covariates[{i}]", c) for i, c in enumerate(d.did.covariates)]
+    m = d.matching
+    out += [(f"design.matching.covariates[{i}]", c) for i, c in enumerate(m.covariates or [])]
+    out += [(f"design.matching.history[{i}]", c) for i, c in enumerate(m.history)]
+    out += [(f"design.matching.exact[{i}]", c) for i, c in enumerate(m.exact)]
+    if d.comparison_pool is not None:
+        out.append(("design.comparison_pool.column", d.comparison_pool.column))
+    return out
+
+
+def _check_design_columns(panel: pd.DataFrame, spec: Spec, path: Path) -> None:
+    """Every column the design section names exists; the message names the spec field."""
+    problems = []
+    names = list(map(str, panel.columns))
+    for where, column in _design_columns(spec):
+        if column in panel.columns:
+            continue
+        close = difflib.get_close_matches(column, names, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append(f"{where}: column {column!r} is not in the data{hint}")
+    if problems:
+        raise SroiInputError(
+            f"{path}: {len(problems)} column(s) named in the spec's design section are missing\n  "
+            + "\n  ".join(problems)
+            + f"\n  available columns: {', '.join(names[:30])}{' ...' if len(names) > 30 else ''}"
+        )
 
 
 def _join_units(

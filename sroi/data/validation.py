@@ -41,6 +41,7 @@ def validate_panel(
     missing: Literal["drop", "error"] = "error",
     exclusions: Exclusions | None = None,
     source: str = "data",
+    ceilings: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Check a long panel against its column roles and return a cleaned copy.
 
@@ -64,6 +65,10 @@ def validate_panel(
         Table that dropped rows are recorded in (a new one if not given).
     source
         File name used in messages.
+    ceilings
+        Count outcome column -> the most events one unit can have in one period (the spec's
+        ``design.outcomes[].max_per_period``); a larger value is an error. Infinite values
+        are errors for every outcome and numeric covariate.
 
     Returns
     -------
@@ -97,7 +102,7 @@ def validate_panel(
         if c:
             panel.check_constant(c)
     _check_treatment(panel)
-    _check_outcomes(panel, outcomes)
+    _check_outcomes(panel, outcomes, ceilings or {})
     _check_covariates(panel, r)
     _check_cohort_window(panel)
     _check_groups(panel)
@@ -220,8 +225,10 @@ _OUTCOME_RULES = {
 }
 
 
-def _check_outcomes(panel: Panel, outcomes: Mapping[str, str]) -> None:
-    """Numeric outcomes whose values fit their declared type."""
+def _check_outcomes(
+    panel: Panel, outcomes: Mapping[str, str], ceilings: Mapping[str, float]
+) -> None:
+    """Numeric outcomes whose values are finite, fit their declared type and their ceiling."""
     df = panel.data
     for c, kind in outcomes.items():
         s = df[c]
@@ -235,6 +242,18 @@ def _check_outcomes(panel: Panel, outcomes: Mapping[str, str]) -> None:
                 df.index[:5],
                 "Remove text, units or % signs from the column.",
             )
+        _check_finite(panel, c, f"{kind} outcome")
+        if kind == "count" and c in ceilings:
+            over = (s > ceilings[c]).to_numpy()
+            if over.any():
+                panel.fail(
+                    c,
+                    f"count above the ceiling of {ceilings[c]:g} per unit and period; found "
+                    f"{show_value(s[over].iloc[0])}",
+                    over,
+                    "Check the value (a typo or a total over several periods?), or raise "
+                    "design.outcomes[].max_per_period in the spec if it is real.",
+                )
         if kind == "rate":
             bad = (s < 0) | (s > 1)
         elif kind == "binary":
@@ -246,6 +265,21 @@ def _check_outcomes(panel: Panel, outcomes: Mapping[str, str]) -> None:
         if bad.any():
             rule, fix = _OUTCOME_RULES[kind]
             panel.fail(c, f"{rule}; found {show_value(s[bad].iloc[0])}", bad.to_numpy(), fix)
+
+
+def _check_finite(panel: Panel, column: str, what: str) -> None:
+    """Infinite values (``inf``, ``-inf``) are named as such, never read as numbers."""
+    s = panel.data[column]
+    if pd.api.types.is_bool_dtype(s):
+        return
+    inf = np.isinf(s.to_numpy(dtype=float))
+    if inf.any():
+        panel.fail(
+            column,
+            f"{what} has infinite value(s), e.g. {show_value(s[inf].iloc[0])}",
+            inf,
+            "Replace them with the real value, or leave the cell empty if it is unknown.",
+        )
 
 
 def _check_covariates(panel: Panel, r: ColumnRoles) -> None:
@@ -262,6 +296,7 @@ def _check_covariates(panel: Panel, r: ColumnRoles) -> None:
                 df.index[:5],
                 "List it under data.columns.categorical to expand it into indicators.",
             )
+        _check_finite(panel, c, "covariate")
         if s.nunique() <= 1:
             raise SroiInputError(
                 f"{panel.source}: column {c!r}: covariate is constant ({show_value(s.iloc[0])}) "
@@ -284,6 +319,13 @@ def _check_cohort_window(panel: Panel) -> None:
         )
     panel.drop_treated_from_start(
         f"treated in the first observed period {first} (no pre-period to compare)", first=first
+    )
+    df = panel.data
+    assert panel.unit is not None
+    first_seen = df.groupby(panel.unit, sort=False)[panel.time].transform("min")
+    no_pre = ((df[panel.cohort] > 0) & (first_seen >= df[panel.cohort])).to_numpy()
+    panel.drop_units(
+        no_pre, "treated unit with no row before its enrolment period (no pre-period)", panel.time
     )
 
 

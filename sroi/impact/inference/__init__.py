@@ -9,6 +9,8 @@
 * :mod:`~sroi.impact.inference.intervals` -- t / normal Wald intervals.
 * :mod:`~sroi.impact.inference.multiplier_bootstrap` -- multiplier bootstrap of influence
   functions (R ``did``).
+* :mod:`~sroi.impact.inference.few_clusters` -- t(G_treated - 1) rule and a cluster wild
+  score bootstrap-t for few treated clusters.
 * :mod:`~sroi.impact.inference.multiplicity` -- Holm / Benjamini-Hochberg adjusted
   p-values for secondary outcomes (R ``p.adjust``).
 """
@@ -16,6 +18,11 @@
 from __future__ import annotations
 
 from sroi.impact.inference.cr2 import satterthwaite_df, vcov_cr2
+from sroi.impact.inference.few_clusters import (
+    WildScoreResult,
+    small_sample_df,
+    wild_score_bootstrap,
+)
 from sroi.impact.inference.intervals import t_interval
 from sroi.impact.inference.multiplicity import adjust_pvalues, adjust_secondary
 from sroi.impact.inference.multiplier_bootstrap import (
@@ -33,6 +40,7 @@ __all__ = [
     "BootstrapResult",
     "RandomizationResult",
     "WildBootstrapResult",
+    "WildScoreResult",
     "adjust_pvalues",
     "adjust_secondary",
     "cluster_sums",
@@ -41,11 +49,13 @@ __all__ = [
     "rademacher_draws",
     "randomization_inference",
     "satterthwaite_df",
+    "small_sample_df",
     "summarise_draws",
     "t_interval",
     "vcov_cluster",
     "vcov_cr2",
     "vcov_hc",
     "wild_cluster_bootstrap",
+    "wild_score_bootstrap",
     "wls_fit",
 ]

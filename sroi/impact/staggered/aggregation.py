@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sroi.effect import Effect
 from sroi.errors import SroiInputError
@@ -191,7 +190,7 @@ class CellAggregator:
         out["ci_low"] = est - crit * se
         out["ci_high"] = est + crit * se
         with np.errstate(invalid="ignore", divide="ignore"):
-            out["p_value"] = 2 * stats.norm.sf(np.abs(est) / se)
+            out["p_value"] = self.inference.p_values(est / se)
         for k, v in extra.items():
             out[k] = v
         out.attrs["ci_type"] = self.inference.table_ci_type()

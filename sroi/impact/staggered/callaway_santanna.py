@@ -28,23 +28,28 @@ range, sup-t critical value for uniform bands over the estimates of one table).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from sroi._checks import check_choice
 from sroi.errors import SroiInputError, SroiWarning
+from sroi.impact.inference.few_clusters import (
+    FEW_TREATED_CLUSTERS,
+    SMALL_SAMPLE_CHOICES,
+    small_sample_df,
+)
 from sroi.impact.staggered.aggregation import CellAggregator
 from sroi.impact.staggered.cell_inference import CellInference
 from sroi.impact.staggered.cells import cells_frame, compute_cells, make_basis, maybe_int
 from sroi.impact.staggered.data import CohortPanel, cohort_panel
-from sroi.impact.staggered.options import bootstrap_seed, check_options
+from sroi.impact.staggered.options import bootstrap_seed, check_options, cluster_reason
+from sroi.impact.staggered.randomization import Reassignment
 from sroi.impact.staggered.result import StaggeredResultBase
 
 __all__ = ["StaggeredResult", "staggered_did"]
-
-FEW_TREATED_CLUSTERS = 10
 
 
 @dataclass(eq=False)
@@ -142,6 +147,7 @@ def staggered_did(
     cluster: str | None = None,
     weights: str | None = None,
     level: float = 0.95,
+    small_sample: Literal["auto", "t", "normal"] = "auto",
 ) -> StaggeredResult:
     """Callaway & Sant'Anna (2021) group-time average treatment effects.
 
@@ -189,6 +195,14 @@ def staggered_did(
         Column of unit weights (constant within unit).
     level
         Confidence level.
+    small_sample
+        Critical values of the Wald intervals and p-values: ``"auto"`` (default) uses
+        Student's t with ``G_treated - 1`` degrees of freedom when ``cluster`` is coarser
+        than the unit and fewer than 10 clusters contain treated units (Cameron, Gelbach &
+        Miller 2008; MacKinnon & Webb 2018), the normal otherwise; ``"t"`` always uses
+        t(``G_treated - 1``) when clustered; ``"normal"`` never (R ``did``). The rule applied
+        is recorded in ``critical_reason`` and ``Effect.extra["critical_reason"]``; the
+        bootstrap's uniform bands keep their sup-t critical value.
 
     Returns
     -------
@@ -220,6 +234,7 @@ def staggered_did(
     estimators. Journal of Econometrics 219(1), 101-122.
     """
     cg = check_options(control_group, estimator, base_period, anticipation, n_boot, level)
+    check_choice(small_sample, SMALL_SAMPLE_CHOICES, "small_sample")
     seed = bootstrap_seed(random_state, int(n_boot))
     prep = cohort_panel(
         panel,
@@ -232,7 +247,42 @@ def staggered_did(
         weights=weights,
         anticipation=int(anticipation),
     )
-    times, Y, X, glist, notes = _estimation_window(prep, cohort, cg, int(anticipation))
+    opts = _FitOptions(
+        outcome=outcome,
+        unit=unit,
+        cohort=cohort,
+        control_group=cg,
+        estimator=estimator,
+        anticipation=int(anticipation),
+        base_period=base_period,
+        cluster=cluster,
+        weighted=weights is not None,
+        level=float(level),
+        small_sample=small_sample,
+    )
+    return _fit(prep, opts, int(n_boot), seed)
+
+
+@dataclass(frozen=True)
+class _FitOptions:
+    """The checked options of one :func:`staggered_did` call (re-used by its refits)."""
+
+    outcome: str
+    unit: str
+    cohort: str
+    control_group: str
+    estimator: str
+    anticipation: int
+    base_period: str
+    cluster: str | None
+    weighted: bool
+    level: float
+    small_sample: str
+
+
+def _fit(prep: CohortPanel, o: _FitOptions, n_boot: int, seed: int | None) -> StaggeredResult:
+    """Estimate on a prepared panel (its ``G`` may be a permuted assignment)."""
+    times, Y, X, glist, notes = _estimation_window(prep, o.cohort, o.control_group, o.anticipation)
     G = prep.G
     sizes = _cohort_sizes(G, glist)
     cells = compute_cells(
@@ -242,37 +292,46 @@ def staggered_did(
         glist,
         X=X,
         x_time_invariant=prep.x_time_invariant,
-        w=None if weights is None else prep.w,
-        estimator=estimator,
-        control_group=cg,
-        anticipation=int(anticipation),
-        base_period=base_period,
+        w=prep.w if o.weighted else None,
+        estimator=o.estimator,
+        control_group=o.control_group,
+        anticipation=o.anticipation,
+        base_period=o.base_period,
     )
-    codes, n_cl, n_treated_cl = _clusters(prep, G, glist, cluster, unit)
+    codes, n_cl, n_treated_cl = _clusters(prep, G, glist, o.cluster, o.unit)
+    df, crit_reason = small_sample_df(o.small_sample, codes is not None, n_treated_cl)
     w_share = prep.w / np.mean(prep.w)
     basis, groups = make_basis(cells, G, w_share)
-    inference = CellInference(basis, codes, n_cl, int(n_boot), seed, float(level))
+    inference = CellInference(basis, codes, n_cl, n_boot, seed, o.level, df=df)
+    ri_codes = np.arange(len(G)) if codes is None else codes
     return StaggeredResult(
         att_gt=cells_frame(cells, inference, basis.shape[1]),
-        outcome=outcome,
-        estimator=estimator,
-        control_group=cg,
-        base_period=base_period,
-        anticipation=int(anticipation),
+        outcome=o.outcome,
+        estimator=o.estimator,
+        control_group=o.control_group,
+        base_period=o.base_period,
+        anticipation=o.anticipation,
         n_units=len(G),
         n_treated=int(np.sum(np.isin(G, glist))),
         n_never_treated=int(np.sum(G == 0)),
         cohort_sizes=sizes,
         exclusions=prep.exclusions,
         notes=tuple(notes),
-        level=float(level),
-        n_boot=int(n_boot),
-        cluster=cluster if codes is not None else None,
+        level=o.level,
+        n_boot=n_boot,
+        cluster=o.cluster if codes is not None else None,
         n_clusters=n_cl,
         n_treated_clusters=n_treated_cl,
         seed=seed,
         aggregator=CellAggregator(
             cells, G, w_share, groups, inference, float(times.min()), float(times.max())
+        ),
+        cluster_reason=cluster_reason(G, codes, o.cluster, o.unit),
+        critical_reason=crit_reason,
+        reassignment=Reassignment(
+            G=G,
+            codes=ri_codes,
+            refit=lambda G_new, _perm: _fit(replace(prep, G=G_new), o, 0, None),
         ),
     )
 

@@ -45,6 +45,10 @@ class CellInference:
         Seed of the multipliers (with ``n_boot > 0``).
     level
         Confidence level.
+    df
+        Degrees of freedom of Student's t for the pointwise critical values and p-values
+        (``None``: the normal); see
+        :func:`sroi.impact.inference.few_clusters.small_sample_df`.
     """
 
     def __init__(
@@ -55,6 +59,7 @@ class CellInference:
         n_boot: int,
         seed: int | None,
         level: float,
+        df: float | None = None,
     ) -> None:
         self.n = basis.shape[0]
         self.codes = codes
@@ -62,7 +67,9 @@ class CellInference:
         self.n_boot = n_boot
         self.seed = seed
         self.level = level
-        self.z = float(stats.norm.ppf(0.5 + level / 2))
+        self.df = df
+        self.dist = stats.norm if df is None else stats.t(df)
+        self.z = float(self.dist.ppf(0.5 + level / 2))
         self.S = cluster_sums(basis, codes, n_clusters)
         self.gram = self.S.T @ self.S
         self._draws: np.ndarray | None = None
@@ -98,12 +105,20 @@ class CellInference:
         crit = crit if np.isfinite(crit) else self.z
         return se, crit, draws
 
+    def p_values(self, t_stat: np.ndarray) -> np.ndarray:
+        """Two-sided p-values of t statistics (normal, or t with :attr:`df`)."""
+        return 2 * self.dist.sf(np.abs(t_stat))
+
+    def _dist_label(self) -> str:
+        return "" if self.df is None else f", t({int(self.df)})"
+
     def table_ci_type(self) -> str:
         """Interval type of a table (uniform band with the bootstrap)."""
-        return (
-            "multiplier bootstrap, uniform (sup-t) band" if self.bootstrap else "analytic pointwise"
-        )
+        if self.bootstrap:
+            return "multiplier bootstrap, uniform (sup-t) band"
+        return "analytic pointwise" + self._dist_label()
 
     def scalar_ci_type(self) -> str:
         """Interval type of a single estimate."""
-        return "multiplier bootstrap SE, pointwise" if self.bootstrap else "analytic pointwise"
+        kind = "multiplier bootstrap SE, pointwise" if self.bootstrap else "analytic pointwise"
+        return kind + self._dist_label()

@@ -31,14 +31,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from sroi._checks import check_int, check_seed
+from sroi._checks import check_choice, check_int, check_seed
 from sroi.errors import SroiInputError, SroiWarning
+from sroi.impact.inference.few_clusters import SMALL_SAMPLE_CHOICES, small_sample_df
 from sroi.impact.matching import match
 from sroi.impact.staggered.aggregation import CellAggregator
 from sroi.impact.staggered.cell_inference import CellInference
@@ -51,7 +52,8 @@ from sroi.impact.staggered.matched_samples import (
     match_cohort,
     pool_mask,
 )
-from sroi.impact.staggered.options import check_options
+from sroi.impact.staggered.options import check_options, cluster_reason
+from sroi.impact.staggered.randomization import Reassignment
 from sroi.impact.staggered.result import StaggeredResultBase
 
 __all__ = ["MatchedStaggeredResult", "matched_staggered_did"]
@@ -146,6 +148,7 @@ def matched_staggered_did(
     level: float = 0.95,
     restrict_support: bool = True,
     n_boot: int = 0,
+    small_sample: Literal["auto", "t", "normal"] = "auto",
 ) -> MatchedStaggeredResult:
     """Cohort-wise matching on pre-period data, then stacked DiD on the matched samples.
 
@@ -205,6 +208,14 @@ def matched_staggered_did(
         cluster, sums of the stacked influence functions; seeded with ``random_state``).
         ``0`` (default) gives analytic pointwise intervals. The bootstrap is conditional on
         the matched samples: it does not repeat the matching.
+    small_sample
+        Critical values: ``"auto"`` (default) Student's t with ``G_treated - 1`` degrees of
+        freedom when ``cluster`` is coarser than the unit and fewer than 10 clusters contain
+        treated units, else the normal; ``"t"`` or ``"normal"`` to force one (see
+        :func:`~sroi.impact.staggered.staggered_did`). :meth:`~MatchedStaggeredResult.
+        randomization_test` re-runs the matching for every permutation of the programme
+        schools, and :meth:`~MatchedStaggeredResult.wild_bootstrap` gives the school-level
+        wild bootstrap-t of an aggregated effect.
 
     Returns
     -------
@@ -225,6 +236,7 @@ def matched_staggered_did(
     estimators. Journal of Econometrics 219(1), 101-122.
     """
     check_options("never_treated", estimator, "varying", anticipation, n_boot, level)
+    check_choice(small_sample, SMALL_SAMPLE_CHOICES, "small_sample")
     design = _design(
         panel,
         outcome,
@@ -261,8 +273,77 @@ def matched_staggered_did(
             "matched staggered DiD needs never-treated units for the comparison pool"
         )
     lookup = _lookup(prep, pool, unit)
-    samples = [match_cohort(g, design, lookup) for g in glist]
-    return _estimate(prep, samples, glist, design, cluster, int(n_boot), seed, float(level))
+    fit = _Fit(prep, design, cluster, float(level), small_sample, _pool_values(prep, pool, unit))
+    return fit.run(lookup, int(n_boot), seed)
+
+
+class _Fit:
+    """Matching and estimation on a prepared panel; re-run with a permuted assignment."""
+
+    def __init__(
+        self,
+        prep: CohortPanel,
+        design: MatchingDesign,
+        cluster: str | None,
+        level: float,
+        small_sample: str,
+        pool_ok: np.ndarray,
+    ) -> None:
+        self.prep = prep
+        self.design = design
+        self.cluster = cluster
+        self.level = level
+        self.small_sample = small_sample
+        self.pool_ok = pool_ok
+        if cluster is not None and cluster != design.unit and prep.cluster_values is not None:
+            self.codes = pd.factorize(pd.Series(prep.cluster_values), sort=True)[0]
+        else:
+            self.codes = np.arange(len(prep.G))
+
+    def run(self, lookup: UnitLookup, n_boot: int, seed: int) -> MatchedStaggeredResult:
+        """Match every cohort of ``lookup.G`` and estimate."""
+        glist = np.unique(lookup.G[lookup.G > 0])
+        samples = [match_cohort(g, self.design, lookup) for g in glist]
+        prep = replace(self.prep, G=lookup.G)
+        res = _estimate(
+            prep,
+            samples,
+            glist,
+            self.design,
+            self.cluster,
+            n_boot,
+            seed,
+            self.level,
+            self.small_sample,
+        )
+        res.reassignment = Reassignment(
+            G=lookup.G, codes=self.codes, refit=self._refit_from(lookup, seed)
+        )
+        return res
+
+    def _refit_from(
+        self, lookup: UnitLookup, seed: int
+    ) -> Callable[[np.ndarray, np.ndarray], MatchedStaggeredResult]:
+        def refit(G_new: np.ndarray, perm: np.ndarray) -> MatchedStaggeredResult:
+            pool = self._permuted_pool(perm)
+            new = replace(lookup, G=G_new, eligible=pool & (G_new == 0))
+            return self.run(new, 0, seed)
+
+        return refit
+
+    def _permuted_pool(self, perm: np.ndarray) -> np.ndarray:
+        """Pool eligibility moved with the schools when it is constant within school."""
+        codes, ok = self.codes, self.pool_ok
+        n_cl = int(codes.max()) + 1
+        lo = np.ones(n_cl, dtype=bool)
+        hi = np.zeros(n_cl, dtype=bool)
+        np.logical_and.at(lo, codes, ok)
+        np.logical_or.at(hi, codes, ok)
+        if not np.array_equal(lo, hi):
+            return ok
+        new_cl = np.empty(n_cl, dtype=bool)
+        new_cl[perm] = lo
+        return new_cl[codes]
 
 
 def _design(
@@ -320,6 +401,13 @@ def _extra_columns(design: MatchingDesign, pool: Any) -> dict[str, str]:
     return extra
 
 
+def _pool_values(prep: CohortPanel, pool: Any, unit: str) -> np.ndarray:
+    """The pool rule for every unit, treated or not (``True``: could be a comparison)."""
+    rows = prep.panel.data
+    unit_frame = rows.drop_duplicates(unit).set_index(unit).reindex(prep.units).reset_index()
+    return pool_mask(pool, unit_frame, unit)
+
+
 def _lookup(prep: CohortPanel, pool: Any, unit: str) -> UnitLookup:
     """Per-unit arrays, the eligible pool and period positions of the rows kept."""
     p = prep.panel
@@ -348,6 +436,7 @@ def _estimate(
     n_boot: int,
     seed: int,
     level: float,
+    small_sample: str,
 ) -> MatchedStaggeredResult:
     """ATT(g,t) on the stacked matched samples, with unit- (or cluster-) clustered inference."""
     all_rows = np.unique(np.concatenate([s.rows for s in samples]))
@@ -383,7 +472,10 @@ def _estimate(
     cells = GroupTimeCells.stack(parts)
     codes, n_cl, cl_name, n_tc = _clustering(prep, all_rows, G_glob, cluster, design.unit)
     basis, groups = make_basis(cells, G_glob, np.ones(N))
-    inference = CellInference(basis, codes, None if codes is None else n_cl, n_boot, seed, level)
+    df, crit_reason = small_sample_df(small_sample, codes is not None, n_tc)
+    inference = CellInference(
+        basis, codes, None if codes is None else n_cl, n_boot, seed, level, df=df
+    )
     return MatchedStaggeredResult(
         att_gt=cells_frame(cells, inference, basis.shape[1]),
         outcome=design.outcome,
@@ -410,7 +502,17 @@ def _estimate(
         cohorts=pd.DataFrame([s.summary for s in samples]),
         history_periods=design.history_periods,
         n_control=int(np.sum(G_glob == 0)),
+        cluster_reason=_cluster_reason(prep, codes is not None, cl_name, design.unit),
+        critical_reason=crit_reason,
     )
+
+
+def _cluster_reason(prep: CohortPanel, clustered: bool, name: str, unit: str) -> str:
+    """Why the clustering level, judged on every unit of the panel (not only the matched)."""
+    if not clustered or prep.cluster_values is None:
+        return cluster_reason(prep.G, None, name, unit)
+    codes = pd.factorize(pd.Series(prep.cluster_values), sort=True)[0]
+    return cluster_reason(prep.G, codes, name, unit)
 
 
 def _clustering(

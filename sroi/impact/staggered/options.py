@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from sroi._checks import check_choice, check_int, check_number, check_random_state, check_seed
 from sroi.errors import SroiInputError
 from sroi.impact.staggered.drdid import ESTIMATORS
 
-__all__ = ["bootstrap_seed", "check_options"]
+__all__ = ["bootstrap_seed", "check_options", "cluster_reason"]
 
 _CONTROL_GROUPS = {
     "never_treated": "never_treated",
@@ -49,3 +51,35 @@ def bootstrap_seed(random_state: Any, n_boot: int) -> int | None:
         return check_seed(random_state)
     check_random_state(random_state)
     return None
+
+
+def cluster_reason(G: np.ndarray, codes: np.ndarray | None, cluster: str | None, unit: str) -> str:
+    """One sentence: the level the standard errors are clustered at, and why.
+
+    Parameters
+    ----------
+    G
+        Cohort of each unit (0 = never treated).
+    codes
+        Cluster code of each unit (``None``: clustered on the unit).
+    cluster, unit
+        Column names.
+    """
+    if codes is None:
+        return (
+            f"standard errors are clustered on the unit ({unit}) because no coarser cluster "
+            "was given; if the programme is assigned by school, cluster on the school"
+        )
+    treated = G > 0
+    n_tc = int(np.unique(codes[treated]).size)
+    whole = all(np.all(G[codes == c] == G[codes == c][0]) for c in np.unique(codes[treated]))
+    if whole:
+        return (
+            f"standard errors are clustered on {cluster}, the level at which the programme "
+            f"is assigned (all units of each of the {n_tc} programme clusters share a cohort)"
+        )
+    return (
+        f"standard errors are clustered on {cluster}, the level at which the programme is "
+        f"assigned: treated units are enrolled within {n_tc} programme clusters and share "
+        "their cluster's shocks, so the treated clusters, not the units, are independent"
+    )

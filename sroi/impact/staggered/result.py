@@ -11,6 +11,7 @@ import pandas as pd
 
 from sroi.effect import Effect
 from sroi.errors import SroiInputError, SroiWarning
+from sroi.impact.inference.few_clusters import wild_score_bootstrap
 from sroi.impact.pretrend import PretrendTest, pretrend_wald
 from sroi.impact.staggered.aggregation import (
     SIMPLE_NOTE,
@@ -20,6 +21,11 @@ from sroi.impact.staggered.aggregation import (
 )
 from sroi.impact.staggered.cell_inference import SE_TINY
 from sroi.impact.staggered.cells import maybe_int
+from sroi.impact.staggered.randomization import (
+    RandomizationTest,
+    Reassignment,
+    run_randomization,
+)
 
 __all__ = ["AggregationKind", "StaggeredResultBase"]
 
@@ -50,6 +56,13 @@ class StaggeredResultBase:
         Clustering of the standard errors.
     aggregator
         The cells, cohort shares and inference behind :meth:`aggregate`.
+    cluster_reason
+        Why the standard errors are clustered at that level, in one sentence.
+    critical_reason
+        Which critical values the Wald intervals use and why, in one sentence
+        (``small_sample=``).
+    reassignment
+        Assignment, clusters and re-estimation for :meth:`randomization_test`.
     """
 
     att_gt: pd.DataFrame
@@ -65,6 +78,9 @@ class StaggeredResultBase:
     n_clusters: int | None
     n_treated_clusters: int | None
     aggregator: CellAggregator = field(repr=False)
+    cluster_reason: str = field(default="", kw_only=True)
+    critical_reason: str = field(default="", kw_only=True)
+    reassignment: Reassignment | None = field(default=None, repr=False, kw_only=True)
 
     # ------------------------------------------------------------------ subclass hooks
     def _method(self) -> str:
@@ -131,6 +147,99 @@ class StaggeredResultBase:
         """The overall effect of :meth:`aggregate` (same arguments) as an :class:`sroi.Effect`."""
         return self.aggregate(kind, min_e, max_e, balance_e).overall
 
+    def wild_bootstrap(
+        self,
+        kind: AggregationKind = "group",
+        n_boot: int = 9999,
+        weights: str = "webb",
+        random_state: int | np.random.Generator = 0,
+    ) -> Effect:
+        """Cluster wild bootstrap-t of an aggregated ATT (score bootstrap at cluster level).
+
+        Draws one weight per cluster (school) on the cluster sums of the aggregation's
+        influence function and studentises each draw; the interval is the symmetric
+        bootstrap-t interval (see
+        :func:`sroi.impact.inference.few_clusters.wild_score_bootstrap`; Cameron, Gelbach &
+        Miller 2008; Kline & Santos 2012; MacKinnon & Webb 2018). Without coarser clustering
+        the units are the clusters.
+
+        Parameters
+        ----------
+        kind
+            Aggregation (as :meth:`aggregate`).
+        n_boot
+            Bootstrap draws (at least 99).
+        weights
+            ``"webb"`` (six-point, default) or ``"rademacher"``.
+        random_state
+            Seed of the weights.
+
+        Returns
+        -------
+        Effect
+            The aggregated effect with the bootstrap-t interval and p-value
+            (``ci_type="wild cluster bootstrap-t (...)"``; ``extra["critical_value"]``).
+        """
+        agg = self.aggregator
+        inf = agg.inference
+        parts = agg.aggregate(kind)
+        scores = inf.S @ parts.coef
+        if inf.codes is None:
+            sizes = np.ones(scores.size)
+        else:
+            sizes = np.bincount(inf.codes, minlength=scores.size).astype(float)
+        wb = wild_score_bootstrap(
+            parts.estimate,
+            scores,
+            sizes,
+            level=inf.level,
+            n_boot=n_boot,
+            weights=weights,
+            random_state=random_state,
+        )
+        base = self._effect(parts)
+        return base.with_(
+            ci_low=wb.ci_low,
+            ci_high=wb.ci_high,
+            p_value=wb.p_value,
+            ci_type=f"wild cluster bootstrap-t ({weights} weights, {wb.n_clusters} clusters)",
+            draws=None,
+            extra={**base.extra, "critical_value": wb.critical_value, "n_boot_wild": n_boot},
+        )
+
+    def randomization_test(
+        self,
+        kind: AggregationKind = "group",
+        n_perm: int = 199,
+        random_state: int | np.random.Generator | None = 0,
+    ) -> RandomizationTest:
+        """Randomisation p-value over the clusters' (schools') programme assignment.
+
+        Each permutation hands every programme school's assignment to a school drawn at
+        random and re-estimates the aggregation with the same design (see
+        :mod:`sroi.impact.staggered.randomization`; Young 2019; MacKinnon & Webb 2020).
+
+        Parameters
+        ----------
+        kind
+            Aggregation tested (default the headline ``"group"``).
+        n_perm
+            Permutations (at least 19; each re-runs the estimator, and the matched design
+            re-runs the matching).
+        random_state
+            Seed of the permutations.
+
+        Returns
+        -------
+        RandomizationTest
+            Observed estimate, p-value and permutation draws.
+        """
+        if self.reassignment is None:
+            raise SroiInputError("this result holds no design to re-estimate")
+        est = self.aggregator.aggregate(kind).estimate
+        name = self.cluster or "units"
+        return run_randomization(self.reassignment, est, kind, name, n_perm, random_state)
+
     def pretrend_test(self) -> PretrendTest:
         """Joint Wald test of parallel pre-trends on the pre-period ATT(g,t).
 
@@ -190,6 +299,7 @@ class StaggeredResultBase:
         eff = Effect.from_estimate(
             parts.estimate,
             se0,
+            df=inference.df,
             level=inference.level,
             estimand=parts.estimand,
             outcome=self.outcome,
@@ -197,6 +307,12 @@ class StaggeredResultBase:
             n_treated=int(parts.n_treated),
             **self._effect_kwargs(),
         )
+        facts = {
+            "cluster_reason": self.cluster_reason,
+            "critical_reason": self.critical_reason,
+            "df": inference.df,
+        }
+        eff = eff.with_(extra={**eff.extra, **facts})
         if draws is not None:
             eff = eff.with_(draws=parts.estimate + draws[:, 0])
         return eff

@@ -8,9 +8,22 @@ Two rules, applied to every table, figure label and ``results.json`` the report 
    threshold suppression as described in the Office for National Statistics / Government
    Statistical Service guidance on disclosure control of tables; the threshold is set by the
    data owner, not here.
-2. **No identifiers.** No unit identifier (pupil id) or cluster identifier (school id) may
+2. **Secondary suppression.** A suppressed cell must not be recoverable by subtraction.
+   In a table whose cells add up to a total that is shown (pupils per cohort and all
+   participants), when one cell is suppressed the next smallest cell is suppressed too, and
+   cells keep being suppressed (smallest first) until the suppressed cells together hold at
+   least ``k`` people (:func:`secondary_suppress`). In an exclusions row, when the number of
+   pupils is suppressed the number of rows (pupil-terms) is suppressed with it, since rows
+   divided by terms would recover the pupils (:func:`suppress_rows_with_units`). A cell
+   suppressed for this reason alone is shown as ``"c"`` (confidential, the official-statistics
+   symbol); a cell under the threshold as ``"<k"``.
+3. **People, not institutions.** Counts of schools (clusters), periods, draws or outcomes are
+   not counts of people and are shown as they are (:func:`is_people_count`): the schools are
+   named in the programme description and their number discloses nothing about a child.
+4. **No identifiers.** No unit identifier (pupil id) or cluster identifier (school id) may
    appear in any output. :func:`check_no_identifiers` searches output files or strings for
-   every identifier in the data and raises when one is found.
+   every identifier in the data and raises when one is found; its message names the file and
+   the kind of identifier, never the identifier itself.
 """
 
 from __future__ import annotations
@@ -37,7 +50,21 @@ __all__ = [
     "suppress_text_counts",
     "sanitize_text",
     "COUNT_COLUMN_PATTERN",
+    "SECONDARY_MARKER",
+    "is_people_count",
+    "secondary_suppress",
+    "suppress_rows_with_units",
+    "suppress_people_counts",
+    "ADDITIVE_COLUMNS",
 ]
+
+#: Marker of a cell suppressed only so that another suppressed cell cannot be worked out.
+SECONDARY_MARKER = "c"
+
+_NOT_PEOPLE = re.compile(
+    r"(cluster|school|period|term|draw|boot|outcome|cohorts|covariate|lag|lead|window|df|year)",
+    re.I,
+)
 
 #: Column names treated as counts of people or records by :func:`suppress_counts`.
 COUNT_COLUMN_PATTERN = re.compile(
@@ -77,7 +104,7 @@ def suppress_count(n: Any, threshold: int = 10) -> int | str | None:
     if n is None or (isinstance(n, float) and math.isnan(n)):
         return None
     if isinstance(n, str):
-        if n.startswith("<"):
+        if n.startswith("<") or n == SECONDARY_MARKER:
             return n
         raise SroiInputError(f"suppress_count: expected a count, got the text {n!r}")
     value = float(n)
@@ -94,10 +121,18 @@ def is_count_column(name: str) -> bool:
     return bool(COUNT_COLUMN_PATTERN.match(str(name).lower()))
 
 
+#: Columns whose cells add up to a total shown elsewhere (pupils per cohort): secondary
+#: suppression by default in :func:`suppress_counts`.
+ADDITIVE_COLUMNS = ("n_pupils", "pupils")
+
+
 def suppress_counts(
-    table: pd.DataFrame, threshold: int = 10, columns: Sequence[str] | None = None
+    table: pd.DataFrame,
+    threshold: int = 10,
+    columns: Sequence[str] | None = None,
+    additive: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Copy of ``table`` with every small count in ``columns`` replaced by ``"<k"``.
+    """Copy of ``table`` with every small count of people in ``columns`` suppressed.
 
     Parameters
     ----------
@@ -106,24 +141,42 @@ def suppress_counts(
     threshold
         Smallest count that may be shown.
     columns
-        Count columns; default: every column whose name matches
-        :data:`COUNT_COLUMN_PATTERN` (``n``, ``n_*``, ``*_n``, ``count``...).
+        Count columns; default: every column that counts people (:func:`is_people_count`:
+        ``n``, ``n_*``, ``*_n``, ``count``..., but not schools, periods or draws).
+    additive
+        Columns whose cells add up to a total shown elsewhere: secondary suppression
+        (:func:`secondary_suppress`); default: :data:`ADDITIVE_COLUMNS` present in the table.
+        A table with ``n_rows`` and ``n_units`` has its rows suppressed with its units
+        (:func:`suppress_rows_with_units`).
     """
     k = _check_threshold(threshold)
     if not isinstance(table, pd.DataFrame):
         raise SroiInputError(f"suppress_counts: expected a DataFrame, got {type(table).__name__}")
     cols = (
-        list(columns) if columns is not None else [c for c in table.columns if is_count_column(c)]
+        list(columns) if columns is not None else [c for c in table.columns if is_people_count(c)]
     )
-    missing = [c for c in cols if c not in table.columns]
+    adds = (
+        [c for c in ADDITIVE_COLUMNS if c in table.columns] if additive is None else list(additive)
+    )
+    missing = [c for c in cols + adds if c not in table.columns]
     if missing:
         raise SroiInputError(f"suppress_counts: column(s) {missing} not in the table")
     out = table.copy()
     for c in cols:
-        out[c] = pd.Series(
-            [suppress_count(v, k) for v in out[c].tolist()], index=out.index, dtype=object
-        )
+        vals = [None if _missing(v) else v for v in out[c].tolist()]
+        shown = secondary_suppress(vals, k) if c in adds else [suppress_count(v, k) for v in vals]
+        out[c] = pd.Series(shown, index=out.index, dtype=object)
+    if "n_rows" in cols and "n_units" in cols:
+        pairs = [
+            suppress_rows_with_units(None if _missing(r) else r, None if _missing(u) else u, k)
+            for r, u in zip(table["n_rows"].tolist(), table["n_units"].tolist(), strict=True)
+        ]
+        out["n_rows"] = pd.Series([p[0] for p in pairs], index=out.index, dtype=object)
     return out
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
 
 
 _DATA_URI = re.compile(
@@ -204,9 +257,14 @@ def check_no_identifiers(
                 )
                 hits.extend((source, kind, m) for m in sorted(set(pattern.findall(stripped))))
     if hits and raise_on_found:
-        shown = "; ".join(f"{k} {v!r} in {s}" for s, k, v in hits[:5])
-        more = f" (and {len(hits) - 5} more)" if len(hits) > 5 else ""
-        raise DisclosureError(f"identifiers found in the outputs: {shown}{more}")
+        # name the file and the kind of identifier, never the identifier (the message itself
+        # may be written to a batch summary or shown in a kept notebook)
+        per: dict[tuple[str, str], int] = {}
+        for src, kind, _ in hits:
+            name = "text" if src == "<text>" else Path(src).name
+            per[(name, kind)] = per.get((name, kind), 0) + 1
+        shown = "; ".join(f"{n} {kind} value(s) in {name}" for (name, kind), n in per.items())
+        raise DisclosureError(f"identifiers found in the outputs: {shown}")
     return hits
 
 
@@ -274,3 +332,97 @@ def suppress_text_counts(text: str, threshold: int = 10) -> str:
 def sanitize_text(text: str, ids: Iterable[Any] = (), threshold: int = 10) -> str:
     """Free text made safe to publish: identifiers removed, small counts of people suppressed."""
     return suppress_text_counts(redact(str(text), ids), threshold)
+
+
+def is_people_count(name: str) -> bool:
+    """True for a count of people or person-records (``n_treated``, ``n_unmatched_treated``).
+
+    Counts of schools (clusters), periods, bootstrap draws, outcomes or covariates are not
+    counts of people and are not suppressed.
+    """
+    return is_count_column(name) and not _NOT_PEOPLE.search(str(name))
+
+
+def suppress_people_counts(x: Any, threshold: int = 10) -> Any:
+    """Copy of nested dicts/lists with every small count of people suppressed (by key name).
+
+    Parameters
+    ----------
+    x
+        Nested dicts and lists (e.g. an effect's ``extra``).
+    threshold
+        Smallest count that may be shown.
+    """
+    k = _check_threshold(threshold)
+    if isinstance(x, Mapping):
+        out: dict[Any, Any] = {}
+        for key, v in x.items():
+            whole = isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+            if whole and is_people_count(str(key)):
+                out[key] = suppress_count(v, k)
+            else:
+                out[key] = suppress_people_counts(v, k)
+        return out
+    if isinstance(x, (list, tuple)):
+        return [suppress_people_counts(v, k) for v in x]
+    return x
+
+
+def _is_small(n: Any, k: int) -> bool:
+    return n is not None and not isinstance(n, str) and 0 < int(n) < k
+
+
+def secondary_suppress(cells: Sequence[Any], threshold: int = 10) -> list[int | str | None]:
+    """Suppress the cells of a table whose total is shown, so no cell can be worked out.
+
+    Primary: every cell ``0 < n < k`` becomes ``"<k"``. Secondary: when any cell is
+    suppressed, further cells (smallest first, zeros and missing cells skipped) are
+    suppressed as :data:`SECONDARY_MARKER` until at least two cells are suppressed and the
+    suppressed cells together hold at least ``k`` people, so neither subtraction from the
+    total nor the sum of the hidden cells reveals a small number.
+
+    Parameters
+    ----------
+    cells
+        Counts (int, or ``None`` for missing) that add up to a total shown elsewhere.
+    threshold
+        Smallest count that may be shown.
+
+    Returns
+    -------
+    list
+        The cells as they may be published, in the input order.
+    """
+    k = _check_threshold(threshold)
+    out: list[int | str | None] = [suppress_count(c, k) for c in cells]
+    hidden = [i for i, c in enumerate(cells) if _is_small(c, k)]
+    if not hidden:
+        return out
+    total_hidden = sum(int(cells[i]) for i in hidden)
+    candidates = sorted(
+        (i for i, c in enumerate(cells) if i not in hidden and c is not None and int(c) > 0),
+        key=lambda i: (int(cells[i]), i),
+    )
+    for i in candidates:
+        if len(hidden) >= 2 and total_hidden >= k:
+            break
+        out[i] = SECONDARY_MARKER
+        hidden.append(i)
+        total_hidden += int(cells[i])
+    return out
+
+
+def suppress_rows_with_units(
+    n_rows: Any, n_units: Any, threshold: int = 10
+) -> tuple[int | str | None, int | str | None]:
+    """An exclusions row's ``(n_rows, n_units)`` as published.
+
+    When the number of pupils is suppressed, the number of rows (pupil-terms) is suppressed
+    with it (rows divided by the number of terms would give the pupils back).
+    """
+    k = _check_threshold(threshold)
+    units = suppress_count(n_units, k)
+    rows = suppress_count(n_rows, k)
+    if isinstance(units, str) and isinstance(rows, int) and rows > 0:
+        rows = SECONDARY_MARKER
+    return rows, units

@@ -30,7 +30,10 @@ from sroi.errors import SroiInputError
 from sroi.report.disclosure import (
     check_no_identifiers,
     sanitize_text,
+    secondary_suppress,
     suppress_count,
+    suppress_people_counts,
+    suppress_rows_with_units,
     suppress_text_counts,
 )
 from sroi.report.record import EvaluationResult, OutcomeResult
@@ -54,6 +57,8 @@ SCHEMA_NAME = "results.schema.json"
 SCHEMA_VERSION = "1.0"
 
 _EFFECT_COUNTS = ("n_treated", "n_control", "n_clusters", "n_treated_clusters")
+#: Counts of people in an effect (schools are not suppressed: they are institutions).
+_PEOPLE_COUNTS = ("n_treated", "n_control")
 _ROW_KEYS = {
     "event_time",
     "cohort",
@@ -152,23 +157,31 @@ class _Publish:
         if e is None:
             return None
         d = e.to_dict(include_draws=False)
-        for c in _EFFECT_COUNTS:
+        for c in _PEOPLE_COUNTS:
             d[c] = self.count(d.get(c))
         extra = d.get("extra") or {}
-        # exclusion tables inside 'extra' carry counts: suppress them like every other count
+        # exclusion tables inside 'extra' carry counts: rows and units suppressed together
         if isinstance(extra, dict) and isinstance(extra.get("exclusions"), list):
             extra = dict(extra)
             extra["exclusions"] = [
-                {
-                    kk: (self.count(vv) if kk.startswith("n_") and vv is not None else vv)
-                    for kk, vv in r.items()
-                }
-                for r in extra["exclusions"]
-                if isinstance(r, dict)
+                self.exclusion_counts(r) for r in extra["exclusions"] if isinstance(r, dict)
             ]
-        d["extra"] = self.clean(extra)
+        # every other count of people in 'extra' (n_unmatched_treated, n_pool_off_support...)
+        d["extra"] = self.clean(suppress_people_counts(json_safe(extra), self.threshold))
         d["notes"] = [self.text(str(n)) for n in d.get("notes") or []]
         out: dict[str, Any] = self.clean(d)
+        return out
+
+    def exclusion_counts(self, r: dict[str, Any]) -> dict[str, Any]:
+        """An exclusions row: rows suppressed with the units (rows / terms = units)."""
+        out = {
+            kk: (self.count(vv) if kk.startswith("n_") and vv is not None else vv)
+            for kk, vv in r.items()
+        }
+        if "n_rows" in r and "n_units" in r:
+            out["n_rows"], out["n_units"] = suppress_rows_with_units(
+                r["n_rows"], r["n_units"], self.threshold
+            )
         return out
 
     def rows(
@@ -270,10 +283,13 @@ def build_results(result: EvaluationResult, provenance: dict[str, Any]) -> dict[
 def _programme(result: EvaluationResult, pub: _Publish) -> dict[str, Any]:
     prog = result.programme
     cohorts = []
-    for r in result.cohorts.to_dict(orient="records"):
-        row = {"cohort": int(r["cohort"]), "n_pupils": pub.count(r["n_pupils"])}
+    records = result.cohorts.to_dict(orient="records")
+    # the cohorts add up to n_treated, which is shown: secondary suppression
+    pupils = secondary_suppress([int(r["n_pupils"]) for r in records], pub.threshold)
+    for r, n_pupils in zip(records, pupils, strict=True):
+        row = {"cohort": int(r["cohort"]), "n_pupils": n_pupils}
         if "n_schools" in r:
-            row["n_schools"] = pub.count(r["n_schools"])
+            row["n_schools"] = _whole(r["n_schools"])
         if "terms_observed_after_start" in r:
             row["terms_observed_after_start"] = int(r["terms_observed_after_start"])
         cohorts.append(row)
@@ -281,8 +297,8 @@ def _programme(result: EvaluationResult, pub: _Publish) -> dict[str, Any]:
         "n_treated": pub.count(prog["n_treated"]),
         "n_comparison_pool": pub.count(prog["n_comparison_pool"]),
         "n_units": pub.count(prog["n_units"]),
-        "n_clusters": pub.count(prog.get("n_clusters")),
-        "n_treated_clusters": pub.count(prog.get("n_treated_clusters")),
+        "n_clusters": _whole(prog.get("n_clusters")),
+        "n_treated_clusters": _whole(prog.get("n_treated_clusters")),
         "first_period": int(prog["first_period"]),
         "last_period": int(prog["last_period"]),
         "start": prog.get("start"),
@@ -296,15 +312,23 @@ def _exclusions(result: EvaluationResult, pub: _Publish) -> list[dict[str, Any]]
     for r in result.exclusions.to_dict(orient="records"):
         column = r.get("column")
         missing = column is None or (isinstance(column, float) and math.isnan(column))
+        n_rows, n_units = suppress_rows_with_units(r["n_rows"], r["n_units"], pub.threshold)
         out.append(
             {
                 "reason": pub.text(str(r["reason"])),
                 "column": None if missing else str(column),
-                "n_rows": pub.count(r["n_rows"]),
-                "n_units": pub.count(r["n_units"]),
+                "n_rows": n_rows,
+                "n_units": n_units,
             }
         )
     return out
+
+
+def _whole(n: Any) -> int | None:
+    """A count of schools (not of people: shown as it is), or None when unavailable."""
+    if n is None or (isinstance(n, float) and math.isnan(n)):
+        return None
+    return int(n)
 
 
 def _diagnostics(result: EvaluationResult, pub: _Publish) -> dict[str, Any]:
@@ -312,17 +336,20 @@ def _diagnostics(result: EvaluationResult, pub: _Publish) -> dict[str, Any]:
     bal = None if m is None else m.balance()
     matching = None
     if m is not None:
+        # per-cohort columns add up to totals shown elsewhere: secondary suppression per column
+        cols = {
+            name: secondary_suppress([getattr(c, name) for c in m.cohorts], pub.threshold)
+            for name in ("n_treated", "n_treated_matched", "n_controls_matched")
+        }
         matching = [
             {
                 "cohort": int(c.cohort),
-                "n_treated": pub.count(c.n_treated),
-                "n_treated_matched": pub.count(c.n_treated_matched),
-                "n_controls_matched": pub.count(c.n_controls_matched),
+                **{name: cols[name][i] for name in cols},
                 "max_abs_smd_after": None
                 if c.balance is None
                 else pub.clean(float(c.balance["smd_after"].abs().max())),
             }
-            for c in m.cohorts
+            for i, c in enumerate(m.cohorts)
         ]
     return {
         "evidence": None if ev is None else pub.clean(ev.to_dict()),

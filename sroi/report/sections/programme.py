@@ -37,8 +37,9 @@ def programme_section(result: EvaluationResult) -> Section:
         [
             ("participants (pupils)", suppress_count(prog["n_treated"], k)),
             ("comparison pool (pupils)", suppress_count(prog["n_comparison_pool"], k)),
-            ("programme schools", suppress_count(prog.get("n_treated_clusters"), k)),
-            ("all schools in the analysis", suppress_count(prog.get("n_clusters"), k)),
+            # schools are institutions, not people: their number is not suppressed
+            ("programme schools", prog.get("n_treated_clusters")),
+            ("all schools in the analysis", prog.get("n_clusters")),
             (
                 "terms of data",
                 f"{prog['first_period']} to {prog['last_period']} ({prog['n_periods']} terms)",

@@ -9,8 +9,8 @@ Subcommands
     Re-value saved impact results with (possibly changed) cost assumptions.
 ``sroi validate SPEC``
     Check the spec and its data together and print what was found.
-``sroi init NAME [--data FILE [--units FILE]]``
-    Start a new evaluation folder from the templates (column roles proposed from your data).
+``sroi init NAME``
+    Start a new evaluation folder from the templates.
 ``sroi batch SPEC... -o OUT [--workers N] [--scheduler ADDRESS]``
     Run many evaluations in parallel.
 ``sroi pool RESULTS... -o OUT [--outcome NAME] [--method REML|DL|PM|FE] [--test ...]``
@@ -22,10 +22,13 @@ Input errors print one clear message, no traceback, and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import json
 import os
 import shutil
 import sys
+import tempfile
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,9 +40,6 @@ from sroi.errors import SroiInputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing import TypeAlias
-
-    from sroi.spec import Spec
-    from sroi.value import ValuationSection
 
     _Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -80,6 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         params["seed"] = args.seed
     out = Path(args.output) if args.output else Path("reports") / spec_path.resolve().parent.name
+    _check_output_dir(out)
     print(f"sroi run: {spec.programme.name} -> {out}")
     try:
         html = report.run(spec_path, out, parameters=params or None)
@@ -117,14 +118,22 @@ def cmd_value(args: argparse.Namespace) -> int:
             f"{results_path}: saved impact results not found; run `sroi run {args.spec}` first "
             "or pass --results PATH"
         )
-    effects = saved_effects(results_path)
+    try:
+        effects = saved_effects(results_path)
+    except SroiInputError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise SroiInputError(
+            f"{results_path}: not a results.json written by `sroi run` (wrong shape or types: "
+            f"{type(exc).__name__}: {_one_line(str(exc))[:200]})"
+        ) from None
     result = value.run(spec, effects)
     print(result.summary())
     if args.output:
         out = Path(args.output)
         if out.suffix.lower() not in (".json", ".xlsx"):
             out = out / "value_results.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
+        _check_output_dir(out.parent)
         json_path, workbook = out.with_suffix(".json"), out.with_suffix(".xlsx")
         json_path.write_text(json.dumps(result.to_dict(), indent=2, default=str), encoding="utf-8")
         print(f"value results: {json_path}")
@@ -134,91 +143,50 @@ def cmd_value(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """``sroi validate``: load the spec and its data and print what was found."""
-    from sroi.data import load_evaluation_data
+    """``sroi validate``: every check ``sroi run`` makes before estimating, then a summary."""
+    from sroi.report.prechecks import check_inputs
     from sroi.spec import Spec
 
     spec = Spec.load(Path(args.spec) if args.spec else resources.sample_spec())
+    params = _parse_parameters(args.param)
+    if params:
+        spec = spec.with_overrides(params)
     print(f"spec: {spec.path} (valid)")
     print(f"programme: {spec.programme.name}")
-    data = load_evaluation_data(spec)
+    data, notes = check_inputs(spec)
     print(data.summary())
     outcomes = ", ".join(
         f"{o.name}{' (primary)' if o.primary else ''}" for o in spec.design.outcomes
     )
     print(f"outcomes: {outcomes}")
-    if spec.valuation is not None:
-        _validate_costs(spec, spec.valuation)
+    for note in notes:
+        print(note)
     print("ok: spec and data are consistent")
     return 0
 
 
-def _validate_costs(spec: Spec, valuation: ValuationSection) -> None:
-    """Check that every cost id the valuation lists is a row of the cost file or a library line.
-
-    An id that is not in the cost file is taken from the shipped unit-cost library
-    (:func:`sroi.value.load_library`), as valuation does.
-    """
-    from sroi.value import load_library, load_unit_costs
-
-    v = valuation
-    table = load_unit_costs(
-        spec.resolve(v.cost_file),
-        sheet=v.cost_sheet,
-        deflators=spec.resolve(v.deflators) if v.deflators else None,
-        grades=spec.resolve(v.confidence_grades) if v.confidence_grades else None,
-    )
-    known = set(table.ids) | set(load_library().index)
-    listed = [
-        (f"valuation.outcomes[{i}].costs", o.costs or []) for i, o in enumerate(valuation.outcomes)
-    ]
-    listed += [
-        (f"valuation.conversions[{i}].costs", conv.costs)
-        for i, conv in enumerate(valuation.conversions)
-    ]
-    listed += [
-        (f"valuation.assumed_effects[{i}].costs", a.costs or [])
-        for i, a in enumerate(valuation.assumed_effects)
-    ]
-    problems = [f"{where}: {c!r}" for where, ids in listed for c in ids if c not in known]
-    if problems:
+def _check_output_dir(path: Path) -> None:
+    """Create the output folder, or say why it cannot be (a file in the way, no permission)."""
+    for p in (path, *path.parents):
+        if p.exists() and not p.is_dir():
+            raise SroiInputError(
+                f"{path}: cannot use as output folder: {p} is a file, not a folder; "
+                "choose another output path with -o"
+            )
+        if p.exists():
+            break
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
         raise SroiInputError(
-            f"{problems[0]} is not a cost id in {valuation.cost_file} nor a line of the "
-            "unit-cost library (sroi.value.load_library())"
-            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
-            + f"; ids in the cost file: {table.ids[:12]}"
-        )
-    print(f"unit costs: {len(table.ids)} rows from {valuation.cost_file}")
-
-
-def _init_text(args: argparse.Namespace, name: str, dest: Path) -> tuple[str, list[str]]:
-    """The new spec's text, and the choices to check when it was drafted from ``--data``."""
-    template = resources.template("evaluation.yaml").read_text(encoding="utf-8")
-    if not args.data:
-        return template.replace("__EVALUATION_NAME__", name), []
-    from sroi.data.loading import read_table
-    from sroi.data.roles import propose_roles
-    from sroi.spec_draft import draft_spec
-
-    data_path = Path(args.data).resolve()
-    frame = read_table(data_path)
-    units_path = Path(args.units).resolve() if args.units else None
-    units = read_table(units_path) if units_path else None
-    prop = propose_roles(frame, units)
-
-    def where(path: Path) -> Path:
-        # relative to the spec's folder when the file is inside the working folder, else absolute
-        inside = path.is_relative_to(Path.cwd().resolve())
-        return Path(os.path.relpath(path, dest.resolve())) if inside else path
-
-    text = draft_spec(
-        template, name, prop, where(data_path), where(units_path) if units_path else None
-    )
-    return text, [f"{role}: {note}" for role, note in prop.checks.items()]
+            f"{path}: cannot create the output folder ({exc.strerror}); choose another with -o"
+        ) from None
+    if not os.access(path, os.W_OK):
+        raise SroiInputError(f"{path}: the output folder is not writable; choose another with -o")
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    """``sroi init NAME [--data FILE]``: a new evaluation folder from the shipped templates."""
+    """``sroi init NAME``: a new evaluation folder from the shipped templates."""
     name = args.name
     if not name.replace("_", "").replace("-", "").isalnum():
         raise SroiInputError(
@@ -227,16 +195,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     dest = Path(args.dir) / name
     if dest.exists():
         raise SroiInputError(f"{dest}: already exists; choose another name or remove it")
-    if args.units and not args.data:
-        raise SroiInputError("init --units needs --data (the panel file) as well")
+    template = resources.template("evaluation.yaml")
+    costs = resources.template("unit_costs.xlsx")
     dest.mkdir(parents=True)
-    try:
-        text, checks = _init_text(args, name, dest)
-    except SroiInputError:
-        dest.rmdir()
-        raise
+    text = template.read_text(encoding="utf-8").replace("__EVALUATION_NAME__", name)
     (dest / "evaluation.yaml").write_text(text, encoding="utf-8")
-    shutil.copy(resources.template("unit_costs.xlsx"), dest / "unit_costs.xlsx")
+    shutil.copy(costs, dest / "unit_costs.xlsx")
     (dest / "README.md").write_text(
         f"# {name}\n\n"
         "What this evaluation is, who the programme serves, where the data come from and who\n"
@@ -245,12 +209,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         f"    sroi run {dest / 'evaluation.yaml'} -o reports/{name}\n",
         encoding="utf-8",
     )
-    print(f"created {dest}/ (evaluation.yaml, unit_costs.xlsx, README.md).")
-    if checks:
-        print(f"proposed from {args.data}; confirm these (marked '# CHECK' in the spec):")
-        for line in checks:
-            print(f"  - {line}")
-    print(f"Next: edit evaluation.yaml, then  sroi validate {dest / 'evaluation.yaml'}")
+    print(
+        f"created {dest}/ (evaluation.yaml, unit_costs.xlsx, README.md). Next: edit evaluation.yaml, then"
+    )
+    print(f"  sroi validate {dest / 'evaluation.yaml'}")
     return 0
 
 
@@ -379,6 +341,15 @@ def _add_validate(sub: _Subparsers) -> None:
         description="Validate the spec and its data together and print a short summary.",
     )
     c.add_argument("spec", nargs="?", help="evaluation.yaml (default: the shipped sample)")
+    c.add_argument(
+        "-p",
+        "--param",
+        "--set",
+        dest="param",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a spec field as `sroi run -p` does (repeatable)",
+    )
     c.set_defaults(func=cmd_validate)
 
 
@@ -390,11 +361,6 @@ def _add_init(sub: _Subparsers) -> None:
     )
     i.add_argument("name", help="folder name for the new evaluation")
     i.add_argument("--dir", default="evaluations", help="parent folder (default: evaluations)")
-    i.add_argument(
-        "--data",
-        help="your panel file (CSV, Parquet, Excel): the spec's column roles are proposed from it",
-    )
-    i.add_argument("--units", help="optional file of unit characteristics, one row per unit")
     i.set_defaults(func=cmd_init)
 
 
@@ -445,16 +411,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except SroiInputError as exc:
-        print(f"sroi: error: {_one_line(str(exc))}", file=sys.stderr)
+        print(f"sroi: error: {_message(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:  # pragma: no cover
         print("sroi: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: one line, traceback to a file
+        saved = _save_traceback()
+        print(
+            f"sroi: internal error ({type(exc).__name__}: {_one_line(str(exc))[:200]}); this is "
+            f"a bug in sroi, please report it with the traceback saved in {saved}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+
+
+def _save_traceback() -> str:
+    """Write the current exception's traceback to a temporary file and return its path."""
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"sroi-traceback-{stamp}-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc())
+    except OSError:  # pragma: no cover - nowhere to write: say so
+        return "(nowhere: the temporary folder is not writable)"
+    return name
+
+
+def _message(message: str) -> str:
+    """An input error as printed: the first line says what and where, one problem a line."""
+    lines = [part.rstrip() for part in message.splitlines() if part.strip()]
+    text = "\n".join(lines) or "(no message)"
+    return text if len(text) <= 4000 else text[:4000] + " ... (message cut)"
 
 
 def _one_line(message: str) -> str:
-    """An error message on one line (multi-line messages joined with ``; ``)."""
-    return "; ".join(part.strip() for part in message.splitlines() if part.strip())
+    """An error message on one line (multi-line messages joined with ``; ``), size-capped."""
+    text = "; ".join(part.strip() for part in message.splitlines() if part.strip())
+    return text if len(text) <= 4000 else text[:4000] + " ... (message cut)"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -51,7 +51,7 @@ from sroi.report.steps.outcomes import estimate_outcomes
 from sroi.report.steps.value import value_effects
 from sroi.spec import Spec
 
-__all__ = ["evaluate", "assemble"]
+__all__ = ["evaluate", "assemble", "all_exclusions"]
 
 
 def evaluate(spec: Spec | str | Path, random_state: int | None = None) -> EvaluationResult:
@@ -137,7 +137,7 @@ def assemble(
         spec=spec,
         programme=programme,
         cohorts=cohorts,
-        exclusions=data.exclusions,
+        exclusions=all_exclusions(data.exclusions, outcomes),
         outcomes=outcomes,
         matching=primary.matching,
         multiplicity=multiplicity,
@@ -158,3 +158,40 @@ def assemble(
     else:
         unavailable["evidence strength"] = "the main outcome's effect could not be estimated"
     return result
+
+
+def all_exclusions(
+    data_exclusions: pd.DataFrame, outcomes: dict[str, OutcomeResult]
+) -> pd.DataFrame:
+    """The data's exclusions followed by those each outcome's estimator made, by reason.
+
+    Parameters
+    ----------
+    data_exclusions
+        The exclusions of :func:`sroi.data.load_evaluation_data` (``reason, column, n_rows,
+        n_units``).
+    outcomes
+        The estimated outcomes; the exclusions recorded in each headline effect's
+        ``extra["exclusions"]`` (units the estimator could not use, e.g. with gaps) are added
+        with the outcome's name, so the report's table lists every pupil left out.
+
+    Returns
+    -------
+    DataFrame
+        One row per reason (and outcome), same columns.
+    """
+    rows = data_exclusions.to_dict(orient="records")
+    for name, o in outcomes.items():
+        extra = getattr(o.headline, "extra", None) or {}
+        for r in extra.get("exclusions") or []:
+            if not isinstance(r, dict) or not (r.get("n_rows") or r.get("n_units")):
+                continue
+            rows.append(
+                {
+                    "reason": f"{r.get('reason', 'excluded')} (estimate of {name})",
+                    "column": r.get("column") or "",
+                    "n_rows": int(r.get("n_rows") or 0),
+                    "n_units": int(r.get("n_units") or 0),
+                }
+            )
+    return pd.DataFrame(rows, columns=["reason", "column", "n_rows", "n_units"])

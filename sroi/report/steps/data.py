@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 
 from sroi._checks import check_seed
-from sroi.data.loading import EvaluationData, load_evaluation_data
+from sroi.data.loading import EvaluationData
+from sroi.report.prechecks import check_inputs
 from sroi.spec import Spec
 
 __all__ = ["load_spec", "load_data", "describe_programme", "identifiers"]
@@ -50,8 +51,12 @@ def load_spec(
 
 
 def load_data(spec: Spec) -> EvaluationData:
-    """Read and validate the evaluation data (:func:`sroi.data.load_evaluation_data`)."""
-    return load_evaluation_data(spec)
+    """Read and validate the evaluation data with every pre-estimation check.
+
+    The same checks as ``sroi validate`` (:func:`sroi.report.prechecks.check_inputs`).
+    """
+    data, _ = check_inputs(spec)
+    return data
 
 
 def describe_programme(data: EvaluationData, spec: Spec) -> tuple[dict[str, Any], pd.DataFrame]:

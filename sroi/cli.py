@@ -9,8 +9,8 @@ Subcommands
     Re-value saved impact results with (possibly changed) cost assumptions.
 ``sroi validate SPEC``
     Check the spec and its data together and print what was found.
-``sroi init NAME``
-    Start a new evaluation folder from the templates.
+``sroi init NAME [--data FILE [--units FILE]]``
+    Start a new evaluation folder from the templates (column roles proposed from your data).
 ``sroi batch SPEC... -o OUT [--workers N] [--scheduler ADDRESS]``
     Run many evaluations in parallel.
 ``sroi pool RESULTS... -o OUT [--outcome NAME] [--method REML|DL|PM|FE] [--test ...]``
@@ -185,8 +185,34 @@ def _check_output_dir(path: Path) -> None:
         raise SroiInputError(f"{path}: the output folder is not writable; choose another with -o")
 
 
+def _init_text(args: argparse.Namespace, name: str, dest: Path) -> tuple[str, list[str]]:
+    """The new spec's text, and the choices to check when it was drafted from ``--data``."""
+    template = resources.template("evaluation.yaml").read_text(encoding="utf-8")
+    if not args.data:
+        return template.replace("__EVALUATION_NAME__", name), []
+    from sroi.data.loading import read_table
+    from sroi.data.roles import propose_roles
+    from sroi.spec_draft import draft_spec
+
+    data_path = Path(args.data).resolve()
+    frame = read_table(data_path)
+    units_path = Path(args.units).resolve() if args.units else None
+    units = read_table(units_path) if units_path else None
+    prop = propose_roles(frame, units)
+
+    def where(path: Path) -> Path:
+        # relative to the spec's folder when the file is inside the working folder, else absolute
+        inside = path.is_relative_to(Path.cwd().resolve())
+        return Path(os.path.relpath(path, dest.resolve())) if inside else path
+
+    text = draft_spec(
+        template, name, prop, where(data_path), where(units_path) if units_path else None
+    )
+    return text, [f"{role}: {note}" for role, note in prop.checks.items()]
+
+
 def cmd_init(args: argparse.Namespace) -> int:
-    """``sroi init NAME``: a new evaluation folder from the shipped templates."""
+    """``sroi init NAME [--data FILE]``: a new evaluation folder from the shipped templates."""
     name = args.name
     if not name.replace("_", "").replace("-", "").isalnum():
         raise SroiInputError(
@@ -195,12 +221,16 @@ def cmd_init(args: argparse.Namespace) -> int:
     dest = Path(args.dir) / name
     if dest.exists():
         raise SroiInputError(f"{dest}: already exists; choose another name or remove it")
-    template = resources.template("evaluation.yaml")
-    costs = resources.template("unit_costs.xlsx")
+    if args.units and not args.data:
+        raise SroiInputError("init --units needs --data (the panel file) as well")
     dest.mkdir(parents=True)
-    text = template.read_text(encoding="utf-8").replace("__EVALUATION_NAME__", name)
+    try:
+        text, checks = _init_text(args, name, dest)
+    except SroiInputError:
+        dest.rmdir()
+        raise
     (dest / "evaluation.yaml").write_text(text, encoding="utf-8")
-    shutil.copy(costs, dest / "unit_costs.xlsx")
+    shutil.copy(resources.template("unit_costs.xlsx"), dest / "unit_costs.xlsx")
     (dest / "README.md").write_text(
         f"# {name}\n\n"
         "What this evaluation is, who the programme serves, where the data come from and who\n"
@@ -209,10 +239,12 @@ def cmd_init(args: argparse.Namespace) -> int:
         f"    sroi run {dest / 'evaluation.yaml'} -o reports/{name}\n",
         encoding="utf-8",
     )
-    print(
-        f"created {dest}/ (evaluation.yaml, unit_costs.xlsx, README.md). Next: edit evaluation.yaml, then"
-    )
-    print(f"  sroi validate {dest / 'evaluation.yaml'}")
+    print(f"created {dest}/ (evaluation.yaml, unit_costs.xlsx, README.md).")
+    if checks:
+        print(f"proposed from {args.data}; confirm these (marked '# CHECK' in the spec):")
+        for line in checks:
+            print(f"  - {line}")
+    print(f"Next: edit evaluation.yaml, then  sroi validate {dest / 'evaluation.yaml'}")
     return 0
 
 
@@ -361,6 +393,11 @@ def _add_init(sub: _Subparsers) -> None:
     )
     i.add_argument("name", help="folder name for the new evaluation")
     i.add_argument("--dir", default="evaluations", help="parent folder (default: evaluations)")
+    i.add_argument(
+        "--data",
+        help="your panel file (CSV, Parquet, Excel): the spec's column roles are proposed from it",
+    )
+    i.add_argument("--units", help="optional file of unit characteristics, one row per unit")
     i.set_defaults(func=cmd_init)
 
 

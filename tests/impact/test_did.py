@@ -169,7 +169,7 @@ def test_twfe_parity_with_pyfixest(panel, case):
 
 def test_engines_agree():
     d = load("panel_unbalanced")
-    a = run(d, weights="w", covariates=["x"], cluster="school")
+    a = run(d, weights="w", covariates=["x"], cluster="school", engine="linearmodels")
     b = run(d, weights="w", covariates=["x"], cluster="school", engine="within")
     assert a.estimate == pytest.approx(b.estimate, abs=1e-10)
     assert a.std_error == pytest.approx(b.std_error, rel=1e-10)
@@ -178,7 +178,7 @@ def test_engines_agree():
 
 def test_twfe_equals_linearmodels_and_lsdv():
     d = load("panel_unbalanced")
-    e = run(d, weights="w", covariates=["x"])
+    e = run(d, weights="w", covariates=["x"], engine="linearmodels")
     first = d.groupby("unit").time.transform("min")
     d = d[~((d.cohort > 0) & (d.cohort <= first))]
     X = pd.get_dummies(d[["unit", "time"]].astype(str), drop_first=True).to_numpy(float)

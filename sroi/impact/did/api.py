@@ -78,9 +78,8 @@ def did(
     engine
         TWFE point estimate from ``linearmodels.PanelOLS`` or from sroi's own weighted
         within-unit solve (``"within"``, identical to 1e-8 and several times faster: use it
-        in simulations). ``"auto"`` (default) uses PanelOLS up to 250,000 rows and the within
-        solve above that, where PanelOLS is the slow step (about 15 s on 1,000,000 rows
-        against 3 s). Inference always uses the within design.
+        in simulations). ``"auto"`` (default) is the within solve; ``"linearmodels"`` also
+        fits PanelOLS and checks the two agree. Inference always uses the within design.
     post
         2x2 only: a 0/1 column marking post-period rows, or the first post period (rows
         with ``time >= post``). Default: the single treated cohort's first period.

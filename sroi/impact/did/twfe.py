@@ -6,7 +6,7 @@ The regression is::
 
 with unit effects ``a_i`` absorbed by (weighted) within-unit demeaning and period effects
 ``l_t`` as explicit dummies, estimated with ``linearmodels.PanelOLS`` (or sroi's own within
-solve, identical to 1e-8). Absorbing only the unit effects keeps the estimator exact on
+solve, identical to 1e-8; the default). Absorbing only the unit effects keeps the estimator exact on
 unbalanced panels and keeps the design small, so the few-cluster corrections of
 :mod:`sroi.impact.inference` apply directly (unit effects are nested within unit or school
 clusters; with CR1, ``k`` counts only the non-absorbed regressors, as fixest's
@@ -40,10 +40,7 @@ from sroi.impact.did.data import did_panel
 from sroi.impact.did.within import cr2_working_model, within_demean
 from sroi.impact.inference.sandwich import wls_fit
 
-__all__ = ["AUTO_ENGINE_MAX_ROWS", "did_twfe"]
-
-AUTO_ENGINE_MAX_ROWS = 250_000
-"""Above this many rows ``engine="auto"`` skips PanelOLS (identical estimate, slower)."""
+__all__ = ["did_twfe"]
 
 
 @dataclass(frozen=True)
@@ -98,11 +95,14 @@ def _design(p: Panel, outcome: str, unit: str, time: str, covariates: list[str])
 def _coefficients(
     des: _TwfeDesign, outcome: str, unit: str, time: str, engine: str
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    """Coefficients (PanelOLS, cross-checked against the within solve), bread and engine."""
+    """Coefficients, bread and engine: the within solve, or PanelOLS cross-checked against it.
+
+    ``engine="auto"`` is the within solve (the estimate PanelOLS gives, to 1e-8, without
+    PanelOLS's unused fit statistics).
+    """
     b2, _, bread = wls_fit(des.Xd, des.yd, des.w)
-    if engine == "auto":
-        engine = "linearmodels" if len(des.df) <= AUTO_ENGINE_MAX_ROWS else "within"
-    if engine == "within":
+    if engine in ("auto", "within"):
+        engine = "within"
         return b2, bread, engine
     from linearmodels import PanelOLS
 

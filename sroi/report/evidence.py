@@ -30,7 +30,14 @@ from typing import Any, Literal
 
 from sroi.errors import SroiInputError
 
-__all__ = ["Diagnostic", "EvidenceAssessment", "assess_evidence", "SMS_LEVELS", "DESIGN_LEVELS"]
+__all__ = [
+    "Diagnostic",
+    "EvidenceAssessment",
+    "assess_evidence",
+    "p_phrase",
+    "SMS_LEVELS",
+    "DESIGN_LEVELS",
+]
 
 SMS_LEVELS: dict[int, str] = {
     1: "a correlation at one point in time, with no comparison group",
@@ -117,6 +124,26 @@ def _finite(x: float | None) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(x)
 
 
+def p_phrase(p: float | None) -> str:
+    """A p-value as the report writes it in a sentence: ``p = 0.018`` or ``p < 0.001``.
+
+    The one p-value format of the report (tables show the same text without the ``p``).
+
+    Parameters
+    ----------
+    p
+        The p-value, or None.
+
+    Returns
+    -------
+    str
+        ``"p = 0.018"``, ``"p < 0.001"`` or ``"p not available"``.
+    """
+    if p is None or not _finite(p):
+        return "p not available"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
 def assess_evidence(
     design: str,
     *,
@@ -130,6 +157,7 @@ def assess_evidence(
     n_treated_clusters: int | None = None,
     primary_estimate: float | None = None,
     primary_mdes: float | None = None,
+    primary_p: float | None = None,
     rare_outcomes: list[str] | None = None,
     smd_threshold: float = 0.1,
     min_treated_clusters: int = 10,
@@ -166,6 +194,9 @@ def assess_evidence(
     primary_estimate, primary_mdes
         Primary outcome effect and minimum detectable effect size (80% power, 5% level:
         MDES ~= 2.8 x SE, Bloom, 1995).
+    primary_p
+        P-value of the primary outcome's effect: the one source of "is this distinguishable
+        from zero" for the study-size message (it never contradicts the headline).
     rare_outcomes
         Outcomes with too few events to estimate reliably.
     effect_format
@@ -184,7 +215,7 @@ def assess_evidence(
         _robustness(honest_breakdown),
         _overlap(share_treated_unmatched),
         _clusters(n_treated_clusters, min_treated_clusters),
-        _study_size(primary_estimate, primary_mdes, fmt),
+        _study_size(primary_estimate, primary_mdes, fmt, primary_p, alpha),
         _rare(rare_outcomes),
     ]
     return _rating(design, tuple(d for d in candidates if d is not None))
@@ -263,7 +294,7 @@ def _pretrend(p: float | None, reliable: bool, alpha: float) -> Diagnostic:
         return Diagnostic(
             name,
             "concern",
-            f"The test of trends before the programme rejected (p = {p:.3f}), but with "
+            f"The test of trends before the programme found a difference ({p_phrase(p)}), but with "
             "so few programme schools this test rejects too often; read the effects before "
             "enrolment in the event-study chart instead (they should be close to zero).",
         )
@@ -272,14 +303,14 @@ def _pretrend(p: float | None, reliable: bool, alpha: float) -> Diagnostic:
             name,
             "serious",
             f"Before the programme started, participants' outcomes were already moving "
-            f"differently from the comparison group's (test p = {p:.3f}), so the "
+            f"differently from the comparison group's (test {p_phrase(p)}), so the "
             "comparison group may not show what would have happened without the programme.",
         )
     return Diagnostic(
         name,
         "ok",
         f"Before the programme, participants' and the comparison group's outcomes moved "
-        f"in step (no significant difference, p = {p:.2f}). This supports, but "
+        f"in step (no significant difference, {p_phrase(p)}). This supports, but "
         "cannot prove, the assumption that they would have kept doing so.",
     )
 
@@ -293,15 +324,16 @@ def _robustness(breakdown: float | None) -> Diagnostic | None:
             name,
             "concern",
             f"The conclusion would change if trends after the start differed by "
-            f"{breakdown:.1f} times the largest difference seen before the start, so "
-            "it is fragile (Rambachan & Roth, 2023).",
+            f"{breakdown:.2f} times the largest difference seen before the start (robustness "
+            f"ratio {breakdown:.2f}; 1 or more is reassuring), so it is fragile "
+            "(Rambachan & Roth, 2023).",
         )
     return Diagnostic(
         name,
         "ok",
         f"The conclusion holds unless trends after the start differed by more than "
-        f"{breakdown:.1f} times the largest difference seen before the start "
-        "(Rambachan & Roth, 2023).",
+        f"{breakdown:.2f} times the largest difference seen before the start (robustness "
+        f"ratio {breakdown:.2f}; Rambachan & Roth, 2023).",
     )
 
 
@@ -334,23 +366,36 @@ def _clusters(n_treated_clusters: int | None, minimum: int) -> Diagnostic | None
 
 
 def _study_size(
-    estimate: float | None, mdes: float | None, fmt: Callable[[float], str]
+    estimate: float | None,
+    mdes: float | None,
+    fmt: Callable[[float], str],
+    p: float | None = None,
+    alpha: float = 0.05,
 ) -> Diagnostic | None:
     if estimate is None or mdes is None or not (_finite(estimate) and _finite(mdes)):
         return None
-    if abs(estimate) < mdes:
+    if abs(estimate) >= mdes:
+        return Diagnostic(
+            "size of study",
+            "ok",
+            f"The study was large enough to detect an effect of the size found "
+            f"(smallest reliably detectable effect {fmt(mdes)}).",
+        )
+    if p is not None and _finite(p) and p < alpha:
         return Diagnostic(
             "size of study",
             "concern",
-            f"The estimated effect on the main outcome ({fmt(estimate)}) is smaller "
-            f"than the smallest effect this study could reliably detect ({fmt(mdes)}), "
-            "so a real but small effect cannot be told apart from none.",
+            f"The effect on the main outcome ({fmt(estimate)}) is distinguishable from zero "
+            f"({p_phrase(p)}), but it is smaller than the effect this study was large enough "
+            f"to detect reliably ({fmt(mdes)}); effects found in studies of this size tend to "
+            "overstate the true effect, so its size is uncertain.",
         )
     return Diagnostic(
         "size of study",
-        "ok",
-        f"The study was large enough to detect an effect of the size found "
-        f"(smallest reliably detectable effect {fmt(mdes)}).",
+        "concern",
+        f"The estimated effect on the main outcome ({fmt(estimate)}) is smaller "
+        f"than the smallest effect this study could reliably detect ({fmt(mdes)}), "
+        "so a real but small effect cannot be told apart from none.",
     )
 
 

@@ -144,12 +144,15 @@ def overlap_plot(
     title: str | None = None,
     threshold: int = 10,
     bins: int = 30,
+    counts: tuple[int, int] | None = None,
 ) -> Figure:
     """Distribution of the matching distance (propensity score) in the two groups.
 
     Densities, so groups of different size are comparable; group sizes in the legend are
     suppressed below ``threshold``. Where one group has mass and the other none, there is no
-    common support.
+    common support. ``counts`` (participants, comparison pupils) are the legend's group sizes
+    when the scores repeat a pupil (e.g. one score per enrolment wave), so the legend matches
+    the report's tables; by default the number of scores.
     """
     t = np.asarray(treated, dtype=float)
     c = np.asarray(control, dtype=float)
@@ -160,6 +163,7 @@ def overlap_plot(
     if hi <= lo:
         hi = lo + 1e-9
     edges = np.linspace(lo, hi, bins + 1)
+    n_t, n_c = counts if counts is not None else (t.size, c.size)
     fig, ax = _figure()
     ax.hist(
         c,
@@ -167,7 +171,7 @@ def overlap_plot(
         density=True,
         alpha=0.55,
         color=PALETTE["sky"],
-        label=f"comparison pool (n = {suppress_count(c.size, threshold)})",
+        label=f"comparison pool (n = {suppress_count(n_c, threshold)} pupils)",
     )
     ax.hist(
         t,
@@ -176,7 +180,7 @@ def overlap_plot(
         histtype="step",
         linewidth=2,
         color=PALETTE["vermillion"],
-        label=f"participants (n = {suppress_count(t.size, threshold)})",
+        label=f"participants (n = {suppress_count(n_t, threshold)} pupils)",
     )
     ax.set_xlabel(label)
     ax.set_ylabel("density")
@@ -443,7 +447,7 @@ def break_even_plot(
         )
     ax.set_yticks(y, [str(p).replace("_", " ") for p in t[parameter]])
     ax.set_xlabel("value as a multiple of its central assumption (1 = central)")
-    ax.set_title(title or "Break-even: how far each assumption could move before NPV = 0")
+    ax.set_title(title or "Break-even: how far each input can move before NPV = 0")
     ax.legend(fontsize=8)
     return fig
 
@@ -457,6 +461,25 @@ def to_png(fig: Figure, dpi: int = 110) -> bytes:
     if not isinstance(fig, Figure):
         raise SroiInputError(f"to_png: expected a matplotlib Figure, got {type(fig).__name__}")
     FigureCanvasAgg(fig)
+    fit_titles(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
     return buf.getvalue()
+
+
+def fit_titles(fig: Figure, width: int = 60) -> None:
+    """Wrap each axes title at ``width`` characters so no title is cut at the figure's edge.
+
+    Parameters
+    ----------
+    fig
+        The figure (changed in place).
+    width
+        Characters per title line.
+    """
+    import textwrap
+
+    for ax in fig.axes:
+        title = ax.get_title()
+        if title and len(title) > width and "\n" not in title:
+            ax.set_title("\n".join(textwrap.wrap(title, width)))

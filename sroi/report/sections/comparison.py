@@ -10,7 +10,7 @@ import pandas as pd
 from sroi.report.figures import love_plot, overlap_plot
 from sroi.report.record import EvaluationResult
 from sroi.report.sections.base import Section
-from sroi.report.sections.text import clean_text, html_table
+from sroi.report.sections.text import clean_text, html_table, label_words, num
 
 __all__ = ["comparison_section"]
 
@@ -39,10 +39,10 @@ def comparison_section(result: EvaluationResult) -> Section:
         return s
     rows = [
         {
-            "cohort": c.cohort,
-            "n_participants": c.n_treated,
-            "n_participants_matched": c.n_treated_matched,
-            "n_comparison_pupils": c.n_controls_matched,
+            "first term in programme (wave)": c.cohort,
+            "participants": c.n_treated,
+            "participants matched": c.n_treated_matched,
+            "comparison pupils": c.n_controls_matched,
         }
         for c in m.cohorts
     ]
@@ -58,7 +58,7 @@ def comparison_section(result: EvaluationResult) -> Section:
         s.unavailable("balance table", "no cohort had participants to check balance on")
     else:
         s.add("<h3>Balance: how similar the groups are</h3>")
-        s.add(html_table(bal, k))
+        s.add(html_table(_readable_balance(bal), k))
         s.p(
             "Standardised mean difference: difference in means over the participants' standard "
             "deviation; below 0.1 (absolute) is the usual standard for good balance. Variance "
@@ -71,8 +71,14 @@ def comparison_section(result: EvaluationResult) -> Section:
     dc = [c.distance_control for c in m.cohorts if c.distance_control is not None]
     if dt and dc:
         s.figure(
-            overlap_plot(np.concatenate(dt), np.concatenate(dc), threshold=k),
-            "Overlap: propensity scores of participants and of the comparison pool (all waves).",
+            overlap_plot(
+                np.concatenate(dt),
+                np.concatenate(dc),
+                threshold=k,
+                counts=_group_sizes(result),
+            ),
+            "Overlap: propensity scores of participants and of the comparison pool (all waves; "
+            "a pupil in the pool has one score per wave).",
         )
     else:
         s.unavailable(
@@ -80,3 +86,32 @@ def comparison_section(result: EvaluationResult) -> Section:
             f"the matching method ({html.escape(m.method)}) does not estimate a propensity score",
         )
     return s
+
+
+def _readable_balance(bal: pd.DataFrame) -> pd.DataFrame:
+    """The balance table with readable characteristic names and fixed 3-decimal numbers."""
+    t = bal.reset_index(drop=True).copy()
+    first = t.columns[0]
+    t[first] = [label_words(v) for v in t[first]]
+    for c in t.columns[1:]:
+        if t[c].dtype.kind == "f":
+            t[c] = [f"{v:.3f}" if np.isfinite(v) and abs(v) < 1e3 else num(v) for v in t[c]]
+    t.columns = [
+        {
+            "covariate": "characteristic",
+            "smd_before": "standardised difference before",
+            "smd_after": "standardised difference after",
+            "var_ratio_before": "variance ratio before",
+            "var_ratio_after": "variance ratio after",
+        }.get(str(c), str(c).replace("_", " "))
+        for c in t.columns
+    ]
+    return t
+
+
+def _group_sizes(result: EvaluationResult) -> tuple[int, int] | None:
+    """Participants and comparison-pool pupils as the programme table counts them."""
+    n_t, n_c = result.programme.get("n_treated"), result.programme.get("n_comparison_pool")
+    if n_t is None or n_c is None:
+        return None
+    return int(n_t), int(n_c)

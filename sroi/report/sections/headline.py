@@ -11,20 +11,23 @@ from sroi.report.disclosure import suppress_count
 from sroi.report.record import EvaluationResult, OutcomeResult
 from sroi.report.sections.base import Section
 from sroi.report.sections.text import (
+    SCHOOL_DAYS_PER_YEAR,
     cell_text,
     ci_text,
     clean_text,
     format_effect,
     money,
     num,
+    p_phrase,
     p_value,
     pounds,
     reads_in_points,
+    school_days,
     significance,
 )
 from sroi.report.steps.value import ValueHeadline, value_headline
 
-__all__ = ["headline_section", "value_summary_section"]
+__all__ = ["bottom_line", "headline_section", "value_summary_section", "value_transparency"]
 
 _MULTIPLICITY_WORDS = {
     "holm": "Holm (1979)",
@@ -50,10 +53,11 @@ def headline_section(result: EvaluationResult) -> Section:
     k = result.threshold
     prog = result.programme
     s.add(f"<h1>{html.escape(result.spec.report.title)}</h1>")
+    s.p(f"<strong>Bottom line:</strong> {bottom_line(result)}", "key bottom-line")
     schools = prog.get("n_treated_clusters")
     s.p(
         f"{html.escape(prog['name'])}. Participants: {suppress_count(prog['n_treated'], k)} pupils "
-        f"in {'n/a' if schools is None else suppress_count(schools, k)} "
+        f"in {'n/a' if schools is None else int(schools)} "
         f"schools, compared with similar pupils who did not take part."
     )
     _main_outcome(s, result)
@@ -86,6 +90,57 @@ def value_summary_section(result: EvaluationResult) -> Section:
     return s
 
 
+def _impact_clause(result: EvaluationResult) -> str:
+    """The main effect in words, in the outcome's unit and in school days where it applies."""
+    prim = result.primary
+    e = prim.headline
+    if e is None:
+        return f"the effect on {html.escape(prim.label.lower())} could not be estimated"
+    sig, p = significance(prim, result.spec.design.alpha)
+    size = format_effect(abs(e.estimate), prim.type, signed=False)
+    days = school_days(prim, e.estimate)
+    size += f" ({days})" if days else ""
+    word = "rose" if e.estimate > 0 else "fell"
+    label = html.escape(prim.label.lower() if prim.label[1:2].islower() else prim.label)
+    if p is not None and p < result.spec.design.alpha:
+        return (
+            f"{label} {word} by {size}, a difference unlikely to be due to chance ({p_phrase(p)})"
+        )
+    return (
+        f"there is no clear effect on {label}: the estimate ({word} by {size}) could be due "
+        f"to chance ({p_phrase(p)})"
+    )
+
+
+def bottom_line(result: EvaluationResult) -> str:
+    """One sentence joining impact, value for money and the strength of evidence.
+
+    Parameters
+    ----------
+    result
+        The evaluation.
+
+    Returns
+    -------
+    str
+        HTML-safe text, the same numbers as the sections below it.
+    """
+    parts = [_impact_clause(result)]
+    vh = value_headline(result)
+    if vh is not None:
+        ratio = vh.sroi_ratio
+        pays = "so it paid for itself" if ratio >= 1 else "so it did not pay for itself"
+        parts.append(f"each £1 spent returned {pounds(ratio)} in valued benefits, {pays}")
+    ev = result.evidence
+    if ev is not None:
+        parts.append(
+            f"confidence in the evidence is {ev.confidence} (Maryland Scientific Methods "
+            f"Scale level {ev.sms_level} of 5)"
+        )
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:]
+
+
 def _main_outcome(s: Section, result: EvaluationResult) -> None:
     prim = result.primary
     s.add("<h2>Main outcome</h2>")
@@ -96,20 +151,30 @@ def _main_outcome(s: Section, result: EvaluationResult) -> None:
         return
     sig, p = significance(prim, result.spec.design.alpha)
     fav = {True: "an improvement", False: "a worsening", None: "no change"}[prim.favourable]
+    days = school_days(prim, e.estimate)
+    ev = result.evidence
     s.p(
         f"<strong>{html.escape(prim.label)}</strong> of participants was "
         f"<strong>{format_effect(abs(e.estimate), prim.type, signed=False)} "
         f"{'higher' if e.estimate > 0 else 'lower'}</strong> per term than it would have been "
-        f"without the programme ({fav}); {int(round(e.level * 100))}% confidence interval "
+        f"without the programme ({fav}"
+        + (f"; {days}, at {SCHOOL_DAYS_PER_YEAR} school days a year" if days else "")
+        + f"); {int(round(e.level * 100))}% confidence interval "
         f"{ci_text(e, prim)}{' percentage points' if reads_in_points(prim.type) else ''}. "
-        f"This difference {sig} (p = {html.escape(p_value(p))}).",
+        f"This difference {sig} ({p_phrase(p)})."
+        + (
+            f" Confidence in this evidence: <strong>{ev.confidence}</strong> (see Strength of "
+            "evidence below)."
+            if ev is not None
+            else ""
+        ),
         "key",
     )
     s.p(
         "How to read this: the estimate compares participants' change over time with the "
         "change for matched pupils who did not take part (difference-in-differences), averaged "
-        "over the enrolment waves (Callaway &amp; Sant'Anna, 2021, group aggregation). The "
-        "interval shows the range of effects consistent with the data."
+        "over the enrolment waves (Callaway &amp; Sant'Anna, 2021). The interval shows the "
+        "range of effects consistent with the data."
     )
 
 
@@ -205,6 +270,7 @@ def _value_for_money(s: Section, result: EvaluationResult) -> None:
         s.unavailable("value for money", clean_text(result, reason))
         return
     s.p(_value_sentence(vh), "key")
+    s.add("<ul>" + "".join(f"<li>{t}</li>" for t in value_transparency(result, vh)) + "</ul>")
     s.p(
         "Only values from effects observed in this evaluation are in these figures; values "
         "that rely on modelled chains (e.g. a referral leading to a later placement) are shown "
@@ -230,3 +296,106 @@ def _evidence(s: Section, result: EvaluationResult) -> None:
         for d in ev.diagnostics
     )
     s.add(f"<ul>{items}</ul>")
+
+
+def _reductions(assumptions: pd.DataFrame) -> list[str]:
+    """Confidence-grade reductions applied to unit costs, e.g. ``"40% (grade 5)"``."""
+    import re
+
+    seen: dict[str, str] = {}
+    for grade, note in zip(assumptions["confidence"], assumptions["note"], strict=True):
+        m = re.search(r"confidence reduction (\d+%)", str(note))
+        if m and str(grade).startswith("grade"):
+            seen[str(grade)] = m.group(1)
+    return [f"{cut} ({grade})" for grade, cut in sorted(seen.items(), reverse=True)]
+
+
+def _illustrative_costs(assumptions: pd.DataFrame) -> bool:
+    rows = assumptions[assumptions["parameter"].astype(str).str.startswith("delivery:")]
+    return bool(rows["source"].astype(str).str.startswith("illustrative").any())
+
+
+def _optimism_bias(assumptions: pd.DataFrame) -> float | None:
+    rows = assumptions[assumptions["parameter"].astype(str) == "optimism_bias.costs"]
+    return None if rows.empty else float(rows["value"].iloc[0])
+
+
+def _top_driver(result: EvaluationResult) -> str | None:
+    """A note when the largest sensitivity driver rests on a non-significant effect."""
+    sim = result.simulation
+    if sim is None or sim.tornado.empty:
+        return None
+    t = sim.tornado
+    swing = (t["ratio_at_high"] - t["ratio_at_low"]).abs()
+    name = str(t.loc[swing.idxmax(), "parameter"])
+    kind, _, outcome = name.partition(":")
+    o = result.outcomes.get(outcome)
+    if kind != "effect" or o is None:
+        return None
+    _, p = significance(o, result.spec.design.alpha)
+    if p is None or p < result.spec.design.alpha:
+        return None
+    return (
+        f"The input that moves the ratio most is the effect on {html.escape(o.label)}, which "
+        f"is not statistically significant ({p_phrase(p)}): the value figures lean on an "
+        "effect that could be due to chance."
+    )
+
+
+def value_transparency(result: EvaluationResult, vh: ValueHeadline) -> list[str]:
+    """What drives the value headline, in plain words (HTML-safe sentences).
+
+    Confidence-grade reductions, optimism bias and illustrative costs, the cashable return,
+    why the SROI ratio equals the financial return when only fiscal lines are valued, which
+    effects are valued, and a non-significant effect driving the sensitivity.
+
+    Parameters
+    ----------
+    result
+        The evaluation (or a value re-run).
+    vh
+        Its value headline.
+
+    Returns
+    -------
+    list of str
+        One sentence per point.
+    """
+    out: list[str] = []
+    v = result.value
+    if v is None:
+        return out
+    a = v.assumptions
+    cuts = _reductions(a)
+    if cuts:
+        out.append(
+            "Benefit unit costs were reduced for low confidence in their source: "
+            + ", ".join(cuts)
+            + "."
+        )
+    ob = _optimism_bias(a)
+    if _illustrative_costs(a):
+        out.append(
+            "The delivery costs are illustrative, not audited"
+            + (f", with an optimism-bias uplift of {ob:.0%}" if ob else "")
+            + "; the ratio will change with the real costs."
+        )
+    elif ob:
+        out.append(f"Costs include an optimism-bias uplift of {ob:.0%}.")
+    out.append(
+        f"Cashable return (savings that reduce a budget): {pounds(v.cashable_roi)} per £1; "
+        f"financial return (all savings to public budgets): {pounds(vh.financial_roi)} per £1."
+    )
+    if math.isclose(vh.sroi_ratio, vh.financial_roi, rel_tol=1e-9, abs_tol=1e-12):
+        out.append(
+            "The SROI ratio equals the financial return because only savings to public "
+            "budgets are valued here; wider social value (e.g. wellbeing) is not counted."
+        )
+    out.append(
+        "All estimated effects are valued, significant or not; the Monte Carlo interval "
+        "carries their uncertainty."
+    )
+    driver = _top_driver(result)
+    if driver:
+        out.append(driver)
+    return out

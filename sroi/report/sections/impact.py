@@ -19,7 +19,9 @@ from sroi.report.sections.text import (
     html_table,
     lower_first,
     num,
+    p_phrase,
     p_value,
+    reader_warning,
     reads_in_points,
     unit_words,
 )
@@ -148,10 +150,9 @@ def _pretrend(s: Section, result: EvaluationResult, o: OutcomeResult) -> None:
             "effects before enrolment in the chart above"
         )
     s.p(
-        f"Pre-trend test ({html.escape(pre.method)}: "
-        f"all effects before enrolment are zero): Wald statistic "
-        f"{num(pre.statistic, 2)} on {pre.df} "
-        f"restrictions, p = {html.escape(p_value(pv))}: {verdict}."
+        "Test of trends before enrolment (are all effects before enrolment zero?): "
+        f"{p_phrase(pv)} (Wald statistic {num(pre.statistic, 2)} on {pre.df} "
+        f"restrictions): {verdict}."
     )
 
 
@@ -186,8 +187,18 @@ def _twfe_versus_cs(s: Section, result: EvaluationResult, o: OutcomeResult) -> N
             "change over time (Goodman-Bacon, 2021); Callaway-Sant'Anna avoids comparisons with "
             "already enrolled pupils."
         )
-    if o.twfe_vs_cs:
-        s.p(clean_text(result, o.twfe_vs_cs), "warn")
+    if o.twfe_vs_cs and o.twfe is not None and o.cs_unmatched is not None:
+        s.p(
+            f"The two estimators disagree materially ({format_effect(o.twfe.estimate, o.type)} "
+            f"against {format_effect(o.cs_unmatched.estimate, o.type)}). With enrolment "
+            "staggered over time the fixed-effects regression also compares later participants "
+            "with pupils already enrolled, which biases it when effects change over time "
+            "(Goodman-Bacon, 2021); the report's estimate uses Callaway-Sant'Anna, which avoids "
+            "those comparisons.",
+            "warn",
+        )
+    elif o.twfe_vs_cs:
+        s.p(clean_text(result, reader_warning(o.twfe_vs_cs)), "warn")
 
 
 def _bacon(s: Section, result: EvaluationResult, o: OutcomeResult) -> None:
@@ -197,9 +208,15 @@ def _bacon(s: Section, result: EvaluationResult, o: OutcomeResult) -> None:
     for kind, g in o.bacon.groupby("type", sort=False):
         w = g["weight"].sum()
         avg = np.average(g["estimate"], weights=g["weight"]) if w > 0 else np.nan
-        rows.append({"type": kind, "weight": w, "average estimate": avg})
+        rows.append(
+            {
+                "comparison": str(kind),
+                "share of the estimate's weight": f"{w:.1%}",
+                "average estimate": format_effect(float(avg), o.type),
+            }
+        )
     s.add(
-        "<p>Goodman-Bacon (2021) decomposition of the TWFE estimate:</p>"
+        "<p>Goodman-Bacon (2021) decomposition of the fixed-effects (TWFE) estimate:</p>"
         + html_table(pd.DataFrame(rows), result.threshold)
     )
 
@@ -210,14 +227,19 @@ def _honest(s: Section, o: OutcomeResult) -> None:
     h = o.honest[["Mbar", "lb", "ub"]].copy()
     for c in ("lb", "ub"):
         h[c] = [format_effect(v, o.type) for v in h[c]]
-    h.columns = ["Mbar (post/pre violation ratio)", "lower bound", "upper bound"]
+    h["Mbar"] = [num(v, 2) for v in h["Mbar"]]
+    h.columns = ["robustness ratio (after/before difference)", "lower bound", "upper bound"]
     bd = o.honest_breakdown
     s.add(
         "<p>Robustness to different trends (Rambachan &amp; Roth, 2023, relative "
         "magnitudes; average effect after enrolment, Sun &amp; Abraham event study): "
-        "robust 95% intervals if trends after enrolment could differ by up to Mbar times "
-        "the largest difference before enrolment"
-        + (f"; the conclusion holds up to Mbar = {num(bd, 2)}" if bd is not None else "")
+        "95% intervals if trends after enrolment could differ by up to the robustness ratio "
+        "times the largest difference before enrolment"
+        + (
+            f"; the conclusion holds up to a robustness ratio of {num(bd, 2)}"
+            if bd is not None
+            else ""
+        )
         + ".</p>"
         + h.to_html(index=False, escape=True, border=0)
     )

@@ -9,7 +9,7 @@ import pandas as pd
 
 from sroi.report.record import EvaluationResult
 from sroi.report.sections.base import Section
-from sroi.report.sections.text import clean_text
+from sroi.report.sections.text import clean_text, reader_warning
 
 __all__ = ["METHOD_NOTES", "methods_section", "limitations_section", "provenance_section"]
 
@@ -125,10 +125,12 @@ def limitations_section(result: EvaluationResult) -> Section:
             + "</ul>"
         )
     if result.warnings:
-        s.add("<h3>Warnings raised while computing</h3>")
-        s.add(
-            "<ul>" + "".join(f"<li>{clean_text(result, w)}</li>" for w in result.warnings) + "</ul>"
+        labels = {name: o.label for name, o in result.outcomes.items()}
+        notes = dict.fromkeys(
+            clean_text(result, reader_warning(w, labels)) for w in result.warnings
         )
+        s.add("<h3>Notes raised while computing</h3>")
+        s.add("<ul>" + "".join(f"<li>{w}</li>" for w in notes) + "</ul>")
     return s
 
 

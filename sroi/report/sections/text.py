@@ -15,6 +15,7 @@ import pandas as pd
 
 from sroi.effect import Effect
 from sroi.report.disclosure import sanitize_text, suppress_counts
+from sroi.report.evidence import p_phrase
 from sroi.report.record import EvaluationResult, OutcomeResult
 
 __all__ = [
@@ -25,8 +26,13 @@ __all__ = [
     "html_table",
     "lower_first",
     "money",
+    "label_words",
     "num",
+    "p_phrase",
     "p_value",
+    "reader_warning",
+    "school_days",
+    "SCHOOL_DAYS_PER_YEAR",
     "pounds",
     "reads_in_points",
     "significance",
@@ -64,11 +70,14 @@ def num(x: Any, digits: int = 3) -> str:
 
 
 def p_value(p: Any) -> str:
-    """A p-value to three decimals, ``<0.001`` below that."""
+    """A p-value for a table cell: three decimals, ``< 0.001`` below that.
+
+    The same text as :func:`p_phrase` (sentences) without the leading ``p``.
+    """
     v = _finite(p)
     if v is None:
         return "n/a"
-    return "<0.001" if v < 0.001 else f"{v:.3f}"
+    return p_phrase(v).removeprefix("p").removeprefix(" = ").strip()
 
 
 def money(x: Any) -> str:
@@ -176,3 +185,139 @@ def significance(o: OutcomeResult, alpha: float) -> tuple[str, float | None]:
     if p < alpha:
         return "is unlikely to be due to chance", p
     return "could be due to chance (it is not statistically significant)", p
+
+
+#: School days in an English school year (190 days, three terms): converts an attendance
+#: effect into days a committee knows.
+SCHOOL_DAYS_PER_YEAR = 190
+
+
+def school_days(o: OutcomeResult, value: float | None) -> str | None:
+    """An attendance-rate effect in school days per pupil per year, or None for other outcomes.
+
+    Parameters
+    ----------
+    o
+        The outcome (an attendance rate: a ``rate`` whose name or label says attendance).
+    value
+        The effect on the outcome's scale (a proportion of sessions).
+
+    Returns
+    -------
+    str or None
+        E.g. ``"about 2.6 more school days per pupil per year"``.
+    """
+    if o.type != "rate" or "attendance" not in (o.name + " " + o.label).lower():
+        return None
+    v = _finite(value)
+    if v is None:
+        return None
+    days = v * SCHOOL_DAYS_PER_YEAR
+    more = "more" if days >= 0 else "fewer"
+    return f"about {abs(days):.1f} {more} school days per pupil per year"
+
+
+_LABEL_WORDS = {
+    "distance": "propensity score",
+    "fsm": "free school meals",
+    "sen": "special educational needs",
+    "sen_ehcp": "special educational needs: EHC plan",
+    "sen_none": "special educational needs: none",
+    "sen_sen_support": "special educational needs: SEN support",
+    "idaci_decile": "area deprivation (IDACI decile)",
+    "year_group": "year group",
+    "prior_attainment": "prior attainment",
+    "child_in_need": "child in need",
+    "child_protection": "child protection plan",
+    "looked_after": "looked after",
+    "nhs": "NHS",
+    "nhs_mental_health": "NHS mental health",
+    "children_social_care": "children's social care",
+    "education_la": "local authority education",
+    "local_authority": "local authority",
+    "school": "school",
+    "police": "police",
+    "fiscal_cashable": "fiscal, cashable",
+    "fiscal_non_cashable": "fiscal, non-cashable",
+    "camhs_case": "CAMHS case",
+    "camhs_referral": "CAMHS referral",
+    "csc_referral": "children's social care referral",
+    "csc_assessment": "children's social care assessment",
+    "truancy_later_costs": "later costs of persistent truancy",
+    "effect_share": "share of the effect kept",
+    "delivery_costs": "delivery costs (multiplier)",
+}
+
+
+def label_words(name: Any, labels: dict[str, str] | None = None) -> str:
+    """A readable label for a variable, covariate, agency or parameter name.
+
+    ``labels`` (e.g. the outcomes' labels) take precedence; known names are spelled out;
+    ``x_lag1`` reads "x, last term"; ``kind:name`` reads "kind: label"; otherwise
+    underscores become spaces.
+    """
+    text = str(name)
+    labels = labels or {}
+    if text in labels:
+        return labels[text]
+    if ":" in text:
+        kind, _, rest = text.partition(":")
+        return f"{label_words(kind, labels)}: {label_words(rest, labels)}"
+    for suffix, words in (("_lag1", ", last term"), ("_lag2", ", two terms before")):
+        if text.endswith(suffix):
+            return label_words(text.removesuffix(suffix), labels) + words
+    if text in _LABEL_WORDS:
+        return _LABEL_WORDS[text]
+    for prefix in ("sex_", "ethnicity_", "phase_"):
+        if text.startswith(prefix):
+            return f"{prefix[:-1]}: {text[len(prefix) :]}"
+    return text.replace("_", " ")
+
+
+#: (pattern, replacement) applied in order by :func:`reader_warning`.
+_WARNING_REWRITES: tuple[tuple[str, str], ...] = (
+    (r";?\s*use vcov=.*$", ""),
+    (r";?\s*see sroi\.[\w.]+(\(\))?", ""),
+    (r";?\s*(report the [^;]*? and )?inspect sroi\.[\w.]+\(\)", ""),
+    (r"\bsroi\.[\w.]+(\(\))?", "the package"),
+    (r"(pre-trend test: )+", "pre-trend test: "),
+    (r"\(school_id\)|of 'school_id' ", ""),
+    (r"treated clusters", "programme schools"),
+    (r"clusters (with|contain) treated units", "programme schools"),
+    (
+        r"invalid value encountered in \w+|divide by zero encountered in \w+",
+        "a numerical problem (e.g. a negative variance) meant some margins of error could not be "
+        "computed; they are shown as missing",
+    ),
+    (r"ATT\(g,t\)", "wave-by-term effects"),
+    (r"\bATT\b", "effect on participants"),
+    (r"\btreated units\b", "participants"),
+    (r"\bCS\b", "Callaway-Sant'Anna"),
+)
+
+
+def reader_warning(text: str, labels: dict[str, str] | None = None) -> str:
+    """A computing warning rewritten for a reader: no code, argument syntax or raw names.
+
+    Parameters
+    ----------
+    text
+        The warning as raised (``"outcome: step: message"``).
+    labels
+        Outcome names to labels (the ``outcome:`` prefix is replaced by its label).
+
+    Returns
+    -------
+    str
+        Plain text (not yet escaped or sanitised).
+    """
+    import re
+
+    out = str(text)
+    head, sep, rest = out.partition(": ")
+    if sep and labels and head in labels:
+        out = f"{labels[head]}: {rest}"
+    for pattern, repl in _WARNING_REWRITES:
+        out = re.sub(pattern, repl, out)
+    out = re.sub(r"(?<![\w.])(-?\d+\.\d{4,})", lambda m: f"{float(m.group(1)):.3g}", out)
+    return re.sub(r"\s{2,}", " ", out).strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -15,7 +16,15 @@ from sroi.report.figures import (
 )
 from sroi.report.record import EvaluationResult
 from sroi.report.sections.base import Section
-from sroi.report.sections.text import clean_text, html_table, money, num
+from sroi.report.sections.text import (
+    clean_text,
+    html_table,
+    label_words,
+    money,
+    num,
+    pounds,
+    reader_warning,
+)
 from sroi.report.steps.value import value_headline
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,9 +68,13 @@ def value_section(result: EvaluationResult) -> Section:
         ("present value of benefits", money(vh.pv_benefits)),
         ("present value of costs", money(vh.pv_costs)),
         ("net present value", money(vh.npv)),
-        ("SROI ratio (public value per £1)", num(vh.sroi_ratio, 2)),
-        ("financial ROI (fiscal benefits per £1)", num(vh.financial_roi, 2)),
-        ("payback (years)", num(vh.payback_year, 1)),
+        ("SROI ratio (public value per £1)", pounds(vh.sroi_ratio)),
+        ("financial return (savings to public budgets per £1)", pounds(vh.financial_roi)),
+        ("cashable return (savings that reduce a budget, per £1)", pounds(v.cashable_roi)),
+        (
+            "payback (years)",
+            num(vh.payback_year, 1) if vh.payback_year == vh.payback_year else "none",
+        ),
     ]
     price = vh.price_year or "base-year"
     table = pd.DataFrame(rows, columns=["", f"{price} prices"])
@@ -73,21 +86,22 @@ def value_section(result: EvaluationResult) -> Section:
             "Present value of benefits by appraisal year and the agency that gains "
             "(modelled values and transfers excluded).",
         )
+    labels = parameter_labels(result)
     for title, t in (
         ("By agency", v.by_agency()),
         ("By year", v.by_year()),
         ("By type of value", v.by_value_type()),
     ):
         if not t.empty:
-            s.add(f"<h3>{title}</h3>" + html_table(t, k, floats=0))
+            s.add(f"<h3>{title}</h3>" + html_table(readable(t, labels, money_cols=True), k))
     if v.modelled:
         s.p(
             "Modelled values (kept out of the headline figures): "
-            + html.escape(", ".join(v.modelled))
+            + html.escape(", ".join(label_words(m, labels) for m in v.modelled))
             + f"; present value {money(v.pv_modelled)}."
         )
     for w in v.warnings:
-        s.p(clean_text(result, w), "warn")
+        s.p(clean_text(result, reader_warning(w, _outcome_labels(result))), "warn")
     return s
 
 
@@ -120,20 +134,148 @@ def sensitivity_section(result: EvaluationResult) -> Section:
         f"Monte Carlo distribution of the SROI ratio ({num(vh.n_draws, 0)} draws; "
         "the shaded band is the 95% interval).",
     )
+    labels = parameter_labels(result)
     if not sim.tornado.empty:
+        tor = sim.tornado.assign(
+            parameter=[label_words(p, labels) for p in sim.tornado["parameter"]]
+        )
         s.figure(
-            tornado_plot(sim.tornado, low="ratio_at_low", high="ratio_at_high", base=vh.sroi_ratio),
+            tornado_plot(tor, low="ratio_at_low", high="ratio_at_high", base=vh.sroi_ratio),
             "One-way sensitivity: the SROI ratio with each input at the low and high end of its "
             "range.",
         )
-    be = sim.switching_values
+    be = _feasible_break_even(sim.switching_values)
     if not be.empty:
+        be = be.assign(parameter=[label_words(p, labels) for p in be["parameter"]])
         s.figure(
             break_even_plot(be, break_even="switching_value"),
-            "Break-even: the value of each input at which benefits equal costs (others central).",
+            "Break-even: the value of each input at which benefits equal costs (others central), "
+            "for inputs whose break-even value is feasible, nearest first.",
         )
-        s.add(html_table(be, result.threshold))
+        s.add(html_table(readable(be, labels), result.threshold))
+    else:
+        s.p("No single input can move far enough, within its feasible range, to break even.")
     return s
+
+
+def _feasible_break_even(be: pd.DataFrame) -> pd.DataFrame:
+    """Break-even values that are feasible, ranked by the change needed (smallest first)."""
+    if be.empty or "feasible" not in be.columns:
+        return be
+    t = be.loc[be["feasible"].astype(bool)].copy()
+    if "change_needed" in t.columns:
+        t = t.reindex(t["change_needed"].abs().sort_values().index)
+    return t.drop(columns=["feasible"]).reset_index(drop=True)
+
+
+def _outcome_labels(result: EvaluationResult) -> dict[str, str]:
+    return {name: o.label for name, o in result.outcomes.items()}
+
+
+def parameter_labels(result: EvaluationResult) -> dict[str, str]:
+    """Readable labels for value-model names: outcomes, cost lines and delivery lines.
+
+    Outcome names take the spec's labels; ``cost:CODE`` and ``delivery:N`` take the first
+    clause of the cost library's or the spec's description (from the assumptions register).
+
+    Parameters
+    ----------
+    result
+        The evaluation (or a value re-run).
+
+    Returns
+    -------
+    dict
+        Name to label.
+    """
+    out = _outcome_labels(result)
+    v = result.value
+    if v is None:
+        return out
+    a = v.assumptions
+    for name, note in zip(a["parameter"].astype(str), a["note"].astype(str), strict=True):
+        kind, _, code = name.partition(":")
+        if kind in ("cost", "delivery") and note and note != "nan":
+            words = note.split(";")[0].split(" - ")[-1 if kind == "cost" else 0]
+            words = words.split(":")[0].split("(")[0].strip()
+            if len(words) > 45:
+                words = words[:45].rsplit(" ", 1)[0] + "..."
+            out[code] = f"{code} {words}" if kind == "cost" else words
+    return out
+
+
+_TABLE_COLUMNS = {
+    "pv_benefits_modelled": "present value of modelled benefits",
+    "pv_benefits_observed": "present value of observed benefits",
+    "pv_costs": "present value of costs",
+    "pv_benefits": "present value of benefits",
+    "pv_fiscal_benefits": "present value of fiscal benefits",
+    "cumulative_pv_net": "cumulative net present value",
+    "value_type": "value type",
+    "switching_value": "break-even value",
+    "change_needed": "change needed (multiple of central)",
+    "pv": "present value",
+}
+
+
+def readable(t: pd.DataFrame, labels: dict[str, str], *, money_cols: bool = False) -> pd.DataFrame:
+    """A value table for readers: labels for names, yes/no for flags, rounded numbers.
+
+    Parameters
+    ----------
+    t
+        The table.
+    labels
+        Name to label (:func:`parameter_labels`).
+    money_cols
+        Every numeric column other than ``year`` is money (whole pounds).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Strings throughout.
+    """
+    out = t.reset_index(drop=True).copy()
+    for c in out.columns:
+        col = out[c]
+        if col.dtype.kind == "b":
+            out[c] = ["yes" if x else "no" for x in col]
+        elif c in ("parameter", "agency", "value_type", "basis", "outcome"):
+            out[c] = [label_words(x, labels) for x in col]
+        elif col.dtype.kind in "if" and c != "year":
+            out[c] = [money(x) if money_cols else _short(x) for x in col]
+        elif col.dtype.kind in "OU" or str(col.dtype) == "str":
+            out[c] = [_short(x) if isinstance(x, float) else _no_keys(x) for x in col]
+    out.columns = [_TABLE_COLUMNS.get(str(c), str(c).replace("_", " ")) for c in out.columns]
+    return out
+
+
+def _no_keys(x: object) -> object:
+    """Spec keys (``valuation.drop_off``) in free text read as the spec setting they name."""
+    if not isinstance(x, str):
+        return x
+    x = re.sub(
+        r"(?<![\w.])\d+\.\d{5,}",
+        lambda m: (
+            f"{float(m.group(0)):.4f}" if float(m.group(0)) >= 0.01 else f"{float(m.group(0)):.3g}"
+        ),
+        x,
+    )
+    return re.sub(
+        r"\bvaluation\.([\w.]+)",
+        lambda m: "spec valuation setting: " + m.group(1).replace("_", " ").replace(".", ", "),
+        x,
+    )
+
+
+def _short(x: float) -> str:
+    """A number rounded for reading: whole numbers with separators from 100, else 3 digits."""
+    v = float(x)
+    if v != v:
+        return "n/a"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.3g}"
 
 
 def assumptions_section(result: EvaluationResult) -> Section:
@@ -155,5 +297,13 @@ def assumptions_section(result: EvaluationResult) -> Section:
         reason = result.unavailable.get("value", "no valuation was run")
         s.unavailable("assumptions register", clean_text(result, reason))
     else:
-        s.add(html_table(result.value.assumptions, result.threshold))
+        reg = result.value.assumptions
+        money_rows = reg["unit"].astype(str).str.startswith("GBP")
+        reg = reg.assign(
+            value=[
+                money(v) if m and isinstance(v, (int, float)) else v
+                for v, m in zip(reg["value"], money_rows, strict=True)
+            ]
+        )
+        s.add(html_table(readable(reg, parameter_labels(result)), result.threshold))
     return s

@@ -43,6 +43,7 @@ def assess(result: EvaluationResult) -> EvidenceAssessment:
         n_treated_clusters=result.programme.get("n_treated_clusters"),
         primary_estimate=None if prim.headline is None else prim.headline.estimate,
         primary_mdes=prim.mdes,
+        primary_p=None if prim.headline is None else prim.headline.p_value,
         rare_outcomes=rare or None,
         effect_format=_effect_formatter(prim.type),
     )

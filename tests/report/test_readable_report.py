@@ -1,0 +1,156 @@
+"""Issue 15: the rendered report reads consistently, in plain words, without code or raw values.
+
+Every check runs on the HTML text the sections render for the small evaluation.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sroi.report import sections
+from sroi.report.evidence import assess_evidence, p_phrase
+from sroi.report.figures import break_even_plot, fit_titles, overlap_plot, tornado_plot
+from sroi.report.sections.text import label_words, p_value, reader_warning
+
+_SECTIONS = (
+    sections.headline_section,
+    sections.programme_section,
+    sections.comparison_section,
+    sections.impact_section,
+    sections.value_section,
+    sections.sensitivity_section,
+    sections.assumptions_section,
+    sections.methods_section,
+    sections.limitations_section,
+)
+
+
+@pytest.fixture(scope="module")
+def page(small_result) -> str:
+    return "".join(f(small_result).html for f in _SECTIONS)
+
+
+def _text(html: str) -> str:
+    html = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r"<img[^>]*>", " ", html)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_bottom_line_comes_first_and_joins_impact_value_and_evidence(small_result):
+    head = sections.headline_section(small_result).html
+    text = _text(head)
+    assert "Bottom line:" in text
+    line = text[text.index("Bottom line:") :].split(". ")[0]
+    assert "percentage points" in line and "school days per pupil per year" in line
+    assert "confidence in the evidence is" in line
+    assert head.index("Bottom line") < head.index("Main outcome")
+
+
+def test_effect_box_has_school_days_confidence_and_the_p_format(small_result):
+    text = _text(sections.headline_section(small_result).html)
+    box = text[text.index("Main outcome") : text.index("How to read this")]
+    assert "school days per pupil per year" in box and "190 school days a year" in box
+    assert "Confidence in this evidence:" in box
+    assert re.search(r"\(p (=|<) 0\.\d{3}\)", box)
+
+
+def test_one_p_value_format(page):
+    text = _text(page)
+    assert "p = <" not in text and "p = 0.000" not in text and "<0.001" not in text
+    assert p_phrase(0.0001) == "p < 0.001" and p_phrase(0.0184) == "p = 0.018"
+    assert p_value(0.0001) == "< 0.001" and p_value(0.5) == "0.500"
+
+
+def test_study_size_never_contradicts_significance():
+    base = dict(primary_estimate=0.0137, primary_mdes=0.0161, alpha=0.05)
+    sig = assess_evidence("difference-in-differences", primary_p=0.018, **base)
+    msg = next(d.message for d in sig.diagnostics if d.name == "size of study")
+    assert "distinguishable from zero (p = 0.018)" in msg and "cannot be told apart" not in msg
+    null = assess_evidence("difference-in-differences", primary_p=0.4, **base)
+    msg = next(d.message for d in null.diagnostics if d.name == "size of study")
+    assert "cannot be told apart from none" in msg
+
+
+def test_headline_and_study_size_agree(small_result):
+    text = _text(sections.headline_section(small_result).html)
+    box_sig = "unlikely to be due to chance" in text.split("How to read this")[0]
+    assert box_sig != ("cannot be told apart from none" in text)
+
+
+def test_robustness_is_named_and_stated_the_same_way(small_result, page):
+    bd = small_result.primary.honest_breakdown
+    if bd is None:
+        pytest.skip("no robustness bounds for the small evaluation")
+    text = _text(page)
+    assert "Mbar" not in text
+    assert f"robustness ratio {bd:.2f}" in text or f"robustness ratio of {bd:.2f}" in text
+
+
+def test_no_code_or_raw_values_in_the_report(page):
+    text = _text(page)
+    for bad in ("sroi.", "vcov", "encountered in", "pre-trend test: pre-trend test", "e-0"):
+        assert bad not in text, bad
+    assert not re.search(r"<td>\s*(True|False)\s*</td>", page)
+    assert not re.search(r"\b[a-z]+_[a-z]+_[a-z]+\b", text), re.findall(
+        r"\b[a-z]+_[a-z]+_[a-z]+\b", text
+    )[:5]
+    assert not re.search(r"\d\.\d{6,}", text), re.findall(r"\S*\d\.\d{6,}\S*", text)[:5]
+
+
+def test_value_headline_says_what_drives_it(small_result):
+    if small_result.value is None:
+        pytest.skip("no valuation in the small evaluation")
+    text = _text(sections.headline_section(small_result).html)
+    assert "Cashable return" in text
+    assert "All estimated effects are valued" in text
+
+
+def test_readable_labels_and_warnings():
+    assert label_words("sen_sen_support") == "special educational needs: SEN support"
+    assert label_words("attendance_rate_lag1") == "attendance rate, last term"
+    assert label_words("effect:pa", {"pa": "Persistent absence"}) == "effect: Persistent absence"
+    w = reader_warning(
+        "attendance: event study: only 7 treated clusters (school_id): unreliable below 10 "
+        "treated clusters; use vcov='CR2' (Bell-McCaffrey); see sroi.impact.inference",
+        {"attendance": "Attendance rate"},
+    )
+    assert w.startswith("Attendance rate:") and "vcov" not in w and "sroi." not in w
+    assert "encountered" not in reader_warning("x: invalid value encountered in sqrt")
+
+
+def _title_fits(fig) -> bool:
+    fig.canvas.draw()
+    fit_titles(fig)
+    fig.tight_layout()
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    box = fig.bbox
+    for ax in fig.axes:
+        tb = ax.title.get_window_extent(r)
+        if tb.x0 < box.x0 - 1 or tb.x1 > box.x1 + 1:
+            return False
+    return True
+
+
+def test_figure_titles_fit_and_overlap_counts_match():
+    import numpy as np
+    import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    be = pd.DataFrame(
+        {"parameter": ["a", "b"], "central": [1.0, 2.0], "switching_value": [3.0, 1.0]}
+    )
+    fig = break_even_plot(be, break_even="switching_value")
+    FigureCanvasAgg(fig)
+    assert _title_fits(fig)
+    long = "Persistent absence (10%+ of sessions missed): effect by term since enrolment"
+    t = pd.DataFrame({"parameter": ["x"], "low": [0.1], "high": [0.2]})
+    fig = tornado_plot(t, title=long)
+    FigureCanvasAgg(fig)
+    assert _title_fits(fig)
+    rng = np.random.default_rng(1)
+    fig = overlap_plot(rng.random(60), rng.random(300), counts=(20, 100))
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any("n = 100 pupils" in x for x in labels)

@@ -1,0 +1,189 @@
+"""Coverage study of the headline inference with 7 programme schools (issue 13).
+
+Run (not part of the default test run; the fast version is ``test_coverage_fast.py``)::
+
+    python -m tests.simulation.study --reps 500 --estimator staggered
+    python -m tests.simulation.study --reps 500 --estimator matched --ri-reps 100
+
+For each scenario of :mod:`tests.simulation.dgp` and each replication the group-aggregated
+ATT is estimated once, clustered on ``school_id``, and every inference option is read off the
+same fit:
+
+* ``normal``: analytic clustered SE with normal critical values (R ``did``'s rule);
+* ``t(G1-1)``: the same SE with t(G_treated - 1) critical values (``small_sample="auto"``,
+  the default with 7 treated schools);
+* ``mult. boot``: multiplier-bootstrap SE (999 Rademacher draws on school sums), normal
+  critical values (R ``did`` with ``clustervars``), and ``mult. boot t``: t(G_treated - 1);
+* ``wild boot``: school-level wild bootstrap-t (Webb weights, 999 draws);
+* ``pupil``: (``staggered`` estimator only) SEs clustered on the pupil, normal;
+* ``RI``: randomisation test over the programme schools on the outcome with the true effect
+  removed (the sharp null holds), so its rejection rate at 5% is its size; run on the first
+  ``--ri-reps`` replications.
+
+Reported per option: bias and its Monte Carlo SE, SD of the estimate, mean SE, coverage of
+the 95% interval with its Monte Carlo SE ``sqrt(c(1-c)/R)``, and mean interval length.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sroi.impact.inference.multiplier_bootstrap import rademacher_draws, summarise_draws
+from sroi.impact.staggered import matched_staggered_did, staggered_did
+from tests.simulation.dgp import SCENARIOS, Scenario, _tau, simulate
+
+LEVEL = 0.95
+COVARIATES = ["x", "flag"]
+
+
+@dataclass
+class Draw:
+    """One replication: the estimate, the truth and each option's interval."""
+
+    estimate: float
+    truth: float
+    se: float
+    intervals: dict[str, tuple[float, float]]
+    ri_p: float = np.nan
+
+
+def _fit(panel: pd.DataFrame, estimator: str, cluster: str | None) -> object:
+    kw = dict(outcome="attendance", unit="pupil_id", time="term", cohort="cohort")
+    if estimator == "matched":
+        return matched_staggered_did(
+            panel, covariates=COVARIATES, pool="pool", cluster=cluster, **kw
+        )
+    return staggered_did(panel, estimator="reg", covariates=COVARIATES, cluster=cluster, **kw)
+
+
+def one_rep(
+    sc: Scenario, seed: int, estimator: str, ri_perms: int = 0, wild_draws: int = 999
+) -> Draw:
+    """Simulate one panel, estimate, and compute every interval."""
+    rng = np.random.default_rng(seed)
+    panel, truth = simulate(sc, rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = _fit(panel, estimator, "school_id")
+        parts = res.aggregator.aggregate("group")  # type: ignore[attr-defined]
+        eff = res.aggregate_effect("group")  # type: ignore[attr-defined]
+        inf = res.aggregator.inference  # type: ignore[attr-defined]
+        est, se = eff.estimate, eff.std_error
+        g1 = int(eff.n_treated_clusters)
+        z = stats.norm.ppf(0.5 + LEVEL / 2)
+        tq = stats.t.ppf(0.5 + LEVEL / 2, g1 - 1)
+        draws = rademacher_draws(inf.S @ parts.coef[:, None], 999, seed, inf.n)
+        se_b = float(summarise_draws(draws, LEVEL, inf.n)[0][0])
+        wild = res.wild_bootstrap("group", n_boot=wild_draws, random_state=seed)  # type: ignore[attr-defined]
+        iv = {
+            "normal": (est - z * se, est + z * se),
+            "t(G1-1)": (est - tq * se, est + tq * se),
+            "mult. boot": (est - z * se_b, est + z * se_b),
+            "mult. boot t": (est - tq * se_b, est + tq * se_b),
+            "wild boot": (wild.ci_low, wild.ci_high),
+        }
+        if estimator == "staggered":
+            pe = _fit(panel, estimator, None).aggregate_effect("group")  # type: ignore[attr-defined]
+            iv["pupil"] = (pe.ci_low, pe.ci_high)
+        ri_p = np.nan
+        if ri_perms:
+            null = panel.assign(
+                attendance=panel["attendance"]
+                - _tau(sc, panel["cohort"].to_numpy(float), panel["term"].to_numpy())
+            )
+            ri = _fit(null, estimator, "school_id").randomization_test(  # type: ignore[attr-defined]
+                "group", n_perm=ri_perms, random_state=seed
+            )
+            ri_p = ri.p_value
+    return Draw(est, truth, se, iv, ri_p)
+
+
+def summarise(draws: Sequence[Draw], scenario: str) -> pd.DataFrame:
+    """Bias, coverage (with Monte Carlo SE) and interval length per option."""
+    est = np.array([d.estimate for d in draws])
+    truth = np.array([d.truth for d in draws])
+    err = est - truth
+    sd = float(np.std(err, ddof=1))
+    rows = []
+    for name in draws[0].intervals:
+        lo = np.array([d.intervals[name][0] for d in draws])
+        hi = np.array([d.intervals[name][1] for d in draws])
+        cov = float(np.mean((lo <= truth) & (truth <= hi)))
+        rows.append(
+            {
+                "scenario": scenario,
+                "option": name,
+                "reps": len(draws),
+                "bias": float(np.mean(err)),
+                "bias_mcse": sd / np.sqrt(len(draws)),
+                "sd": sd,
+                "mean_se": float(np.mean([d.se for d in draws])),
+                "coverage": cov,
+                "coverage_mcse": float(np.sqrt(cov * (1 - cov) / len(draws))),
+                "length": float(np.mean(hi - lo)),
+            }
+        )
+    ri = np.array([d.ri_p for d in draws if np.isfinite(d.ri_p)])
+    if ri.size:
+        size = float(np.mean(ri <= 0.05))
+        rows.append(
+            {
+                "scenario": scenario,
+                "option": "RI (size at 5%)",
+                "reps": int(ri.size),
+                "coverage": 1 - size,
+                "coverage_mcse": float(np.sqrt(size * (1 - size) / ri.size)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def run(
+    reps: int,
+    estimator: str,
+    scenarios: Sequence[Scenario] = SCENARIOS,
+    ri_reps: int = 0,
+    ri_perms: int = 99,
+    seed: int = 20261202,
+) -> pd.DataFrame:
+    """The study: one table row per scenario and inference option."""
+    out = []
+    for k, sc in enumerate(scenarios):
+        draws = [
+            one_rep(sc, seed + 100_000 * k + r, estimator, ri_perms if r < ri_reps else 0)
+            for r in range(reps)
+        ]
+        out.append(summarise(draws, sc.name))
+    return pd.concat(out, ignore_index=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Command line: print the coverage table (and write it with ``--out``)."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=500)
+    ap.add_argument("--estimator", choices=["staggered", "matched"], default="staggered")
+    ap.add_argument("--ri-reps", type=int, default=0)
+    ap.add_argument("--ri-perms", type=int, default=99)
+    ap.add_argument("--scenario", type=int, action="append", help="index into SCENARIOS")
+    ap.add_argument("--out", default=None, help="CSV file for the table")
+    a = ap.parse_args(argv)
+    scs = SCENARIOS if not a.scenario else [SCENARIOS[i] for i in a.scenario]
+    t0 = time.time()
+    table = run(a.reps, a.estimator, scs, a.ri_reps, a.ri_perms)
+    pd.set_option("display.width", 200)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print(f"# {a.estimator}, {a.reps} reps, {time.time() - t0:.0f} s")
+    if a.out:
+        table.to_csv(a.out, index=False)
+
+
+if __name__ == "__main__":
+    main()

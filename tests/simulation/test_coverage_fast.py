@@ -1,0 +1,48 @@
+"""Fast version of the coverage study (CI): few replications, loose but meaningful checks.
+
+The full study (>= 500 replications per scenario) is ``python -m tests.simulation.study``;
+see :mod:`tests.simulation.study`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from tests.simulation.dgp import SCENARIOS
+from tests.simulation.study import one_rep, run, summarise
+
+REPS = 30
+
+
+@pytest.fixture(scope="module")
+def table():
+    return run(REPS, "staggered", [SCENARIOS[0], SCENARIOS[3]], seed=11)
+
+
+def test_t_intervals_cover_and_are_wider(table):
+    for _, sc in table.groupby("scenario"):
+        row = sc.set_index("option")
+        # 30 replications: the Monte Carlo SE of a 0.95 coverage is 0.04; 0.8 is ~4 SE below
+        assert row.loc["t(G1-1)", "coverage"] >= 0.8
+        ratio = row.loc["t(G1-1)", "length"] / row.loc["normal", "length"]
+        assert ratio == pytest.approx(stats.t.ppf(0.975, 6) / stats.norm.ppf(0.975), rel=1e-6)
+        assert row.loc["wild boot", "coverage"] >= 0.7
+        assert row.loc["mult. boot", "length"] > 0
+
+
+def test_bias_small_relative_to_sd(table):
+    for _, sc in table.groupby("scenario"):
+        row = sc.set_index("option").loc["normal"]
+        assert abs(row["bias"]) < 0.5 * row["sd"] + 3 * row["bias_mcse"]
+        # the clustered SE is of the order of the true SD
+        assert 0.5 < row["mean_se"] / row["sd"] < 2.0
+
+
+def test_randomization_p_values_under_the_sharp_null():
+    draws = [one_rep(SCENARIOS[0], 500 + r, "staggered", ri_perms=19) for r in range(2)]
+    p = np.array([d.ri_p for d in draws])
+    assert np.all((p >= 1 / 20) & (p <= 1))
+    out = summarise(draws, "ri")
+    assert "RI (size at 5%)" in set(out["option"])

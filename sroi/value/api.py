@@ -41,6 +41,11 @@ __all__ = ["run", "run_assumed", "simulate", "value_result"]
 Effects = Mapping[str, Effect] | Sequence[Effect] | None
 
 
+def _is_transfer(streams: pd.DataFrame) -> pd.Series:
+    """Stream rows that are transfers overall (value type ``transfer`` or marked ``transfer``)."""
+    return (streams["value_type"] == "transfer") | streams["transfer"].astype(bool)
+
+
 def value_result(model: CompiledModel) -> ValueResult:
     """Evaluate a compiled model at central values into a :class:`ValueResult`.
 
@@ -76,10 +81,13 @@ def value_result(model: CompiledModel) -> ValueResult:
         financial_roi=float(h["financial_roi"][0]),
         cashable_roi=float(h["cashable_roi"][0]),
         payback_years=payback_period(fis_year, cost_year),
-        pv_transfers=float(hs.loc[hs["value_type"] == "transfer", "pv"].sum()),
+        pv_transfers=float(hs.loc[_is_transfer(hs), "pv"].sum()),
         pv_modelled=float(streams.loc[streams["basis"] == "modelled", "pv"].sum()),
         pv_by_value_type={
-            str(k): float(v) for k, v in hs.groupby("value_type")["pv"].sum().items()
+            str(k): float(v)
+            for k, v in hs.groupby(hs["value_type"].where(~_is_transfer(hs), "transfer"))["pv"]
+            .sum()
+            .items()
         },
         streams=streams,
         costs=costs,

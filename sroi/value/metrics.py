@@ -5,7 +5,9 @@ HM Treasury Green Book 2022):
 
 * public value benefits ``B`` = PV of fiscal (cashable + non-cashable), economic and social
   value of *observed* (estimated) and *assumed* effects; transfers are shown but are not public
-  value; *modelled* values (reached only through a conversion chain) are kept out;
+  value (a line can be fiscal to its agency and a transfer overall, e.g. a benefit payment: it
+  counts in the fiscal and cashable figures, not in ``B``); *modelled* values (reached only
+  through a conversion chain) are kept out;
 * ``NPV = B - C`` with ``C`` the PV of programme costs (optimism bias included);
 * SROI ratio = public value ROI = ``B / C``; financial ROI = ``B_fiscal / C``; cashable ROI =
   ``B_cashable / C`` (``nan`` when ``C <= 0``);
@@ -93,6 +95,8 @@ def headline(
     pv_costs: np.ndarray,
     value_types: np.ndarray,
     bases: np.ndarray,
+    *,
+    transfers: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Headline figures for many parameter sets at once.
 
@@ -107,6 +111,9 @@ def headline(
     bases
         Basis of each line (``observed``, ``assumed`` or ``modelled``), shape ``(L,)``; only
         :data:`HEADLINE_BASES` enter the headline.
+    transfers
+        Whether each line is a transfer overall, shape ``(L,)`` (default: none is): such a line
+        counts in the fiscal and cashable figures of its value type but not in public value.
 
     Returns
     -------
@@ -121,7 +128,8 @@ def headline(
     """
     vt = np.asarray(value_types)
     head = np.isin(np.asarray(bases), HEADLINE_BASES)
-    pub = pv_lines[:, head & np.isin(vt, PUBLIC_VALUE_TYPES)].sum(axis=1)
+    moved = np.zeros(vt.shape, dtype=bool) if transfers is None else np.asarray(transfers, bool)
+    pub = pv_lines[:, head & np.isin(vt, PUBLIC_VALUE_TYPES) & ~moved].sum(axis=1)
     fis = pv_lines[:, head & np.isin(vt, FISCAL_TYPES)].sum(axis=1)
     cash = pv_lines[:, head & (vt == "fiscal_cashable")].sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):

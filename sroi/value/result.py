@@ -82,10 +82,11 @@ class ValueResult:
     pv_benefits, pv_costs, npv, sroi_ratio, financial_roi, cashable_roi, payback_years
         Headline figures (observed and assumed values only).
     pv_transfers, pv_modelled
-        PV of transfers and of modelled (conversion-chain) values, shown but not in the
-        headline.
+        PV of transfers (value type ``transfer`` or lines marked as transfers overall) and of
+        modelled (conversion-chain) values, shown but not in the public-value headline
+        (transfers marked on a fiscal line do count in ``financial_roi`` and ``cashable_roi``).
     pv_by_value_type
-        Headline PV by value type.
+        Headline PV by value type, transfers under ``transfer``.
     streams
         Value by line and appraisal year (``year``, ``outcome``, ``cost_id``, ``agency``,
         ``value_type``, ``basis``, ``value``, ``discount_factor``, ``pv``).
@@ -160,7 +161,7 @@ class ValueResult:
         """
         h = self._head()
         years = pd.Index(range(self.model.T), name="year")
-        pub = h.loc[h["value_type"].isin(PUBLIC_VALUE_TYPES)]
+        pub = h.loc[h["value_type"].isin(PUBLIC_VALUE_TYPES) & ~h["transfer"].astype(bool)]
         fis = h.loc[h["value_type"].isin(FISCAL_TYPES)]
         out = pd.DataFrame(index=years)
         out["benefits"] = pub.groupby("year")["value"].sum().reindex(years, fill_value=0.0)
@@ -202,9 +203,14 @@ class ValueResult:
         )
 
     def by_value_type(self) -> pd.DataFrame:
-        """PV by value type and basis (transfers and modelled values shown separately)."""
+        """PV by value type, transfer flag and basis (transfers and modelled values shown apart).
+
+        A line that is fiscal to its agency but a transfer overall (``transfer`` True) is shown
+        under its value type with ``transfer`` True: it is in the fiscal figures, not in public
+        value.
+        """
         s = self.streams
-        return s.groupby(["value_type", "basis"])["pv"].sum().reset_index()
+        return s.groupby(["value_type", "transfer", "basis"])["pv"].sum().reset_index()
 
     def agency_year_type(self) -> pd.DataFrame:
         """Undiscounted value by agency x year x value type (headline values only)."""

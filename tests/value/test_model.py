@@ -155,29 +155,6 @@ def test_price_year_conversion_uses_deflators(tmp_path):
     assert r.pv_benefits == pytest.approx(289.96943 * f, abs=1e-3)
 
 
-def test_deadweight_zeroed_in_observed_period_with_warning(tmp_path):
-    spec = vh.tiny_spec(
-        tmp_path,
-        valuation={
-            "adjustments": {"deadweight": 0.5, "drop_off": 0.0},
-            "outcomes": [
-                {
-                    "outcome": "o",
-                    "effect_period": "year",
-                    "observed_years": 1,
-                    "benefit_years": 3,
-                    "in_school": False,
-                }
-            ],
-        },
-    )
-    with pytest.warns(SroiWarning, match="deadweight 0.5 set to zero"):
-        r = value.run(spec, {"o": eff(-0.1)})
-    # year 0 observed: full; years 1, 2: deadweight applies
-    assert r.pv_benefits == pytest.approx(100 + 50 / 1.035 + 50 / 1.035**2)
-    assert any("deadweight" in w for w in r.warnings)
-
-
 def test_staggered_starts_and_remaining_school_years(tmp_path):
     rows = [vh.cost_row(basis="per_annum", duration_years="remaining", amount=1000)]
     spec = vh.tiny_spec(

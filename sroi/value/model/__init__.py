@@ -19,11 +19,14 @@ cohort in appraisal year ``t`` is::
 * ``c_r``: unit cost in base-year prices (GDP deflator ratio), ``g_r``: benefit reduction of the
   row's confidence grade (Greater Manchester optimism bias), ``s``/``a``: displacement and
   attribution;
+* a row marked ``transfer`` (e.g. a benefit payment) counts in the fiscal figures of its agency
+  but not in public value (HM Treasury Green Book, 2022: transfers are not social value);
 * ``n_s``: participants starting in appraisal year ``s``;
 * ``p_o(k)``: persistence profile in participant year ``k`` (0-based):
-  ``w(k) * [k >= L] * (1 - d * [k >= L + m]) * (1 - delta)^max(0, k - L - max(m, 1) + 1)`` with
-  lag ``L``, observed years ``m``, deadweight ``d`` (zero inside the observed period for effects
-  estimated against a comparison group), drop-off ``delta`` and benefit-period weight
+  ``w(k) * [k >= L] * (1 - d) * (1 - delta)^max(0, k - L - max(m, 1) + 1)`` with lag ``L``,
+  observed years ``m``, deadweight ``d`` (zero in every year for an effect estimated against a
+  comparison group: it is already net of deadweight), drop-off ``delta`` and benefit-period
+  weight
   ``w(k) = clip(B - k, 0, 1)`` (``B`` = benefit years, capped at the remaining years in school);
 * ``K_r(k, j)``: share of the cost of an event in participant year ``k`` that falls in year ``j``:
   the identity for ``one_off`` rows, ``clip(D - (j - k), 0, 1)`` for ``per_annum`` rows lasting

@@ -28,6 +28,7 @@ STREAM_COLUMNS = [
     "cost_id",
     "agency",
     "value_type",
+    "transfer",
     "basis",
     "value",
     "discount_factor",
@@ -190,6 +191,11 @@ class CompiledModel:
         return np.array([ln.value_type for ln in self.lines])
 
     @property
+    def transfers(self) -> np.ndarray:
+        """Whether each line is a transfer overall (not public value), shape ``(n_lines,)``."""
+        return np.array([ln.transfer for ln in self.lines], dtype=bool)
+
+    @property
     def bases(self) -> np.ndarray:
         """Basis (observed, assumed, modelled) of each line, shape ``(n_lines,)``."""
         return np.array([ln.basis for ln in self.lines])
@@ -201,7 +207,8 @@ class CompiledModel:
         -------
         dict of str to float
             Names as in :class:`sroi.value.config.UncertainParameter`: ``effect_share``,
-            ``delivery_costs``, ``effect:<outcome>``, ``deadweight:<outcome>``,
+            ``delivery_costs``, ``effect:<outcome>``, ``deadweight:<outcome>`` (assumed
+            effect records only),
             ``engagement:<outcome>``, ``success:<outcome>``, ``displacement:<outcome>``,
             ``attribution:<outcome>``, ``drop_off:<outcome>``, ``cost:<id>``,
             ``conversion:<name>``, ``delivery:<i>``.
@@ -213,6 +220,7 @@ class CompiledModel:
                 p[f"success:{g.name}"] = g.success
             else:
                 p[f"effect:{g.name}"] = g.effect
+            if g.basis == "assumed_effect":  # a comparison-group effect has no deadweight
                 p[f"deadweight:{g.name}"] = g.deadweight
             p[f"displacement:{g.name}"] = g.displacement
             p[f"attribution:{g.name}"] = g.attribution
@@ -311,7 +319,9 @@ class CompiledModel:
             ``sroi_ratio``, ``financial_roi``, ``cashable_roi``, each of shape ``(n,)``.
         """
         ev = self.evaluate(params, grade=grade, uplift=uplift)
-        return headline(ev["pv_lines"], ev["pv_costs"], self.value_types, self.bases)
+        return headline(
+            ev["pv_lines"], ev["pv_costs"], self.value_types, self.bases, transfers=self.transfers
+        )
 
     def streams(self, params: Mapping[str, float] | None = None) -> pd.DataFrame:
         """Long table of value by line and appraisal year (central parameters by default).
@@ -342,6 +352,7 @@ class CompiledModel:
                         "cost_id": ln.cost_id,
                         "agency": ln.agency,
                         "value_type": ln.value_type,
+                        "transfer": ln.transfer,
                         "basis": ln.basis,
                         "value": value,
                         "discount_factor": ln.D,

@@ -22,9 +22,10 @@ def persistence_profile(
 ) -> np.ndarray:
     """Persistence profile ``p(k)`` of an effect in participant years ``k = 0..horizon-1``.
 
-    ``p(k) = w(k) [k >= L] (1 - d [k >= L + m]) (1 - delta)^max(0, k - L - max(m, 1) + 1)``
-    with lag ``L``, observed years ``m``, deadweight ``d`` (applied only after the observed
-    period) and drop-off ``delta`` (Social Value UK SROI guide, 2012: deadweight and drop-off).
+    ``p(k) = w(k) [k >= L] (1 - d) (1 - delta)^max(0, k - L - max(m, 1) + 1)``
+    with lag ``L``, observed years ``m`` (drop-off starts after them), deadweight ``d`` (every
+    year valued; zero for an effect estimated against a comparison group, which is already net
+    of it) and drop-off ``delta`` (Social Value UK SROI guide, 2012: deadweight and drop-off).
     A ``total`` effect happens once, in year ``L``.
 
     Parameters
@@ -52,7 +53,7 @@ def persistence_profile(
     dw, dropoff = deadweight, drop_off
     if (dw == dw[0]).all() and (dropoff == dropoff[0]).all():
         dw, dropoff = dw[:1], dropoff[:1]
-    after = k >= lag + observed_years  # deadweight applies from here
+    after = k >= lag  # deadweight applies in every year valued
     # drop-off applies each year after the observed period (after the first year when
     # nothing was observed, e.g. an assumed effect)
     expo = np.maximum(0, k - lag - max(observed_years, 1) + 1)

@@ -2,8 +2,8 @@
 
 An effect ``e`` (per participant per period) becomes ``e * sign * q`` events per participant
 per year (``q``: ``terms_per_year`` for a per-term binary or count outcome, times
-``quantity_per_unit``), with displacement, attribution, deadweight after the observed period,
-drop-off and a benefit period (Social Value UK SROI guide, 2012; HM Treasury Green Book, 2022).
+``quantity_per_unit``), with displacement, attribution, drop-off and a benefit period (no
+deadweight: an effect estimated against a comparison group is already net of it) (Social Value UK SROI guide, 2012; HM Treasury Green Book, 2022).
 """
 
 from __future__ import annotations
@@ -150,22 +150,28 @@ def _scale(ctx: CompileContext, ov: OutcomeValuation, e: Effect, name: str, wher
 def _deadweight(
     ctx: CompileContext, ov: OutcomeValuation, e: Effect, name: str
 ) -> tuple[float, int, tuple[str, ...]]:
-    """Deadweight, observed years (zero for an assumed record) and the warning if any."""
+    """Deadweight, observed years (zero for an assumed record) and the warning if any.
+
+    An effect estimated against a comparison group is already net of deadweight (what would
+    have happened anyway) in every year it is valued, so its deadweight is zero; drop-off alone
+    governs how it persists beyond the observed period (Social Value UK SROI guide, 2012).
+    Only an :meth:`sroi.Effect.assumed` record keeps the deadweight, in every year.
+    """
     dw = ov.deadweight if ov.deadweight is not None else ctx.valuation.adjustments.deadweight
     if e.is_assumed:
         return dw, 0, ()
-    obs = ov.observed_years
-    if dw > 0 and obs > 0:
+    if dw > 0:
         return (
-            dw,
-            obs,
+            0.0,
+            ov.observed_years,
             (
-                f"{name}: deadweight {dw:g} set to zero for the {obs} observed year(s): the "
-                "effect was estimated against a comparison group, which already nets out "
-                "what would have happened anyway; it applies only after the observed period",
+                f"{name}: deadweight {dw:g} is not applied: the effect was estimated against a "
+                "comparison group, which already nets out what would have happened anyway, in "
+                "every year it is valued (drop-off alone governs persistence after the observed "
+                "period)",
             ),
         )
-    return dw, obs, ()
+    return 0.0, ov.observed_years, ()
 
 
 def _register(
@@ -178,7 +184,6 @@ def _register(
     period: BenefitPeriod,
 ) -> list[dict[str, Any]]:
     name = g.name
-    obs = g.observed_years
     src_eff = e.source or f"{e.method or 'estimate'} ({e.estimand})"
     adj = "valuation.adjustments"
     return [
@@ -202,9 +207,9 @@ def _register(
             f"deadweight:{name}",
             g.deadweight,
             "proportion",
-            adj,
+            adj if e.is_assumed else "estimated against a comparison group",
             "adjustment",
-            f"zero for the {obs} observed year(s)" if obs else "",
+            "every year" if e.is_assumed else "already net of deadweight (comparison group)",
         ),
         assumption(f"displacement:{name}", g.displacement, "proportion", adj, "adjustment"),
         assumption(

@@ -170,6 +170,13 @@ def parameter_distributions(model: CompiledModel) -> dict[str, Distribution]:
     central = model.central()
     out = {d.parameter: d for d in _default_ranges(model) if d is not None}
     for u in model.uncertainty:
+        kind, _, name = u.parameter.partition(":")
+        if kind == "deadweight" and name in model.groups and u.parameter not in central:
+            raise SroiInputError(
+                f"valuation.uncertainty: {u.parameter!r} is not a parameter: the effect for "
+                f"{name!r} was estimated against a comparison group, so it is already net of "
+                "deadweight in every year; remove the entry"
+            )
         if u.parameter not in central:
             raise SroiInputError(
                 f"valuation.uncertainty: parameter {u.parameter!r} is not in the model; known "

@@ -21,15 +21,40 @@ _SECTIONS = (
     sections.impact_section,
     sections.value_section,
     sections.sensitivity_section,
-    sections.assumptions_section,
-    sections.methods_section,
     sections.limitations_section,
+    lambda r: sections.appendix_section(),
+    sections.methods_section,
+    sections.assumptions_section,
 )
 
 
 @pytest.fixture(scope="module")
 def page(small_result) -> str:
     return "".join(f(small_result).html for f in _SECTIONS)
+
+
+def test_contents_links_resolve_and_headings_do_not_skip(page):
+    anchors = re.findall(r'href="#([\w-]+)"', page)
+    assert {"summary", "impact", "value", "limitations", "appendix"} <= set(anchors)
+    for a in anchors:
+        assert f'id="{a}"' in page, a
+    levels = [int(h) for h in re.findall(r"<h([1-6])[\s>]", page)]
+    assert levels.count(1) == 1 and levels[0] == 1
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+
+
+def test_figures_have_descriptive_alt_text_and_tables_header_cells(page):
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
+    assert alts and all(len(a) > 20 and not a.endswith(".png") for a in alts)
+    for table in re.findall(r"<table.*?</table>", page, flags=re.S):
+        assert "<th" in table
+
+
+def test_body_is_before_the_appendix(page):
+    text = _text(page)
+    body, appendix = text.split("Technical appendix The parts below", 1)
+    assert "Method notes" in appendix and "Assumptions register" in appendix
+    assert "Limitations" in body
 
 
 def _text(html: str) -> str:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from sroi.report.sections.base import STYLE, Section
 from sroi.report.sections.comparison import comparison_section
-from sroi.report.sections.headline import headline_section, value_summary_section
+from sroi.report.sections.headline import contents, headline_section, value_summary_section
 from sroi.report.sections.impact import impact_section
 from sroi.report.sections.notes import (
     METHOD_NOTES,
+    appendix_section,
     limitations_section,
     methods_section,
     provenance_section,
@@ -32,6 +33,8 @@ __all__ = [
     "METHOD_NOTES",
     "Section",
     "format_effect",
+    "appendix_section",
+    "contents",
     "headline_section",
     "value_summary_section",
     "programme_section",

@@ -30,7 +30,7 @@ def comparison_section(result: EvaluationResult) -> Section:
     """
     s = Section("Comparison group")
     k = result.threshold
-    s.add("<h2>Comparison group</h2>")
+    s.add('<h2 id="comparison">Comparison group</h2>')
     m = result.matching
     if m is None:
         why = next((v for kk, v in result.unavailable.items() if kk.endswith("headline")), None)

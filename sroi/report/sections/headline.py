@@ -27,7 +27,39 @@ from sroi.report.sections.text import (
 )
 from sroi.report.steps.value import ValueHeadline, value_headline
 
-__all__ = ["bottom_line", "headline_section", "value_summary_section", "value_transparency"]
+__all__ = [
+    "CONTENTS",
+    "bottom_line",
+    "contents",
+    "headline_section",
+    "value_summary_section",
+    "value_transparency",
+]
+
+#: (anchor, title) of the evaluation report's parts, in the order the notebook shows them.
+CONTENTS = (
+    ("summary", "Summary"),
+    ("programme", "Programme and cohorts"),
+    ("comparison", "Comparison group"),
+    ("impact", "Impact by outcome"),
+    ("value", "Value: who benefits, and when"),
+    ("sensitivity", "Sensitivity"),
+    ("limitations", "Limitations"),
+    ("appendix", "Technical appendix: method notes, assumptions register, provenance"),
+)
+
+
+def contents() -> str:
+    """The contents list with in-page links (HTML).
+
+    Returns
+    -------
+    str
+        A ``nav`` landmark with one link per part of the report.
+    """
+    items = "".join(f'<li><a href="#{a}">{html.escape(t)}</a></li>' for a, t in CONTENTS)
+    return f'<nav aria-label="Contents"><h2>Contents</h2><ol>{items}</ol></nav>'
+
 
 _MULTIPLICITY_WORDS = {
     "holm": "Holm (1979)",
@@ -60,6 +92,7 @@ def headline_section(result: EvaluationResult) -> Section:
         f"in {'n/a' if schools is None else int(schools)} "
         f"schools, compared with similar pupils who did not take part."
     )
+    s.add('<h2 id="summary">Summary</h2>')
     _main_outcome(s, result)
     _other_outcomes(s, result)
     _value_for_money(s, result)
@@ -68,6 +101,7 @@ def headline_section(result: EvaluationResult) -> Section:
         f"Counts below {k} are shown as &lt;{k} to protect the children in the data; no "
         "individual record or identifier appears in this report.",
     )
+    s.add(contents())
     return s
 
 
@@ -86,7 +120,7 @@ def value_summary_section(result: EvaluationResult) -> Section:
     """
     s = Section("Value for money")
     s.add(f"<h1>{html.escape(result.spec.report.title)}: value re-run</h1>")
-    _value_for_money(s, result)
+    _value_for_money(s, result, level=2)
     return s
 
 
@@ -106,8 +140,9 @@ def _impact_clause(result: EvaluationResult) -> str:
         return (
             f"{label} {word} by {size}, a difference unlikely to be due to chance ({p_phrase(p)})"
         )
+    change = "a rise" if e.estimate > 0 else "a fall"
     return (
-        f"there is no clear effect on {label}: the estimate ({word} by {size}) could be due "
+        f"there is no clear effect on {label}: the estimate, {change} of {size}, could be due "
         f"to chance ({p_phrase(p)})"
     )
 
@@ -143,7 +178,7 @@ def bottom_line(result: EvaluationResult) -> str:
 
 def _main_outcome(s: Section, result: EvaluationResult) -> None:
     prim = result.primary
-    s.add("<h2>Main outcome</h2>")
+    s.add("<h3>Main outcome</h3>")
     e = prim.headline
     if e is None:
         reason = prim.unavailable.get("headline", "not estimated")
@@ -161,7 +196,8 @@ def _main_outcome(s: Section, result: EvaluationResult) -> None:
         + (f"; {days}, at {SCHOOL_DAYS_PER_YEAR} school days a year" if days else "")
         + f"); {int(round(e.level * 100))}% confidence interval "
         f"{ci_text(e, prim)}{' percentage points' if reads_in_points(prim.type) else ''}. "
-        f"This difference {sig} ({p_phrase(p)})."
+        f"This difference {sig.removesuffix(' (it is not statistically significant)')} "
+        f"({'not statistically significant, ' if 'could be' in sig else ''}{p_phrase(p)})."
         + (
             f" Confidence in this evidence: <strong>{ev.confidence}</strong> (see Strength of "
             "evidence below)."
@@ -219,7 +255,7 @@ def _other_outcomes(s: Section, result: EvaluationResult) -> None:
     sec = [o for o in result.outcomes.values() if not o.primary]
     if not sec:
         return
-    s.add("<h2>Other outcomes</h2>")
+    s.add("<h3>Other outcomes</h3>")
     rows = [_outcome_row(result, o) for o in sec]
     s.add(pd.DataFrame(rows).to_html(index=False, escape=True, border=0))
     words = _MULTIPLICITY_WORDS[result.spec.design.multiplicity]
@@ -261,9 +297,9 @@ def _value_sentence(vh: ValueHeadline) -> str:
     return txt
 
 
-def _value_for_money(s: Section, result: EvaluationResult) -> None:
+def _value_for_money(s: Section, result: EvaluationResult, level: int = 3) -> None:
     """The value-for-money paragraph of the headline (observed values only)."""
-    s.add("<h2>Value for money</h2>")
+    s.add(f"<h{level}>Value for money</h{level}>")
     vh = value_headline(result)
     if vh is None:
         reason = result.unavailable.get("value", "not computed")
@@ -279,7 +315,7 @@ def _value_for_money(s: Section, result: EvaluationResult) -> None:
 
 
 def _evidence(s: Section, result: EvaluationResult) -> None:
-    s.add("<h2>Strength of evidence</h2>")
+    s.add("<h3>Strength of evidence</h3>")
     ev = result.evidence
     if ev is None:
         reason = result.unavailable.get("evidence strength", "not assessed")

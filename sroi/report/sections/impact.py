@@ -47,7 +47,7 @@ def impact_section(result: EvaluationResult) -> Section:
         One block per outcome, primary first.
     """
     s = Section("Impact")
-    s.add("<h2>Impact by outcome</h2>")
+    s.add('<h2 id="impact">Impact by outcome</h2>')
     for o in result.outcomes.values():
         s.add(f"<h3>{html.escape(o.label)}{' (main outcome)' if o.primary else ''}</h3>")
         if o.headline is None:

@@ -11,7 +11,13 @@ from sroi.report.record import EvaluationResult
 from sroi.report.sections.base import Section
 from sroi.report.sections.text import clean_text, reader_warning
 
-__all__ = ["METHOD_NOTES", "methods_section", "limitations_section", "provenance_section"]
+__all__ = [
+    "METHOD_NOTES",
+    "appendix_section",
+    "methods_section",
+    "limitations_section",
+    "provenance_section",
+]
 
 #: (topic, note with its references) shown in the method notes.
 METHOD_NOTES = [
@@ -61,6 +67,24 @@ METHOD_NOTES = [
 ]
 
 
+def appendix_section() -> Section:
+    """The start of the technical appendix (method notes, assumptions register, provenance).
+
+    Returns
+    -------
+    Section
+        A heading and a sentence saying who the appendix is for.
+    """
+    s = Section("Technical appendix")
+    s.add('<h2 id="appendix">Technical appendix</h2>')
+    s.p(
+        "The parts below are for analysts and auditors: how the estimates were made, every "
+        "assumption behind the value figures with its source, and what is needed to reproduce "
+        "the report. The summary and sections above do not depend on reading them."
+    )
+    return s
+
+
 def methods_section(result: EvaluationResult) -> Section:
     """Method notes with references.
 
@@ -75,7 +99,7 @@ def methods_section(result: EvaluationResult) -> Section:
         The design used with its options, and :data:`METHOD_NOTES`.
     """
     s = Section("Method notes")
-    s.add("<h2>Method notes</h2>")
+    s.add('<h2 id="methods">Method notes</h2>')
     d = result.spec.design
     s.p(
         f"Design used: {html.escape(result.design)}. Estimator: {html.escape(d.did.estimator)}; "
@@ -104,7 +128,7 @@ def limitations_section(result: EvaluationResult) -> Section:
         Every free text sanitised (identifiers removed, small counts suppressed).
     """
     s = Section("Limitations")
-    s.add("<h2>Limitations</h2>")
+    s.add('<h2 id="limitations">Limitations</h2>')
     items = []
     if result.evidence is not None:
         items += [html.escape(d.message) for d in result.evidence.concerns]
@@ -150,7 +174,7 @@ def provenance_section(result: EvaluationResult, provenance: dict[str, Any]) -> 
         The provenance table.
     """
     s = Section("Provenance")
-    s.add("<h2>Provenance</h2>")
+    s.add('<h2 id="provenance">Provenance</h2>')
     rows = [(k, v) for k, v in provenance.items() if k != "libraries"]
     rows += [(f"library {k}", v) for k, v in provenance.get("libraries", {}).items()]
     s.add(pd.DataFrame(rows, columns=["", "value"]).to_html(index=False, escape=True, border=0))

@@ -30,7 +30,7 @@ def programme_section(result: EvaluationResult) -> Section:
     s = Section("Programme and cohort")
     k = result.threshold
     prog = result.programme
-    s.add("<h2>Programme and cohorts</h2>")
+    s.add('<h2 id="programme">Programme and cohorts</h2>')
     if prog.get("description"):
         s.p(html.escape(prog["description"]))
     facts = pd.DataFrame(

@@ -57,7 +57,7 @@ def value_section(result: EvaluationResult) -> Section:
         The value tables and the by-agency figure, or why nothing was valued.
     """
     s = Section("Value")
-    s.add("<h2>Value: who benefits, and when</h2>")
+    s.add('<h2 id="value">Value: who benefits, and when</h2>')
     v, vh = result.value, value_headline(result)
     if v is None or vh is None:
         reason = result.unavailable.get("value", "not computed")
@@ -119,7 +119,7 @@ def sensitivity_section(result: EvaluationResult) -> Section:
         The three sensitivity figures and the break-even table, or why there are none.
     """
     s = Section("Sensitivity")
-    s.add("<h2>Sensitivity: how sure are the value figures?</h2>")
+    s.add('<h2 id="sensitivity">Sensitivity: how sure are the value figures?</h2>')
     sim, vh = result.simulation, value_headline(result)
     if sim is None or vh is None:
         reason = result.unavailable.get("value", "no Monte Carlo simulation was run")
@@ -292,7 +292,7 @@ def assumptions_section(result: EvaluationResult) -> Section:
         The register, or why there is none.
     """
     s = Section("Assumptions register")
-    s.add("<h2>Assumptions register</h2>")
+    s.add('<h2 id="assumptions">Assumptions register</h2>')
     if result.value is None:
         reason = result.unavailable.get("value", "no valuation was run")
         s.unavailable("assumptions register", clean_text(result, reason))

@@ -218,6 +218,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise SroiInputError(
             f"init {name!r}: use letters, digits, '-' and '_' only for the evaluation name"
         )
+    _check_output_dir(Path(args.dir))
     dest = Path(args.dir) / name
     if dest.exists():
         raise SroiInputError(f"{dest}: already exists; choose another name or remove it")

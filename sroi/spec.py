@@ -238,7 +238,7 @@ class Spec(_Strict):
     design: DesignSection
     valuation: ValuationSection | None = None
     report: ReportSection = Field(default_factory=ReportSection)
-    seed: int = 20261123
+    seed: int = Field(default=20261123, ge=0)
 
     _path: Path | None = PrivateAttr(default=None)
 
@@ -377,6 +377,20 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 )
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:  # noqa: D102
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise SroiInputError(
+                f"line {node.start_mark.line + 1}: {node.value!r} is not a valid date ({exc}); "
+                "write dates as YYYY-MM-DD"
+            ) from None
+
+
+_UniqueKeyLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _UniqueKeyLoader.construct_yaml_timestamp
+)
 
 
 def _check_yaml_shape(text: str) -> None:

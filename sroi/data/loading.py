@@ -91,15 +91,52 @@ def read_table(
         raise
     except pd.errors.EmptyDataError:
         raise SroiInputError(f"{path}: the file is empty") from None
+    except UnicodeDecodeError as exc:
+        raise SroiInputError(
+            f"{path}: the file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at byte "
+            f"{exc.start}); save it as 'CSV UTF-8' (Excel: Save as... CSV UTF-8)"
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise SroiInputError(
+            f"{path}: a row does not fit the header: {str(exc).strip()[:300]}; every row needs "
+            "as many fields as the header"
+        ) from None
     except Exception as exc:  # noqa: BLE001 - any parser failure becomes one clear message
-        raise SroiInputError(f"{path}: could not be read as {fmt}: {exc}") from None
+        raise SroiInputError(
+            f"{path}: could not be read as {fmt}: {_not_format(path, fmt, exc)}"
+        ) from None
     if df.shape[0] == 0:
         raise SroiInputError(f"{path}: the file has a header but no data rows")
+    if fmt == "csv" and df.shape[1] == 1:
+        _check_delimiter(path, str(df.columns[0]))
     for c in id_columns:
         if c in df.columns:
             df[c] = df[c].astype("string")
     df.columns = [str(c).strip() for c in df.columns]
     return df
+
+
+def _not_format(path: Path, fmt: str, exc: Exception) -> str:
+    """Why a file could not be parsed, in words (a CSV renamed to .xlsx, say so)."""
+    if fmt == "excel":
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        if not head.startswith((b"PK", b"\xd0\xcf\x11\xe0")):
+            return (
+                "it is not an Excel workbook (no workbook signature; is it a CSV file renamed to "
+                f"{path.suffix}?). Give the file its real extension"
+            )
+    return str(exc).strip()[:300]
+
+
+def _check_delimiter(path: Path, header: str) -> None:
+    """A one-column CSV whose header holds ';' or tabs was written with another delimiter."""
+    for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+        if sep in header:
+            raise SroiInputError(
+                f"{path}: the file looks {name}-delimited (header {header[:80]!r}); sroi reads "
+                "comma-separated CSV: save it as 'CSV (comma delimited)' or 'CSV UTF-8'"
+            )
 
 
 def file_hash(paths: list[Path]) -> str:
@@ -277,8 +314,12 @@ def _join_units(
 ) -> pd.DataFrame:
     for df, path in ((panel, panel_path), (units, units_path)):
         if unit not in df.columns:
+            names = list(map(str, df.columns))
+            close = difflib.get_close_matches(unit, names, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise SroiInputError(
-                f"{path}: unit id column {unit!r} not found (columns: {', '.join(df.columns[:12])})"
+                f"{path}: unit id column {unit!r} (data.columns.unit) not found{hint}; "
+                f"columns: {', '.join(names[:12])}"
             )
     dup = units[unit][units[unit].duplicated()]
     if len(dup):

@@ -197,7 +197,8 @@ class Panel:
             if neg.any():
                 self.fail(
                     cohort,
-                    "cohort must be 0 (never treated) or the first treated period; negative values",
+                    "cohort must be 0 (never treated) or the first treated period; negative "
+                    f"values such as {show_value(self.data[cohort][neg].iloc[0])}",
                     neg,
                     "Use 0 for never-treated units.",
                 )
@@ -349,7 +350,9 @@ class Panel:
         if dup.any():
             self.fail(
                 f"{self.unit}, {self.time}",
-                f"{int(dup.sum())} rows share a (unit, time) pair",
+                f"{int(dup.sum())} rows share a (unit, time) pair, e.g. "
+                f"({show_value(self.data[self.unit][dup].iloc[0])}, "
+                f"{show_value(self.data[self.time][dup].iloc[0])})",
                 dup,
                 "Each unit may appear once per period: remove or aggregate the duplicated rows.",
             )

@@ -195,8 +195,8 @@ def _check_treatment(panel: Panel) -> None:
     """A 0/1 treatment column that agrees with the cohort (treated units have cohort > 0)."""
     if not panel.treatment:
         return
+    t = _as_numeric(panel, panel.treatment, "treatment", "Code enrolled units as 1, others 0.")
     df = panel.data
-    t = df[panel.treatment]
     ok = t.isin([0, 1, True, False]).to_numpy()
     if not ok.all():
         panel.fail(
@@ -229,19 +229,13 @@ def _check_outcomes(
     panel: Panel, outcomes: Mapping[str, str], ceilings: Mapping[str, float]
 ) -> None:
     """Numeric outcomes whose values are finite, fit their declared type and their ceiling."""
-    df = panel.data
     for c, kind in outcomes.items():
-        s = df[c]
-        if pd.api.types.is_bool_dtype(s):
-            df[c] = s.astype(int)
-            s = df[c]
-        elif not pd.api.types.is_numeric_dtype(s):
-            panel.fail(
-                c,
-                f"{kind} outcome must be numeric, found values such as {show_value(s.iloc[0])}",
-                df.index[:5],
-                "Remove text, units or % signs from the column.",
-            )
+        s = _as_numeric(
+            panel,
+            c,
+            f"{kind} outcome",
+            "Remove text, units or % signs from the column (decimal point, not comma).",
+        )
         _check_finite(panel, c, f"{kind} outcome")
         if kind == "count" and c in ceilings:
             over = (s > ceilings[c]).to_numpy()
@@ -267,6 +261,27 @@ def _check_outcomes(
             panel.fail(c, f"{rule}; found {show_value(s[bad].iloc[0])}", bad.to_numpy(), fix)
 
 
+def _as_numeric(panel: Panel, column: str, what: str, fix: str) -> pd.Series:
+    """The column as numbers; text that is not a number is an error quoting the bad cells."""
+    s = panel.data[column]
+    if pd.api.types.is_bool_dtype(s):
+        panel.data[column] = s.astype(int)
+        return panel.data[column]
+    if pd.api.types.is_numeric_dtype(s):
+        return s
+    num = pd.to_numeric(s, errors="coerce")
+    bad = (num.isna() & s.notna()).to_numpy()
+    if bad.any():
+        panel.fail(
+            column,
+            f"{what} must be numeric, found {show_value(s[bad].iloc[0])}",
+            bad,
+            fix,
+        )
+    panel.data[column] = num
+    return num
+
+
 def _check_finite(panel: Panel, column: str, what: str) -> None:
     """Infinite values (``inf``, ``-inf``) are named as such, never read as numbers."""
     s = panel.data[column]
@@ -284,18 +299,16 @@ def _check_finite(panel: Panel, column: str, what: str) -> None:
 
 def _check_covariates(panel: Panel, r: ColumnRoles) -> None:
     """Covariates are numeric (unless declared categorical) and not constant."""
-    df = panel.data
     for c in r.covariates:
         if c in r.categorical:
             continue
-        s = df[c]
-        if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-            panel.fail(
-                c,
-                f"covariate is not numeric (e.g. {show_value(s.iloc[0])})",
-                df.index[:5],
-                "List it under data.columns.categorical to expand it into indicators.",
-            )
+        s = _as_numeric(
+            panel,
+            c,
+            "covariate",
+            "Fix the value, or list the column under data.columns.categorical to expand it "
+            "into indicators.",
+        )
         _check_finite(panel, c, "covariate")
         if s.nunique() <= 1:
             raise SroiInputError(
@@ -313,7 +326,8 @@ def _check_cohort_window(panel: Panel) -> None:
     if late.any():
         panel.fail(
             panel.cohort,
-            f"cohort after the last observed period {last}: these units are never observed treated",
+            f"cohort after the last observed period {last} (e.g. "
+            f"{show_value(df[panel.cohort][late].iloc[0])}): these units are never observed treated",
             late,
             "Code them as 0 (not treated in the study window) or extend the panel.",
         )

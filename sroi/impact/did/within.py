@@ -41,15 +41,15 @@ def within_demean(
     arrays = np.asarray(arrays, dtype=float)
     codes, uniq = pd.factorize(groups)
     g = len(uniq)
-    w = np.ones(arrays.shape[0]) if weights is None else np.asarray(weights, float)
-    a2 = arrays if arrays.ndim == 2 else arrays[:, None]
-    aw = a2 * w[:, None]
-    # bincount adds in row order, as np.add.at does (same sums), and is faster
-    sums = np.column_stack(
-        [np.bincount(codes, weights=aw[:, j], minlength=g) for j in range(a2.shape[1])]
-    )
-    wsum = np.bincount(codes, weights=w, minlength=g)
-    out = a2 - (sums / wsum[:, None])[codes]
+    w = None if weights is None else np.asarray(weights, float)
+    # one column at a time on a column-major copy: contiguous 1-d bincount sums and
+    # gathers, no n x k temporaries; bincount adds in row order, as np.add.at does
+    out = np.asfortranarray(arrays if arrays.ndim == 2 else arrays[:, None]).copy(order="F")
+    wsum = np.bincount(codes, minlength=g) if w is None else np.bincount(codes, w, g)
+    for j in range(out.shape[1]):
+        col = out[:, j]
+        sums = np.bincount(codes, col if w is None else col * w, g)
+        col -= (sums / wsum)[codes]
     return out if arrays.ndim == 2 else out[:, 0]
 
 

@@ -120,8 +120,8 @@ def vcov_hc(
 
 def _cluster_meat(scores: np.ndarray, cluster: np.ndarray) -> tuple[np.ndarray, int]:
     codes, g = group_codes(cluster)
-    sums = np.zeros((g, scores.shape[1]))
-    np.add.at(sums, codes, scores)
+    # per-column bincount: the same row-order sums as np.add.at, several times faster
+    sums = np.column_stack([np.bincount(codes, col, g) for col in scores.T])
     return sums.T @ sums, g
 
 

@@ -39,8 +39,15 @@ def report(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Speed benchmarks under tests/benchmarks (medians over repeats, printed)."""
-    session.install("-e", ".[test]")
+    """Speed benchmarks: sroi side by side with its peers, then tests/benchmarks.
+
+    The peers (pyfixest, linearmodels) are installed into this session's own environment,
+    never as dependencies of sroi. ``nox -s bench -- --units 100000 --repeats 3`` passes
+    options to ``tests/benchmarks/side_by_side.py``, which prints one table (medians, ratios,
+    peak memory) with the load average. Nothing is asserted about time.
+    """
+    session.install("-e", ".[test]", "pyfixest", "linearmodels")
+    session.run("python", "tests/benchmarks/side_by_side.py", *session.posargs)
     session.run(
         "python",
         "-m",
@@ -49,5 +56,4 @@ def bench(session: nox.Session) -> None:
         "-p",
         "no:cacheprovider",
         "-s",
-        *session.posargs,
     )

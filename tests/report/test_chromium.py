@@ -98,3 +98,35 @@ def test_report_in_headless_chromium(small_report, tmp_path):
     )
     assert shot.exists() and shot.stat().st_size > 10_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_prints_to_pdf(tmp_path):
+    """Issue 15: the report prints to PDF (page breaks and repeated headers from its CSS)."""
+    from sroi.report.pdf import PdfUnavailable, find_chromium, print_pdf
+    from sroi.report.sections import STYLE
+
+    assert "break-before: page" in STYLE and "table-header-group" in STYLE
+    page = tmp_path / "report.html"
+    rows = "".join(f"<tr><td>{i}</td><td>row {i}</td></tr>" for i in range(200))
+    page.write_text(
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>t</title></head>'
+        f'<body><div class="sroi-report">{STYLE}<h1>Report</h1><h2 id="summary">Summary</h2>'
+        f"<table><thead><tr><th>n</th><th>label</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<h2>Next part</h2><p>text</p></div></body></html>"
+    )
+    if find_chromium() is None:
+        with pytest.raises(PdfUnavailable, match="Chromium was not found"):
+            print_pdf(page)
+        pytest.skip("Chromium is not installed: checked the message instead")
+    pdf = print_pdf(page)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and pdf.name == "report.pdf"
+    assert len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 2
+
+
+def test_pdf_of_a_missing_file_is_an_input_error(tmp_path):
+    from sroi.errors import SroiInputError
+    from sroi.report.pdf import print_pdf
+
+    with pytest.raises(SroiInputError):
+        print_pdf(tmp_path / "nope.html")

@@ -27,6 +27,15 @@ STYLE = """<style>
 .sroi-report figure { margin: 0.6rem 0 1.2rem; }
 .sroi-report figcaption { font-size: 0.88rem; color: #333; }
 .sroi-report img { max-width: 100%; height: auto; }
+.sroi-report td { overflow-wrap: anywhere; }
+@media print {
+  .sroi-report { max-width: none; font-size: 10.5pt; }
+  .sroi-report h2 { break-before: page; }
+  .sroi-report nav h2, .sroi-report h2#summary { break-before: auto; }
+  .sroi-report thead { display: table-header-group; }
+  .sroi-report tr, .sroi-report figure, .sroi-report .key { break-inside: avoid; }
+  .sroi-report h2, .sroi-report h3 { break-after: avoid; }
+}
 </style>"""
 
 

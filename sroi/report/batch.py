@@ -2,7 +2,7 @@
 
 One failure does not stop the others; every evaluation gets a line in the batch summary
 (``batch_summary.json`` in the output folder) with its status, output folder, time and, for
-a failure, the one-line error.
+a failure, the one-line error with every pupil and school id of the data removed.
 """
 
 from __future__ import annotations
@@ -78,6 +78,23 @@ class BatchSummary:
         return "\n".join(lines)
 
 
+def _redacted(spec: str, message: str) -> str:
+    """The message with the data's pupil and school ids removed.
+
+    A second layer: the runner already redacts what it raises. A spec or data that cannot be
+    read has no ids to hide.
+    """
+    from sroi.report.disclosure import redact
+    from sroi.report.pipeline import load_spec
+    from sroi.report.runner import data_identifiers
+
+    try:
+        ids = data_identifiers(load_spec(spec))
+    except SroiInputError:
+        return message
+    return redact(message, frozenset(v for vals in ids.values() for v in vals))
+
+
 def _run_one(spec: str, output_dir: str, parameters: dict[str, Any] | None) -> BatchItem:
     """Run one report; never raises (the error becomes part of the item)."""
     from sroi.report.runner import ReportError, run
@@ -96,7 +113,7 @@ def _run_one(spec: str, output_dir: str, parameters: dict[str, Any] | None) -> B
         spec,
         output_dir,
         False,
-        error=" ".join(msg.split())[:1000],
+        error=" ".join(_redacted(spec, msg).split())[:1000],
         error_kind=kind,
         seconds=time.perf_counter() - t0,
     )

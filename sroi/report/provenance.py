@@ -1,13 +1,17 @@
 """Provenance: what produced a set of numbers, recorded in every report and ``results.json``.
 
 Package version, spec hash (SHA-256 of the validated spec, :meth:`sroi.Spec.hash`), data hash
-(SHA-256 of the input files), random seed, time (UTC), Python version and platform, and the
-versions of the main numerical libraries. The same spec, data and seed give the same numbers.
+(SHA-256 of the input files), random seed, Python version and platform, and the versions of the
+main numerical libraries. The same spec, data and seed give the same numbers, and the same
+bytes: the wall-clock time is not part of the record (``time_utc`` is ``null``) unless
+``SOURCE_DATE_EPOCH`` is set (then it is that time, the reproducible-builds convention) or a
+time is passed explicitly. ``sroi run`` writes the time it ran into ``run_log.json`` instead.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import platform
 import sys
 from importlib import metadata
@@ -15,7 +19,7 @@ from typing import Any
 
 from sroi.errors import SroiInputError
 
-__all__ = ["provenance", "library_versions"]
+__all__ = ["provenance", "library_versions", "fixed_time"]
 
 _LIBRARIES = ("numpy", "scipy", "pandas", "statsmodels", "linearmodels", "matplotlib", "papermill")
 
@@ -29,6 +33,24 @@ def library_versions(names: tuple[str, ...] = _LIBRARIES) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
+
+
+def fixed_time() -> _dt.datetime | None:
+    """The time from ``SOURCE_DATE_EPOCH`` (seconds since 1970, UTC), or None when unset.
+
+    Raises
+    ------
+    SroiInputError
+        If the variable is set but is not a whole number of seconds.
+    """
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise SroiInputError(
+            f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, got {raw!r}"
+        )
+    return _dt.datetime.fromtimestamp(int(raw), _dt.UTC)
 
 
 def provenance(
@@ -50,7 +72,8 @@ def provenance(
     spec_path
         The spec file's name (only the file name is kept: folder paths can name people).
     time
-        When the results were computed (default: now, UTC).
+        Time to record; default: ``SOURCE_DATE_EPOCH`` when set, else none (``time_utc`` is
+        ``null``, so re-runs give byte-identical files).
     """
     for name, value in (("spec_hash", spec_hash), ("data_hash", data_hash)):
         if not isinstance(value, str) or len(value) != 64:
@@ -59,7 +82,7 @@ def provenance(
         raise SroiInputError(f"provenance: seed must be an integer or None, got {seed!r}")
     from sroi import __version__
 
-    when = (time or _dt.datetime.now(_dt.UTC)).astimezone(_dt.UTC)
+    when = time if time is not None else fixed_time()
     return {
         "package": "sroi",
         "package_version": __version__,
@@ -69,7 +92,9 @@ def provenance(
         "spec_file": None
         if spec_path is None
         else str(spec_path).replace("\\", "/").split("/")[-1],
-        "time_utc": when.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "time_utc": None
+        if when is None
+        else when.astimezone(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "python": sys.version.split()[0],
         "platform": platform.platform(terse=True),
         "libraries": library_versions(),

@@ -7,19 +7,39 @@ output folder:
 * ``report.html`` -- self-contained HTML (code hidden, figures embedded as data URIs), via
   nbconvert's :class:`~nbconvert.HTMLExporter`;
 * ``results.json`` -- written by the notebook, validated against the shipped JSON Schema;
-* ``evaluation_report.ipynb`` -- the executed notebook.
+* ``evaluation_report.ipynb`` -- the executed notebook;
+* ``run_log.json`` -- when the run started and ended (UTC): the only file that changes when
+  the same spec, data and seed are run again. ``results.json``, the HTML and the notebook are
+  byte-identical across re-runs into the same folder (no wall-clock time, execution
+  timestamps or random cell ids inside; set ``SOURCE_DATE_EPOCH`` to record a fixed time in
+  the provenance).
+
+Output folder (one rule, :func:`output_folder`): the folder given (``sroi run -o OUT`` or
+``output_dir``) is used as it is. Without one, the spec's ``report.output`` when the spec sets
+it, else ``reports/<name of the spec's folder>``, relative to the current folder; it must be
+a relative path without ``..``, so a spec cannot direct writes outside the current folder.
 
 Failures: a missing spec, a bad override or unreadable data raise
 :class:`sroi.SroiInputError` (the CLI exits 2); an error inside the notebook raises
-:class:`ReportError` naming the report section that failed and the partial notebook (exit 1).
-Before the outputs are kept, every output is searched for every unit and cluster identifier
-in the data (:func:`sroi.report.disclosure.check_no_identifiers`).
+:class:`ReportError` naming the report section that failed (exit 1). Before the outputs are
+kept, every output is searched for every unit and cluster identifier in the data
+(:func:`sroi.report.disclosure.check_no_identifiers`).
+
+A failed run leaves nothing identifying: every error message from the run has the pupil and
+school identifiers of the data replaced by ``[identifier removed]`` (the messages reach the
+terminal and ``batch_summary.json``; only ``sroi validate``, on the analyst's own console, names
+rows), and the partial notebook is deleted. With ``keep_failed=True`` (``--keep-failed``) the
+partial notebook is kept for debugging, redacted (identifiers removed, tracebacks cut to the
+redacted error line) and a warning says it must not be shared; it is deleted if any identifier
+is still found in it.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import warnings
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +50,9 @@ from sroi.errors import SroiInputError
 __all__ = [
     "ReportError",
     "run",
+    "output_folder",
+    "data_identifiers",
+    "RUN_LOG_NAME",
     "run_value",
     "export_html",
     "make_self_contained",
@@ -42,6 +65,72 @@ VALUE_NOTEBOOK = "value_report.ipynb"
 POOL_NOTEBOOK = "pool_report.ipynb"
 HTML_NAME = "report.html"
 RESULTS_NAME = "results.json"
+RUN_LOG_NAME = "run_log.json"
+
+
+def output_folder(spec: Any, spec_path: str | Path, output_dir: str | Path | None) -> Path:
+    """Where a report is written: the one rule shared by ``sroi run`` and :func:`run`.
+
+    Parameters
+    ----------
+    spec
+        The validated spec (:class:`sroi.Spec`).
+    spec_path
+        Its file (the default folder is named after the file's folder).
+    output_dir
+        The folder the analyst gave (``-o``), used as it is; ``None`` for the default.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, absolute.
+
+    Raises
+    ------
+    SroiInputError
+        If the spec's ``report.output`` is absolute or climbs out with ``..``.
+    """
+    if output_dir is not None:
+        return Path(output_dir).resolve()
+    if "output" in spec.report.model_fields_set:
+        rel = str(spec.report.output)
+    else:
+        rel = f"reports/{Path(spec_path).resolve().parent.name or 'evaluation'}"
+    p = Path(rel)
+    if p.is_absolute() or p.drive or ".." in p.parts or rel.startswith(("~", "/", "\\")):
+        raise SroiInputError(
+            f"report.output must be a folder inside the current folder (relative, no '..'), "
+            f"got {rel!r}; give another folder on the command line with -o"
+        )
+    base = Path.cwd().resolve()
+    out = (base / p).resolve()
+    if out != base and base not in out.parents:  # e.g. through a symbolic link
+        raise SroiInputError(f"report.output {rel!r} leads outside the current folder")
+    return out
+
+
+def _normalise_notebook(executed: Path) -> None:
+    """Make the executed notebook byte-reproducible: no timings, fixed cell ids."""
+    import nbformat
+
+    nb = nbformat.read(str(executed), as_version=4)
+    nb.metadata.pop("papermill", None)
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:03d}"
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+    nbformat.write(nb, str(executed))
+
+
+def _write_run_log(path: Path, started: str) -> None:
+    import datetime as dt
+    import json
+
+    from sroi import __version__
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    log = {"package_version": __version__, "started_utc": started, "finished_utc": now}
+    path.write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
 
 
 class ReportError(RuntimeError):
@@ -64,7 +153,7 @@ def _split_parameters(parameters: dict[str, Any] | None) -> tuple[dict[str, Any]
     return params, None if seed is None else check_seed(seed, "seed")
 
 
-def _identifiers(spec: Any) -> dict[str, set[str]]:
+def data_identifiers(spec: Any) -> dict[str, set[str]]:
     """Unit and cluster identifiers in the input files (read only those columns)."""
     from sroi.data.loading import read_table
 
@@ -154,6 +243,56 @@ def export_html(notebook: str | Path, html_path: str | Path, title: str | None =
     return html_path
 
 
+def _all_ids(ids: dict[str, set[str]]) -> frozenset[str]:
+    return frozenset(v for vals in ids.values() for v in vals)
+
+
+def _redact_notebook(executed: Path, ids: frozenset[str]) -> bool:
+    """Redact a partial notebook in place; False (and the file deleted) if ids remain."""
+    import nbformat
+
+    from sroi.report.disclosure import check_no_identifiers, redact
+
+    nb = nbformat.read(str(executed), as_version=4)
+    for cell in nb.cells:
+        cell["source"] = redact(str(cell.get("source", "")), ids)
+        for out in cell.get("outputs", []) or []:
+            if out.get("output_type") == "error":
+                out["evalue"] = redact(str(out.get("evalue", "")), ids)
+                out["traceback"] = [f"{out.get('ename', 'Error')}: {out['evalue']}"]
+            elif out.get("output_type") == "stream":
+                out["text"] = redact(str(out.get("text", "")), ids)
+            elif "data" in out:
+                out["data"] = {
+                    k: (redact(v, ids) if isinstance(v, str) and k.startswith("text/") else v)
+                    for k, v in out["data"].items()
+                }
+    nbformat.write(nb, str(executed))
+    if check_no_identifiers(executed, ids, raise_on_found=False):
+        executed.unlink()
+        return False
+    return True
+
+
+def _failed_notebook(executed: Path, ids: frozenset[str] | None, keep_failed: bool) -> Path | None:
+    """The partial notebook after a failure: deleted, or kept redacted with a warning."""
+    if not executed.exists():
+        return None
+    if ids is None:  # value and pool notebooks: no pupil data in them
+        return executed
+    if not keep_failed:
+        executed.unlink()
+        return None
+    if not _redact_notebook(executed, ids):
+        return None
+    warnings.warn(
+        f"partial notebook kept for debugging (--keep-failed): {executed}; identifiers were "
+        "removed but it may hold row-level values: do not share it",
+        stacklevel=3,
+    )
+    return executed
+
+
 def _execute(
     template: Path,
     executed: Path,
@@ -161,11 +300,21 @@ def _execute(
     *,
     progress: bool,
     timeout: int | None,
+    ids: Collection[str] | None = None,
+    keep_failed: bool = True,
 ) -> None:
-    """Execute a report notebook; map failures to SroiInputError / ReportError."""
+    """Execute a report notebook; map failures to SroiInputError / ReportError.
+
+    With ``ids`` (the data's identifiers) every message is redacted and the partial
+    notebook is deleted unless ``keep_failed`` (then it is redacted).
+    """
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    from sroi.report.disclosure import redact
+
+    key = None if ids is None else frozenset(ids)
 
     try:
         papermill.execute_notebook(
@@ -182,12 +331,15 @@ def _execute(
     except PapermillExecutionError as exc:
         nb = nbformat.read(str(executed), as_version=4) if executed.exists() else None
         section = _section_of(nb, _failed_cell(nb)) if nb is not None else "unknown section"
+        evalue = str(exc.evalue) if key is None else redact(str(exc.evalue), key)
+        kept = _failed_notebook(executed, key, keep_failed)
         if exc.ename == "SroiInputError":
-            raise SroiInputError(str(exc.evalue)) from None
+            raise SroiInputError(evalue) from None
+        where = f"partial notebook: {kept}" if kept else "partial notebook not kept"
         raise ReportError(
-            f"section '{section}' failed: {exc.ename}: {exc.evalue}; partial notebook: {executed}",
+            f"section '{section}' failed: {exc.ename}: {evalue}; {where}",
             section=section,
-            notebook=executed,
+            notebook=kept,
         ) from None
 
 
@@ -199,6 +351,7 @@ def run(
     progress: bool = True,
     timeout: int | None = 900,
     notebook: str = REPORT_NOTEBOOK,
+    keep_failed: bool = False,
 ) -> Path:
     """Run an evaluation report end to end; returns the path of the HTML report.
 
@@ -207,8 +360,9 @@ def run(
     spec_path
         ``evaluation.yaml`` (default: the shipped sample evaluation).
     output_dir
-        Folder for ``report.html``, ``results.json`` and the executed notebook (default:
-        the spec's ``report.output`` relative to the current folder).
+        Folder for ``report.html``, ``results.json``, the executed notebook and
+        ``run_log.json``; default: see :func:`output_folder` (the spec's ``report.output``
+        inside the current folder).
     parameters
         Spec overrides as dotted paths, e.g. ``{"design.matching.caliper": 0.1}``; the key
         ``"seed"`` sets the random seed.
@@ -218,6 +372,9 @@ def run(
         Seconds allowed per notebook cell.
     notebook
         Report notebook: a name in ``notebooks/`` or a path to a notebook file.
+    keep_failed
+        Keep the partial notebook of a failed run (redacted, with a warning); by default it
+        is deleted, so a failure leaves no file that could hold identifiers.
     """
     from sroi.report.disclosure import DisclosureError, check_no_identifiers
     from sroi.report.pipeline import load_spec
@@ -231,15 +388,17 @@ def run(
             raise SroiInputError(
                 f"{p}: data file not found (check data.path / data.units in {spec_path})"
             )
-    ids = _identifiers(spec)  # also fails early, with SroiInputError, on unreadable data
-    out = Path(output_dir) if output_dir is not None else Path(spec.report.output)
-    out = out.resolve()
+    ids = data_identifiers(spec)  # also fails early, with SroiInputError, on unreadable data
+    import datetime as dt
+
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    out = output_folder(spec, spec_path, output_dir)
     out.mkdir(parents=True, exist_ok=True)
     template = Path(notebook) if Path(notebook).is_file() else resources.notebook(notebook)
     executed = out / template.name
     html_path = out / HTML_NAME
     results_path = out / RESULTS_NAME
-    for stale in (html_path, results_path):
+    for stale in (html_path, results_path, out / RUN_LOG_NAME):
         if stale.exists():
             stale.unlink()
     _execute(
@@ -253,7 +412,10 @@ def run(
         },
         progress=progress,
         timeout=timeout,
+        ids=_all_ids(ids),
+        keep_failed=keep_failed,
     )
+    _normalise_notebook(executed)
     export_html(executed, html_path, title=spec.report.title)
     outputs = [p for p in (html_path, executed, results_path) if p.exists()]
     try:
@@ -268,6 +430,7 @@ def run(
         raise ReportError(
             f"the notebook did not write {results_path}", section="results", notebook=executed
         )
+    _write_run_log(out / RUN_LOG_NAME, started)
     return html_path
 
 

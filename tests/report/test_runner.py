@@ -61,8 +61,18 @@ def test_notebook_error_names_section_and_partial_notebook(tmp_path, small_spec_
             cell.source = "raise RuntimeError('boom in impact')"
     broken = tmp_path / "evaluation_report.ipynb"
     nbformat.write(nb, str(broken))
-    with pytest.raises(ReportError) as info:
-        run(small_spec_path, tmp_path / "out", notebook=str(broken), progress=False)
+    with pytest.raises(ReportError) as info:  # default: the partial notebook is not kept
+        run(small_spec_path, tmp_path / "gone", notebook=str(broken), progress=False)
+    assert info.value.notebook is None and "partial notebook not kept" in str(info.value)
+    assert not (tmp_path / "gone" / "evaluation_report.ipynb").exists()
+    with pytest.raises(ReportError) as info, pytest.warns(UserWarning, match="do not share"):
+        run(
+            small_spec_path,
+            tmp_path / "out",
+            notebook=str(broken),
+            progress=False,
+            keep_failed=True,
+        )
     err = info.value
     assert err.section == "impact estimation"
     assert "section 'impact estimation' failed" in str(err)

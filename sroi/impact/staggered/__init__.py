@@ -12,7 +12,12 @@
   inference for the cells; :mod:`~sroi.impact.staggered.aggregation` -- the ``group``,
   ``simple``, ``dynamic`` and ``calendar`` aggregations (:class:`Aggregation`).
 * :mod:`~sroi.impact.staggered.result` -- the result base shared by plain and matched
-  staggered DiD (aggregations, pre-trend test).
+  staggered DiD (aggregations, pre-trend test, wild bootstrap, randomisation test).
+* :mod:`~sroi.impact.staggered.randomization` -- randomisation inference over the programme
+  schools' assignment (:class:`RandomizationTest`).
+* :mod:`~sroi.impact.staggered.school_history` -- school-level pre-period history as a
+  covariate (:func:`add_school_history`) and a school pre-trend diagnostic
+  (:func:`school_pretrend`).
 """
 
 from __future__ import annotations
@@ -21,12 +26,24 @@ from sroi.impact.pretrend import PretrendTest
 from sroi.impact.staggered.aggregation import Aggregation
 from sroi.impact.staggered.callaway_santanna import StaggeredResult, staggered_did
 from sroi.impact.staggered.matched import MatchedStaggeredResult, matched_staggered_did
+from sroi.impact.staggered.randomization import RandomizationTest
+from sroi.impact.staggered.school_history import (
+    SchoolPretrend,
+    add_school_history,
+    school_history,
+    school_pretrend,
+)
 
 __all__ = [
     "Aggregation",
     "MatchedStaggeredResult",
     "PretrendTest",
+    "RandomizationTest",
+    "SchoolPretrend",
     "StaggeredResult",
+    "add_school_history",
     "matched_staggered_did",
+    "school_history",
+    "school_pretrend",
     "staggered_did",
 ]

@@ -1,0 +1,211 @@
+"""School-level pre-period history: a matching covariate and a pre-trend diagnostic.
+
+When school shocks persist (a random walk), pupils' attendance in a programme school drifts
+with their school, and matching pupils on their own attendance levels across schools does
+not remove the drift. The school's own pre-period history — its mean outcome and its linear
+trend over the periods before the first cohort starts — can be matched on (or used as a
+covariate) alongside the pupils' characteristics, and compared between programme and
+comparison schools.
+
+Only periods before the earliest cohort's start (minus anticipation) are used, so no cohort's
+history contains post-treatment outcomes of any programme pupil.
+
+References
+----------
+Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple time
+periods. Journal of Econometrics 225(2), 200-230 (conditioning on pre-treatment
+covariates).
+Young, A. (2019). Channeling Fisher: randomization tests and the statistical
+insignificance of seemingly significant experimental results. Quarterly Journal of
+Economics 134(2), 557-598 (the permutation p-value of the diagnostic).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sroi._checks import check_int, check_random_state, require_columns
+from sroi.errors import SroiInputError
+
+__all__ = ["SchoolPretrend", "add_school_history", "school_history", "school_pretrend"]
+
+
+def school_history(
+    panel: pd.DataFrame,
+    outcome: str,
+    time: str,
+    cohort: str,
+    school: str,
+    anticipation: int = 0,
+) -> pd.DataFrame:
+    """Each school's mean outcome and linear trend before the earliest cohort starts.
+
+    Parameters
+    ----------
+    panel
+        Long panel (one row per unit and period).
+    outcome, time, cohort, school
+        Column names (``cohort``: first treated period, 0 = never treated).
+    anticipation
+        Periods of anticipation: the window ends at ``min(cohort) - 1 - anticipation``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by school: ``<outcome>_school_level`` (mean over the window),
+        ``<outcome>_school_trend`` (OLS slope of the school's period means on the period;
+        0 with a single period) and ``programme`` (the school has treated units).
+
+    Raises
+    ------
+    SroiInputError
+        For missing columns, no treated units or no period before the first cohort.
+    """
+    require_columns(panel, [outcome, time, cohort, school], where="the panel")
+    check_int(anticipation, "anticipation", minimum=0)
+    g = panel[cohort].fillna(0)
+    if not (g > 0).any():
+        raise SroiInputError(f"no treated units: cohort column {cohort!r} is 0 everywhere")
+    last = float(g[g > 0].min()) - 1 - anticipation
+    pre = panel[panel[time] <= last]
+    if pre.empty:
+        raise SroiInputError(
+            f"no period before the first cohort starts ({cohort} = {g[g > 0].min()}): "
+            "school history cannot be measured"
+        )
+    means = pre.groupby([school, time])[outcome].mean().rename("y").reset_index()
+
+    def _slope(d: pd.DataFrame) -> float:
+        t = d[time].to_numpy(float)
+        if t.size < 2:
+            return 0.0
+        return float(np.polyfit(t, d["y"].to_numpy(float), 1)[0])
+
+    out = pd.DataFrame(
+        {
+            f"{outcome}_school_level": means.groupby(school)["y"].mean(),
+            f"{outcome}_school_trend": means.groupby(school)[[time, "y"]].apply(_slope),
+        }
+    )
+    out["programme"] = panel.assign(_t=g > 0).groupby(school)["_t"].any()
+    return out
+
+
+def add_school_history(
+    panel: pd.DataFrame,
+    outcome: str,
+    time: str,
+    cohort: str,
+    school: str,
+    anticipation: int = 0,
+) -> pd.DataFrame:
+    """The panel with the columns of :func:`school_history` added to every row.
+
+    The new columns (``<outcome>_school_level``, ``<outcome>_school_trend``) are constant
+    within school, so they can be passed to ``covariates=`` of
+    :func:`~sroi.impact.staggered.matched_staggered_did` or
+    :func:`~sroi.impact.staggered.staggered_did`.
+
+    Parameters
+    ----------
+    panel, outcome, time, cohort, school, anticipation
+        As :func:`school_history`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``panel`` with the two columns.
+    """
+    hist = school_history(panel, outcome, time, cohort, school, anticipation)
+    cols = hist.drop(columns=["programme"])
+    return panel.join(cols, on=school)
+
+
+@dataclass(frozen=True)
+class SchoolPretrend:
+    """Programme schools' pre-period trends against the comparison schools'.
+
+    Attributes
+    ----------
+    difference
+        Mean trend of programme schools minus mean trend of comparison schools (outcome
+        units per period).
+    std_difference
+        ``difference`` over the SD of the trend among comparison schools.
+    p_value
+        Permutation p-value of ``|difference|`` over random choices of programme schools.
+    n_programme, n_comparison
+        Schools in each group.
+    table
+        The per-school history (:func:`school_history`).
+    """
+
+    difference: float
+    std_difference: float
+    p_value: float
+    n_programme: int
+    n_comparison: int
+    table: pd.DataFrame
+
+    def __str__(self) -> str:
+        return (
+            f"School pre-trends: programme schools' trend differs from the comparison "
+            f"schools' by {self.difference:.4f} per period ({self.std_difference:.2f} SD of "
+            f"the comparison schools' trends), permutation p = {self.p_value:.3f} "
+            f"({self.n_programme} vs {self.n_comparison} schools)"
+        )
+
+
+def school_pretrend(
+    panel: pd.DataFrame,
+    outcome: str,
+    time: str,
+    cohort: str,
+    school: str,
+    anticipation: int = 0,
+    n_perm: int = 1999,
+    random_state: int | np.random.Generator | None = 0,
+) -> SchoolPretrend:
+    """Compare programme schools' pre-period trends with the comparison schools'.
+
+    Parameters
+    ----------
+    panel, outcome, time, cohort, school, anticipation
+        As :func:`school_history`.
+    n_perm
+        Permutations of the programme label across schools.
+    random_state
+        Seed of the permutations.
+
+    Returns
+    -------
+    SchoolPretrend
+        The difference in mean trends, standardised, with a permutation p-value.
+    """
+    check_int(n_perm, "n_perm", minimum=19)
+    rng = check_random_state(random_state)
+    hist = school_history(panel, outcome, time, cohort, school, anticipation)
+    trend = hist[f"{outcome}_school_trend"].to_numpy(float)
+    prog = hist["programme"].to_numpy(bool)
+    if prog.all():
+        raise SroiInputError("every school has treated units: no comparison schools")
+    diff = float(trend[prog].mean() - trend[~prog].mean())
+    k = int(prog.sum())
+    perm = np.empty(n_perm)
+    for b in range(n_perm):
+        pick = np.zeros(trend.size, dtype=bool)
+        pick[rng.choice(trend.size, k, replace=False)] = True
+        perm[b] = trend[pick].mean() - trend[~pick].mean()
+    p = float((1 + np.sum(np.abs(perm) >= abs(diff) - 1e-15)) / (1 + n_perm))
+    sd = float(np.std(trend[~prog], ddof=1)) if (~prog).sum() > 1 else np.nan
+    return SchoolPretrend(
+        difference=diff,
+        std_difference=diff / sd if sd and np.isfinite(sd) and sd > 0 else np.nan,
+        p_value=p,
+        n_programme=k,
+        n_comparison=int((~prog).sum()),
+        table=hist,
+    )

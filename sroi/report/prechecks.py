@@ -99,6 +99,7 @@ def check_inference(spec: Spec, data: EvaluationData) -> None:
                 f"remove {field} to get unit-level standard errors (the report then says the "
                 "errors are not clustered)."
             )
+    _check_exact_strata(spec, data)
     for i, o in enumerate(spec.design.outcomes):
         values = data.panel[o.column]
         if values.nunique() < 2:
@@ -107,6 +108,24 @@ def check_inference(spec: Spec, data: EvaluationData) -> None:
                 f"({values.iloc[0]!r} in every row); there is no variation to estimate an "
                 "effect on. Check the column, or remove the outcome from design.outcomes."
             )
+
+
+def _check_exact_strata(spec: Spec, data: EvaluationData) -> None:
+    """With exact matching, some treated unit must share its stratum with a comparison unit."""
+    m = spec.design.matching
+    if m.method == "none" or not m.exact:
+        return
+    r = data.roles
+    units = data.units
+    treated = units[r.cohort] > 0
+    keys = [tuple(row) for row in units[m.exact].astype(str).itertuples(index=False)]
+    comparison = {k for k, t in zip(keys, treated, strict=True) if not t}
+    if not any(k in comparison for k, t in zip(keys, treated, strict=True) if t):
+        raise SroiInputError(
+            f"design.matching.exact: {m.exact}: no treated unit shares its value(s) with any "
+            "comparison unit, so matching would leave no comparison group. Check the columns, "
+            "or remove them from design.matching.exact."
+        )
 
 
 def _unknown(name: str, known: Collection[str], what: str) -> str:

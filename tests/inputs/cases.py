@@ -200,6 +200,14 @@ def _constant_outcome(folder: Path, spec: Path) -> list[str]:
     return edit_csv(P, lambda df: df.assign(persistent_absence=0))(folder, spec)
 
 
+@case("exact-strata-disjoint", "data", "design.matching.exact", "no treated unit shares")
+def _disjoint_strata(folder: Path, spec: Path) -> list[str]:
+    spec_sub("    ratio: 1\n", "    ratio: 1\n    exact: [fsm]\n")(folder, spec)
+    return edit_csv(U, lambda df: df.assign(fsm=(df["cohort"].astype(int) > 0).astype(int)))(
+        folder, spec
+    )
+
+
 @case("no-treated", "data", "cohort", "no treated units")
 def _no_treated(folder: Path, spec: Path) -> list[str]:
     return edit_csv(U, lambda df: df.assign(cohort=0, enrolled=0))(folder, spec)

@@ -212,7 +212,10 @@ def assess_evidence(
         _balance(max_abs_smd, smd_threshold),
         _spread(worst_variance_ratio),
         _pretrend(pretrend_p, pretrend_reliable, alpha),
-        _robustness(honest_breakdown),
+        _robustness(
+            honest_breakdown,
+            None if primary_p is None or not _finite(primary_p) else primary_p < alpha,
+        ),
         _overlap(share_treated_unmatched),
         _clusters(n_treated_clusters, min_treated_clusters),
         _study_size(primary_estimate, primary_mdes, fmt, primary_p, alpha),
@@ -315,10 +318,20 @@ def _pretrend(p: float | None, reliable: bool, alpha: float) -> Diagnostic:
     )
 
 
-def _robustness(breakdown: float | None) -> Diagnostic | None:
+def _robustness(breakdown: float | None, significant: bool | None = None) -> Diagnostic | None:
     name = "robustness to different trends"
     if breakdown is None or not _finite(breakdown):
         return None
+    if significant is False:
+        return Diagnostic(
+            name,
+            "concern" if breakdown < 1 else "ok",
+            "The main estimate cannot be told apart from zero, so there is no positive "
+            "finding for different trends to overturn. The event-study version of the effect "
+            f"would stay clear of zero only while trends after the start differed by less "
+            f"than {breakdown:.2f} times the largest difference seen before the start "
+            f"(robustness ratio {breakdown:.2f}; Rambachan & Roth, 2023).",
+        )
     if breakdown < 1:
         return Diagnostic(
             name,

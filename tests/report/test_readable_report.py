@@ -98,6 +98,16 @@ def test_study_size_never_contradicts_significance():
     assert "cannot be told apart from none" in msg
 
 
+def test_robustness_message_follows_the_headline_significance():
+    base = dict(primary_estimate=0.0137, primary_mdes=0.0161, honest_breakdown=0.15)
+    null = assess_evidence("difference-in-differences", primary_p=0.055, **base)
+    msg = next(d.message for d in null.diagnostics if d.name.startswith("robustness"))
+    assert "cannot be told apart from zero" in msg and "conclusion would change" not in msg
+    sig = assess_evidence("difference-in-differences", primary_p=0.01, **base)
+    msg = next(d.message for d in sig.diagnostics if d.name.startswith("robustness"))
+    assert "conclusion would change" in msg and "robustness ratio 0.15" in msg
+
+
 def test_headline_and_study_size_agree(small_result):
     text = _text(sections.headline_section(small_result).html)
     box_sig = "unlikely to be due to chance" in text.split("How to read this")[0]

@@ -77,7 +77,10 @@ def test_missing_outcome_column():
 def test_duplicate_unit_time_rows():
     df = good_panel()
     df = pd.concat([df, df.iloc[[5]]], ignore_index=True)
-    check(df, r"column 'id, t': 2 rows share a \(unit, time\) pair, e.g. \('U001', 2\) \(data rows 6, 49\)")
+    check(
+        df,
+        r"column 'id, t': 2 rows share a \(unit, time\) pair, e.g. \('U001', 2\) \(data rows 6, 49\)",
+    )
 
 
 def test_time_as_text():
@@ -172,7 +175,9 @@ def test_constant_covariate():
 
 
 def test_text_covariate_not_declared_categorical():
-    check(good_panel(), r"column 'sex': covariate must be numeric, found 'F'", r=roles(categorical=[]))
+    check(
+        good_panel(), r"column 'sex': covariate must be numeric, found 'F'", r=roles(categorical=[])
+    )
 
 
 def test_covariate_varies_within_unit():

@@ -24,6 +24,7 @@ _SECTIONS = (
     sections.limitations_section,
     lambda r: sections.appendix_section(),
     sections.methods_section,
+    sections.impact_details_section,
     sections.assumptions_section,
 )
 
@@ -54,6 +55,7 @@ def test_body_is_before_the_appendix(page):
     text = _text(page)
     body, appendix = text.split("Technical appendix The parts below", 1)
     assert "Method notes" in appendix and "Assumptions register" in appendix
+    assert "Goodman-Bacon" in appendix and "Goodman-Bacon (2021) decomposition" not in body
     assert "Limitations" in body
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from sroi.report.sections.base import STYLE, Section
 from sroi.report.sections.comparison import comparison_section
 from sroi.report.sections.headline import contents, headline_section, value_summary_section
-from sroi.report.sections.impact import impact_section
+from sroi.report.sections.impact import impact_details_section, impact_section
 from sroi.report.sections.notes import (
     METHOD_NOTES,
     appendix_section,
@@ -40,6 +40,7 @@ __all__ = [
     "programme_section",
     "comparison_section",
     "impact_section",
+    "impact_details_section",
     "value_section",
     "sensitivity_section",
     "assumptions_section",

@@ -45,7 +45,7 @@ CONTENTS = (
     ("value", "Value: who benefits, and when"),
     ("sensitivity", "Sensitivity"),
     ("limitations", "Limitations"),
-    ("appendix", "Technical appendix: method notes, assumptions register, provenance"),
+    ("appendix", "Technical appendix: method notes, impact details, assumptions, provenance"),
 )
 
 

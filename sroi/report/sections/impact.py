@@ -26,7 +26,7 @@ from sroi.report.sections.text import (
     unit_words,
 )
 
-__all__ = ["impact_section"]
+__all__ = ["impact_details_section", "impact_section"]
 
 #: Parts of an outcome shown in place (their "unavailable" note too); any other unavailable
 #: part is listed after the outcome's robustness checks.
@@ -57,6 +57,32 @@ def impact_section(result: EvaluationResult) -> Section:
         _estimate_table(s, result, o, o.headline)
         _event_study(s, result, o)
         _pretrend(s, result, o)
+    s.p(
+        "Effects by enrolment wave, comparisons with other estimators and robustness bounds "
+        'for each outcome are in the <a href="#impact-details">technical appendix</a>.'
+    )
+    return s
+
+
+def impact_details_section(result: EvaluationResult) -> Section:
+    """Per outcome, for the appendix: wave-by-term effects, TWFE versus CS, robustness bounds.
+
+    Parameters
+    ----------
+    result
+        The evaluation.
+
+    Returns
+    -------
+    Section
+        One block per estimated outcome, primary first.
+    """
+    s = Section("Impact details")
+    s.add('<h2 id="impact-details">Impact details by outcome</h2>')
+    for o in result.outcomes.values():
+        if o.headline is None:
+            continue
+        s.add(f"<h3>{html.escape(o.label)}{' (main outcome)' if o.primary else ''}</h3>")
         _att_gt(s, result, o)
         _twfe_versus_cs(s, result, o)
         _bacon(s, result, o)

@@ -9,7 +9,7 @@ import pandas as pd
 from sroi.report.disclosure import suppress_count
 from sroi.report.record import EvaluationResult
 from sroi.report.sections.base import Section
-from sroi.report.sections.text import cell_text, clean_text, html_table
+from sroi.report.sections.text import cell_text, clean_text, html_table, label_words, reader_warning
 
 __all__ = ["programme_section"]
 
@@ -58,6 +58,8 @@ def programme_section(result: EvaluationResult) -> Section:
     if ex.empty:
         s.p("No rows or pupils were left out.")
     else:
-        ex = ex.assign(reason=[cell_text(result, x) for x in ex["reason"]])
+        ex = ex.assign(reason=[cell_text(result, reader_warning(x)) for x in ex["reason"]])
+        if "column" in ex.columns:
+            ex = ex.assign(column=[label_words(x) for x in ex["column"]])
         s.add(html_table(ex, k))
     return s

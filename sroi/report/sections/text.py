@@ -281,7 +281,7 @@ _WARNING_REWRITES: tuple[tuple[str, str], ...] = (
     (r";?\s*(report the [^;]*? and )?inspect sroi\.[\w.]+\(\)", ""),
     (r"\bsroi\.[\w.]+(\(\))?", "the package"),
     (r"(pre-trend test: )+", "pre-trend test: "),
-    (r"\(school_id\)|of 'school_id' ", ""),
+    (r"\s*\(school_id\)|of 'school_id' ", ""),
     (r"treated clusters", "programme schools"),
     (r"clusters (with|contain) treated units", "programme schools"),
     (
@@ -319,5 +319,11 @@ def reader_warning(text: str, labels: dict[str, str] | None = None) -> str:
         out = f"{labels[head]}: {rest}"
     for pattern, repl in _WARNING_REWRITES:
         out = re.sub(pattern, repl, out)
+    out = re.sub(r"(\w+) != 0\b", r"\1 is not 0", out)
+    out = re.sub(
+        r"(?<![\w.'])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w.'])",
+        lambda m: label_words(m.group(0), labels),
+        out,
+    )
     out = re.sub(r"(?<![\w.])(-?\d+\.\d{4,})", lambda m: f"{float(m.group(1)):.3g}", out)
     return re.sub(r"\s{2,}", " ", out).strip()

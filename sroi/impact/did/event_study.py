@@ -42,7 +42,7 @@ from sroi.impact.did.sun_abraham import (
     interaction_weights,
     satterthwaite_by_contrast,
 )
-from sroi.impact.did.within import WorkingModel, cr2_working_model, within_demean
+from sroi.impact.did.within import WorkingModel, column_rank, cr2_working_model, within_demean
 from sroi.impact.inference.cr2 import vcov_cr2
 from sroi.impact.inference.sandwich import vcov_cluster, wls_fit
 from sroi.impact.pretrend import PretrendTest, pretrend_wald
@@ -386,7 +386,7 @@ def _fit(
             f"event-time indicators {bad} do not vary within units; check the window and cohorts"
         )
     Xd = Xd[:, keep_col]
-    if np.linalg.matrix_rank(Xd) < Xd.shape[1]:
+    if column_rank(Xd) < Xd.shape[1]:
         # collinear period dummies with relative-time dummies (no never-treated, TWFE)
         raise SroiInputError(
             "relative-time and period effects are collinear (typically no never-treated "

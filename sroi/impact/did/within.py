@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["WorkingModel", "cr2_working_model", "within_demean"]
+__all__ = ["WorkingModel", "column_rank", "cr2_working_model", "within_demean"]
 
 WorkingModel = Literal["identity", "inverse_weights"]
 
@@ -44,13 +44,38 @@ def within_demean(
     w = None if weights is None else np.asarray(weights, float)
     # one column at a time on a column-major copy: contiguous 1-d bincount sums and
     # gathers, no n x k temporaries; bincount adds in row order, as np.add.at does
-    out = np.asfortranarray(arrays if arrays.ndim == 2 else arrays[:, None]).copy(order="F")
+    out = np.array(arrays if arrays.ndim == 2 else arrays[:, None], dtype=float, order="F")
     wsum = np.bincount(codes, minlength=g) if w is None else np.bincount(codes, w, g)
     for j in range(out.shape[1]):
         col = out[:, j]
         sums = np.bincount(codes, col if w is None else col * w, g)
         col -= (sums / wsum)[codes]
     return out if arrays.ndim == 2 else out[:, 0]
+
+
+def column_rank(X: np.ndarray, chunk: int = 65536) -> int:
+    """Numerical column rank of a tall matrix, as ``numpy.linalg.matrix_rank``.
+
+    The singular values are those of ``R`` from a QR factorisation computed in row blocks
+    (tall-skinny QR: ``X = QR`` has the singular values of ``X``), with matrix_rank's
+    tolerance ``s_max * max(n, k) * eps``; cheaper than the SVD of the whole matrix.
+
+    Parameters
+    ----------
+    X
+        The n x k matrix (n >= k).
+    chunk
+        Rows per block.
+
+    Returns
+    -------
+    int
+        The number of singular values above the tolerance.
+    """
+    n, k = X.shape
+    blocks = [np.linalg.qr(X[i : i + chunk], mode="r") for i in range(0, n, chunk)]
+    s = np.linalg.svd(np.linalg.qr(np.vstack(blocks), mode="r"), compute_uv=False)
+    return int((s > s.max(initial=0.0) * max(n, k) * np.finfo(float).eps).sum())
 
 
 def cr2_working_model(w: np.ndarray | None, units: np.ndarray) -> WorkingModel:

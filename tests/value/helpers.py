@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 import csv
 import math
+import os
+import shutil
+import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
@@ -328,3 +331,39 @@ def sample_headline() -> dict[str, Any]:
             "scenario_npv": s.scenarios["npv"].tolist(),
         },
     }
+
+
+#: LibreOffice (headless) for recalculating written workbooks; None where it is not installed.
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def recalculate(paths: list[Path], outdir: Path) -> list[Path]:
+    """Recalculate workbooks with headless LibreOffice (an .xlsx -> .xlsx round trip).
+
+    LibreOffice computes every formula cell that has no saved value when it opens the file;
+    the copies it writes hold the computed values (read them with ``data_only=True``). A
+    private profile folder keeps the run independent of any other LibreOffice.
+    """
+    assert SOFFICE is not None
+    profile = outdir / "lo-profile"
+    env = dict(os.environ, HOME=str(outdir / "home"))
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation={profile.resolve().as_uri()}",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(outdir),
+            *map(str, paths),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+        env=env,
+    )
+    out = [outdir / p.name for p in paths]
+    missing = [p for p in out if not p.exists()]
+    assert not missing, f"LibreOffice wrote no {missing}"
+    return out

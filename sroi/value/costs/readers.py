@@ -91,7 +91,7 @@ def _check_formulas(
     evaluated = 0
     for j in keep:
         f = formulas[j] if j < len(formulas) else None
-        if isinstance(f, str) and f.startswith("="):
+        if f is not None:
             if values[j] is None:
                 raise SroiInputError(
                     f"{p} [{name}] cell {get_column_letter(j + 1)}{i + 1}: formula {f} has no "
@@ -112,7 +112,11 @@ def _read_excel(p: Path, sheet: Sheet) -> tuple[pd.DataFrame, list[str], list[st
         raise SroiInputError(f"{p}: cannot open the workbook: {exc}") from None
     name = _sheet_name(p, wb_v.sheetnames, sheet)
     values = [list(r) for r in wb_v[name].iter_rows(values_only=True)]
-    formulas = [list(r) for r in wb_f[name].iter_rows(values_only=True)]
+    # the formula text of formula cells, None elsewhere (text that merely starts with '=' is
+    # text: the live workbook writes such text as text)
+    formulas = [
+        [c.value if c.data_type == "f" else None for c in r] for r in wb_f[name].iter_rows()
+    ]
     h = _find_header(values, p, name)
     header = values[h]
     keep = [j for j, v in enumerate(header) if not is_blank(v)]

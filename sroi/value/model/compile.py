@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from sroi.effect import Effect
 from sroi.errors import SroiWarning
 from sroi.value.model.assumed import assumed_part, conversion_part
-from sroi.value.model.compiled import CompiledModel
+from sroi.value.model.compiled import CompiledModel, ModelSettings
 from sroi.value.model.context import CompileContext, build_context
 from sroi.value.model.delivery import delivery_costs
 from sroi.value.model.inputs import ValuationInputs
@@ -105,6 +105,14 @@ def compile_model(
         price_year=ctx.valuation.price_year,
         cohort=ctx.cohort.size,
         starts=ctx.cohort.starts,
+        settings=ModelSettings(
+            deflators=ctx.prices.deflators,
+            discount_table=ctx.prices.discount_table,
+            grades=ctx.prices.grades,
+            constant_rate=ctx.valuation.discount.constant_rate,
+            benefits_by_confidence=ctx.valuation.optimism_bias.benefits_by_confidence,
+            D_health=ctx.prices.discount["health"],
+        ),
         warnings=list(everything.warnings),
         notes=list(everything.notes),
         excluded=list(everything.excluded),

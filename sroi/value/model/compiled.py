@@ -19,7 +19,7 @@ from sroi.value.config import UncertainParameter
 from sroi.value.metrics import headline
 from sroi.value.model.kernels import persistence_profile
 
-__all__ = ["STREAM_COLUMNS", "CompiledModel", "Group", "Line"]
+__all__ = ["STREAM_COLUMNS", "CompiledModel", "Group", "Line", "ModelSettings"]
 
 #: Columns of :meth:`CompiledModel.streams`.
 STREAM_COLUMNS = [
@@ -136,6 +136,34 @@ class Group:
         )
 
 
+@dataclass(frozen=True)
+class ModelSettings:
+    """The tables behind the price base and the discounting, as the model used them.
+
+    Attributes
+    ----------
+    deflators
+        GDP deflators (:func:`sroi.value.load_deflators`).
+    discount_table
+        Discount-rate bands (:func:`sroi.value.load_discount_table`).
+    grades
+        The confidence-grade scale (:func:`sroi.value.load_confidence_grades`).
+    constant_rate
+        A constant discount rate replacing the schedule (``None``: the schedule).
+    benefits_by_confidence
+        Whether confidence grades cut benefits.
+    D_health
+        Health-schedule discount factors, shape ``(T,)``.
+    """
+
+    deflators: pd.Series
+    discount_table: pd.DataFrame
+    grades: pd.DataFrame
+    constant_rate: float | None
+    benefits_by_confidence: bool
+    D_health: np.ndarray
+
+
 def _col(a: np.ndarray, j: int) -> np.ndarray:
     a = np.asarray(a, dtype=float)
     return a[j] if a.ndim == 1 else a[:, j]
@@ -159,7 +187,9 @@ class CompiledModel:
     cost_table
         The unit-cost table in base-year prices (``factor``, ``amount_base``...).
     price_year, cohort, starts
-        Base financial year, participants and starts by appraisal year.
+        Base price year, participants and starts by appraisal year.
+    settings
+        Deflators, discount table, grade scale and discounting settings used.
     warnings, notes, excluded, assumptions
         What the compiler found; the assumptions register as records.
     conversions, conversion_ranges
@@ -177,6 +207,7 @@ class CompiledModel:
     price_year: str
     cohort: int
     starts: np.ndarray
+    settings: ModelSettings
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     excluded: list[dict[str, str]] = field(default_factory=list)

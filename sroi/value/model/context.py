@@ -46,6 +46,8 @@ class PriceBase:
         ``{"standard": D, "health": D}`` discount factors for the appraisal years.
     notes
         What the reader skipped; a note when a constant discount rate replaces the schedule.
+    grades, discount_table
+        The confidence-grade scale and the discount-rate bands used.
     """
 
     table: UnitCostTable
@@ -53,6 +55,8 @@ class PriceBase:
     deflators: pd.Series
     discount: dict[str, np.ndarray]
     notes: tuple[str, ...]
+    grades: pd.DataFrame
+    discount_table: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -166,7 +170,15 @@ def _price_base(inputs: ValuationInputs) -> PriceBase:
             f"constant discount rate {V.discount.constant_rate:.2%} used instead of the Green "
             "Book schedule (sensitivity analysis)"
         )
-    return PriceBase(table=table, base=base, deflators=defl, discount=disc, notes=tuple(notes))
+    return PriceBase(
+        table=table,
+        base=base,
+        deflators=defl,
+        discount=disc,
+        notes=tuple(notes),
+        grades=grades,
+        discount_table=dtab,
+    )
 
 
 def _library_ids(V: ValuationSection, table: UnitCostTable) -> list[str]:

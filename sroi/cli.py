@@ -79,11 +79,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = _parse_parameters(args.param)
     if args.seed is not None:
         params["seed"] = args.seed
-    out = Path(args.output) if args.output else Path("reports") / spec_path.resolve().parent.name
+    # one rule (sroi.report.runner.output_folder): -o as given, else report.output inside
+    # the current folder (relative, no '..'), else reports/<evaluation folder>
+    out = report.runner.output_folder(spec, spec_path, args.output)
     _check_output_dir(out)
     print(f"sroi run: {spec.programme.name} -> {out}")
     try:
-        html = report.run(spec_path, out, parameters=params or None)
+        html = report.run(spec_path, out, parameters=params or None, keep_failed=args.keep_failed)
     except report.ReportError as exc:
         print(f"sroi: report failed: {exc}", file=sys.stderr)
         return EXIT_FAILURE
@@ -91,6 +93,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     results = Path(out) / "results.json"
     if results.exists():
         print(f"results: {results}")
+    if args.pdf:
+        from sroi.report.pdf import PdfUnavailable, print_pdf
+
+        try:
+            print(f"pdf: {print_pdf(html)}")
+        except PdfUnavailable as exc:
+            print(f"sroi: {exc}", file=sys.stderr)
     return 0
 
 
@@ -318,7 +327,18 @@ def _add_run(sub: _Subparsers) -> None:
         description="Run an evaluation end to end: HTML report, results.json, executed notebook.",
     )
     r.add_argument("spec", nargs="?", help="evaluation.yaml (default: the shipped sample)")
-    r.add_argument("-o", "--output", help="output folder (default: reports/<evaluation folder>)")
+    r.add_argument(
+        "-o",
+        "--output",
+        help="output folder (default: the spec's report.output, a folder inside the current "
+        "one, else reports/<evaluation folder>)",
+    )
+    r.add_argument(
+        "--keep-failed",
+        action="store_true",
+        help="keep the partial notebook of a failed run for debugging (identifiers removed; "
+        "do not share it)",
+    )
     r.add_argument(
         "-p",
         "--param",
@@ -329,6 +349,12 @@ def _add_run(sub: _Subparsers) -> None:
         help="override a spec field, e.g. -p design.matching.caliper=0.1 (repeatable)",
     )
     r.add_argument("--seed", type=int, help="random seed (default: the spec's seed)")
+    r.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print the report to report.pdf with headless Chromium (skipped with a "
+        "message when Chromium is not installed)",
+    )
     r.set_defaults(func=cmd_run)
 
 

@@ -191,3 +191,22 @@ def test_figure_titles_fit_and_overlap_counts_match():
     fig = overlap_plot(rng.random(60), rng.random(300), counts=(20, 100))
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert any("n = 100 pupils" in x for x in labels)
+
+
+def test_break_even_keeps_plausible_inputs_only_nearest_first():
+    import pandas as pd
+
+    from sroi.report.sections.value import _feasible_break_even
+
+    be = pd.DataFrame(
+        {
+            "parameter": ["effect:a", "effect:b", "cost:C", "attribution:a"],
+            "central": [-0.067, 0.0035, 350.0, 0.1],
+            "switching_value": [-1.6, -3.07, 700.0, -21.3],
+            "feasible": [False, True, True, True],
+            "change_needed": [23.8, -874.7, 1.0, -213.9],
+        }
+    )
+    kept, far = _feasible_break_even(be)
+    assert kept["parameter"].tolist() == ["cost:C"]
+    assert far == ["effect:b", "attribution:a"]

@@ -144,7 +144,13 @@ def sensitivity_section(result: EvaluationResult) -> Section:
             "One-way sensitivity: the SROI ratio with each input at the low and high end of its "
             "range.",
         )
-    be = _feasible_break_even(sim.switching_values)
+    be, far = _feasible_break_even(sim.switching_values)
+    if far:
+        s.p(
+            "Inputs that would have to move more than "
+            f"{_MAX_MOVE:g} times their central value, or change sign, to break even (not "
+            "plotted): " + html.escape(", ".join(label_words(p, labels) for p in far)) + "."
+        )
     if not be.empty:
         be = be.assign(parameter=[label_words(p, labels) for p in be["parameter"]])
         s.figure(
@@ -158,14 +164,24 @@ def sensitivity_section(result: EvaluationResult) -> Section:
     return s
 
 
-def _feasible_break_even(be: pd.DataFrame) -> pd.DataFrame:
-    """Break-even values that are feasible, ranked by the change needed (smallest first)."""
+#: Largest multiple of its central value an input may move to for its break-even to be shown.
+_MAX_MOVE = 10.0
+
+
+def _feasible_break_even(be: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Plausible break-even values, nearest first, and the inputs left out.
+
+    Kept: feasible, same sign as the central value and within :data:`_MAX_MOVE` times it.
+    """
     if be.empty or "feasible" not in be.columns:
-        return be
-    t = be.loc[be["feasible"].astype(bool)].copy()
-    if "change_needed" in t.columns:
-        t = t.reindex(t["change_needed"].abs().sort_values().index)
-    return t.drop(columns=["feasible"]).reset_index(drop=True)
+        return be, []
+    ratio = be["switching_value"].astype(float) / be["central"].astype(float).where(
+        be["central"].astype(float) != 0
+    )
+    ok = be["feasible"].astype(bool) & (ratio > 0) & (ratio <= _MAX_MOVE)
+    far = [str(p) for p in be.loc[be["feasible"].astype(bool) & ~ok, "parameter"]]
+    t = be.loc[ok].assign(_dist=(ratio[ok] - 1).abs()).sort_values("_dist")
+    return t.drop(columns=["feasible", "_dist"]).reset_index(drop=True), far
 
 
 def _outcome_labels(result: EvaluationResult) -> dict[str, str]:
@@ -193,13 +209,18 @@ def parameter_labels(result: EvaluationResult) -> dict[str, str]:
     if v is None:
         return out
     a = v.assumptions
-    for name, note in zip(a["parameter"].astype(str), a["note"].astype(str), strict=True):
+    for name, note, unit in zip(
+        a["parameter"].astype(str), a["note"].astype(str), a["unit"].astype(str), strict=True
+    ):
         kind, _, code = name.partition(":")
         if kind in ("cost", "delivery") and note and note != "nan":
             words = note.split(";")[0].split(" - ")[-1 if kind == "cost" else 0]
             words = words.split(":")[0].split("(")[0].strip()
             if len(words) > 45:
                 words = words[:45].rsplit(" ", 1)[0] + "..."
+            year = re.search(r"year \d+", unit)
+            if kind == "delivery" and year:
+                words += f" ({year.group(0)})"
             out[code] = f"{code} {words}" if kind == "cost" else words
     return out
 

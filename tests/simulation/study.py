@@ -27,6 +27,7 @@ the 95% interval with its Monte Carlo SE ``sqrt(c(1-c)/R)``, and mean interval l
 from __future__ import annotations
 
 import argparse
+import json
 import time
 import warnings
 from collections.abc import Sequence
@@ -65,7 +66,12 @@ def _fit(panel: pd.DataFrame, estimator: str, cluster: str | None) -> object:
 
 
 def one_rep(
-    sc: Scenario, seed: int, estimator: str, ri_perms: int = 0, wild_draws: int = 999
+    sc: Scenario,
+    seed: int,
+    estimator: str,
+    ri_perms: int = 0,
+    wild_draws: int = 999,
+    pupil: bool = True,
 ) -> Draw:
     """Simulate one panel, estimate, and compute every interval."""
     rng = np.random.default_rng(seed)
@@ -90,7 +96,7 @@ def one_rep(
             "mult. boot t": (est - tq * se_b, est + tq * se_b),
             "wild boot": (wild.ci_low, wild.ci_high),
         }
-        if estimator == "staggered":
+        if estimator == "staggered" and pupil:
             pe = _fit(panel, estimator, None).aggregate_effect("group")  # type: ignore[attr-defined]
             iv["pupil"] = (pe.ci_low, pe.ci_high)
         ri_p = np.nan
@@ -153,15 +159,47 @@ def run(
     ri_reps: int = 0,
     ri_perms: int = 99,
     seed: int = 20261202,
+    pupil: bool = True,
+    draws_out: str | None = None,
 ) -> pd.DataFrame:
-    """The study: one table row per scenario and inference option."""
+    """The study: one table row per scenario and inference option.
+
+    With ``draws_out`` every replication is appended to that file as a JSON line as soon as
+    it is done (:func:`table_from_draws` summarises a partial run).
+    """
     out = []
-    for k, sc in enumerate(scenarios):
-        draws = [
-            one_rep(sc, seed + 100_000 * k + r, estimator, ri_perms if r < ri_reps else 0)
-            for r in range(reps)
-        ]
+    for sc in scenarios:
+        k = SCENARIOS.index(sc)
+        draws = []
+        for r in range(reps):
+            d = one_rep(
+                sc, seed + 100_000 * k + r, estimator, ri_perms if r < ri_reps else 0, pupil=pupil
+            )
+            draws.append(d)
+            if draws_out:
+                with open(draws_out, "a") as fh:
+                    fh.write(json.dumps({"scenario": sc.name, **d.__dict__}) + "\n")
         out.append(summarise(draws, sc.name))
+    return pd.concat(out, ignore_index=True)
+
+
+def table_from_draws(paths: Sequence[str]) -> pd.DataFrame:
+    """The table of :func:`run` from the JSON lines written with ``draws_out``."""
+    recs = [json.loads(line) for p in paths for line in open(p) if line.strip()]
+    out = []
+    for name in dict.fromkeys(r["scenario"] for r in recs):
+        draws = [
+            Draw(
+                r["estimate"],
+                r["truth"],
+                r["se"],
+                {k: tuple(v) for k, v in r["intervals"].items()},
+                np.nan if r["ri_p"] is None else r["ri_p"],
+            )
+            for r in recs
+            if r["scenario"] == name
+        ]
+        out.append(summarise(draws, name))
     return pd.concat(out, ignore_index=True)
 
 
@@ -174,15 +212,33 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--ri-perms", type=int, default=99)
     ap.add_argument("--scenario", type=int, action="append", help="index into SCENARIOS")
     ap.add_argument("--out", default=None, help="CSV file for the table")
+    ap.add_argument("--no-pupil", action="store_true", help="skip the pupil-clustered refit")
+    ap.add_argument("--draws-out", default=None, help="append each replication (JSON lines)")
+    ap.add_argument("--summarise", nargs="+", default=None, help="table from --draws-out files")
     a = ap.parse_args(argv)
+    pd.set_option("display.width", 200)
+    if a.summarise:
+        print(table_from_draws(a.summarise).to_string(index=False, float_format=_fmt))
+        return
     scs = SCENARIOS if not a.scenario else [SCENARIOS[i] for i in a.scenario]
     t0 = time.time()
-    table = run(a.reps, a.estimator, scs, a.ri_reps, a.ri_perms)
-    pd.set_option("display.width", 200)
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    table = run(
+        a.reps,
+        a.estimator,
+        scs,
+        a.ri_reps,
+        a.ri_perms,
+        pupil=not a.no_pupil,
+        draws_out=a.draws_out,
+    )
+    print(table.to_string(index=False, float_format=_fmt))
     print(f"# {a.estimator}, {a.reps} reps, {time.time() - t0:.0f} s")
     if a.out:
         table.to_csv(a.out, index=False)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4f}"
 
 
 if __name__ == "__main__":

@@ -102,8 +102,7 @@ def _pyfixest_es(df: pd.DataFrame) -> float:
     d = df[df.in_window]
     fit = pf.feols("y ~ i(rel, ref=-1) | unit + time", d, vcov={"CRV1": "unit"})
     fit.se()
-    c = fit.coef()
-    return float(c[[k for k in c.index if k.endswith("[0]") or k.endswith("[T.0]")][0]])
+    return float(fit.coef()["rel::0"])
 
 
 def _sroi_cs(df: pd.DataFrame) -> float:
@@ -147,9 +146,13 @@ def worker(case: str, side: str, path: str) -> dict[str, Any]:
     return {"wall": wall, "cpu": cpu, "mem_mb": (rss1 - rss0) / 1024, "estimate": est}
 
 
-def _spawn(case: str, side: str, path: str) -> dict[str, Any] | None:
+def _spawn(case: str, side: str, path: str, threads: int | None) -> dict[str, Any] | None:
     cmd = [sys.executable, __file__, "--worker", case, side, path]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    env = dict(os.environ)
+    if threads is not None:  # the same BLAS/OpenMP/numba threads for every side
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(threads)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if out.returncode != 0:
         err = out.stderr.strip().splitlines()
         print(f"  {side} failed on {case!r}: {err[-1] if err else out.returncode}", file=sys.stderr)
@@ -169,6 +172,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--units", type=int, default=100_000, help="units (x 10 periods)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--cases", nargs="*", default=list(CASES))
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="BLAS/OpenMP threads for every side (multithreaded OpenBLAS is many times "
+        "slower on a machine loaded beyond its cores)",
+    )
     ap.add_argument("--skip", nargs="*", default=[], help="sides to leave out")
     ap.add_argument("--worker", nargs=3, metavar=("CASE", "SIDE", "DATA"))
     a = ap.parse_args(argv)
@@ -178,7 +188,10 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "panel.pkl")
         make_panel(a.units).to_pickle(path)
-        print(f"{a.units * 10:,} rows; load average {os.getloadavg()}; repeats {a.repeats}")
+        print(
+            f"{a.units * 10:,} rows; load average {os.getloadavg()}; repeats {a.repeats}; "
+            f"threads {a.threads or os.environ.get('OPENBLAS_NUM_THREADS', 'default')}"
+        )
         print("| case | side | wall s | CPU s | +peak MB | ratio wall / CPU | max |diff| |")
         print("|---|---|---|---|---|---|---|")
         for case in a.cases:
@@ -186,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
             runs: dict[str, list[dict[str, Any]]] = {s: [] for s in CASES[case]}
             for _ in range(a.repeats):  # sides alternate
                 for s in sides:
-                    r = _spawn(case, s, path)
+                    r = _spawn(case, s, path, a.threads)
                     if r is not None:
                         runs[s].append(r)
             _rows(case, runs)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from sroi.report.record import EvaluationResult
 from sroi.report.sections.base import Section
-from sroi.report.sections.text import clean_text, reader_warning
+from sroi.report.sections.text import clean_text, label_words, reader_warning
 
 __all__ = [
     "METHOD_NOTES",
@@ -105,7 +105,8 @@ def methods_section(result: EvaluationResult) -> Section:
         f"Design used: {html.escape(result.design)}. Estimator: {html.escape(d.did.estimator)}; "
         f"comparison: {html.escape(d.did.control_group.replace('_', ' '))} pupils; base period "
         f"{html.escape(d.did.base_period)}; anticipation {d.did.anticipation} terms; "
-        f"standard errors clustered by {html.escape(str(d.did.cluster or result.spec.data.columns.cluster))}; "
+        f"standard errors clustered by "
+        f"{html.escape(label_words(d.did.cluster or result.spec.data.columns.cluster))}; "
         f"bootstrap draws {d.did.n_boot}."
     )
     s.add(
@@ -175,7 +176,7 @@ def provenance_section(result: EvaluationResult, provenance: dict[str, Any]) -> 
     """
     s = Section("Provenance")
     s.add('<h2 id="provenance">Provenance</h2>')
-    rows = [(k, v) for k, v in provenance.items() if k != "libraries"]
+    rows = [(k.replace("_", " "), v) for k, v in provenance.items() if k != "libraries"]
     rows += [(f"library {k}", v) for k, v in provenance.get("libraries", {}).items()]
     s.add(pd.DataFrame(rows, columns=["", "value"]).to_html(index=False, escape=True, border=0))
     s.p("Re-running with the same spec, data and seed gives the same numbers.")

@@ -236,6 +236,7 @@ _LABEL_WORDS = {
     "education_la": "local authority education",
     "local_authority": "local authority",
     "school": "school",
+    "school_id": "school",
     "police": "police",
     "fiscal_cashable": "fiscal, cashable",
     "fiscal_non_cashable": "fiscal, non-cashable",

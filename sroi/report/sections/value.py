@@ -263,6 +263,8 @@ def readable(t: pd.DataFrame, labels: dict[str, str], *, money_cols: bool = Fals
             out[c] = ["yes" if x else "no" for x in col]
         elif c in ("parameter", "agency", "value_type", "basis", "outcome"):
             out[c] = [label_words(x, labels) for x in col]
+        elif c == "unit":
+            out[c] = [reader_warning(str(x), labels) for x in col]
         elif col.dtype.kind in "if" and c != "year":
             out[c] = [money(x) if money_cols else _short(x) for x in col]
         elif col.dtype.kind in "OU" or str(col.dtype) == "str":

@@ -3,6 +3,7 @@
 those reasons are stated in words."""
 
 import pytest
+import yaml
 
 from sroi.errors import SroiInputError
 from sroi.report.capture import WarningLog
@@ -18,7 +19,13 @@ ONE_OUTCOME = {
             "type": "rate",
             "direction": "increase",
             "primary": True,
-        }
+        },
+        {
+            "name": "suspensions",
+            "column": "suspensions",
+            "type": "count",
+            "direction": "decrease",
+        },
     ]
 }
 
@@ -42,12 +49,22 @@ LIBRARY_CALLS = [
 
 @pytest.fixture(scope="module")
 def small_spec(tmp_path_factory):
-    """One outcome, matched design, with valuation: every step of the pipeline runs."""
+    """Two outcomes, matched design, with valuation: every step of the pipeline runs."""
     folder = tmp_path_factory.mktemp("one_outcome")
     # matched on characteristics only: in the small data the lagged history separates a cohort
     spec = write_small_evaluation(
         folder, matched=True, **ONE_OUTCOME, **{"design.matching.history": []}
     )
+    # value only the outcomes this design estimates (a valued outcome must be estimated)
+    raw = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    names = {o["name"] for o in ONE_OUTCOME["design.outcomes"]}
+    raw["valuation"]["outcomes"] = [
+        o for o in raw["valuation"]["outcomes"] if o["outcome"] in names
+    ]
+    for key in list(raw["valuation"].get("uncertainty", {}) or {}):
+        if key.split(":")[-1] not in names and ":" in key:
+            raw["valuation"]["uncertainty"].pop(key)
+    spec.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return Spec.load(spec)
 
 

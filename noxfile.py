@@ -57,3 +57,14 @@ def bench(session: nox.Session) -> None:
         "no:cacheprovider",
         "-s",
     )
+
+
+@nox.session(python=PYTHON)
+def simulation(session: nox.Session) -> None:
+    """Coverage study of the headline inference (tests/simulation; 500 replications per scenario).
+
+    Pass options after ``--``, e.g. ``nox -s simulation -- --reps 100 --estimator matched``.
+    """
+    session.install("-e", ".[test]")
+    args = session.posargs or ["--reps", "500"]
+    session.run("python", "-m", "tests.simulation.study", *args)

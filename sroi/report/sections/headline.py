@@ -7,6 +7,7 @@ import math
 
 import pandas as pd
 
+from sroi.effect import Effect
 from sroi.report.disclosure import suppress_count
 from sroi.report.record import EvaluationResult, OutcomeResult
 from sroi.report.sections.base import Section
@@ -212,6 +213,26 @@ def _main_outcome(s: Section, result: EvaluationResult) -> None:
         "over the enrolment waves (Callaway &amp; Sant'Anna, 2021). The interval shows the "
         "range of effects consistent with the data."
     )
+    s.p(_inference_sentence(e))
+
+
+def _inference_sentence(e: Effect) -> str:
+    """One plain sentence on the inference behind the headline interval (issue 13)."""
+    df = e.extra.get("df") if isinstance(e.extra, dict) else None
+    if not e.cluster:
+        return (
+            "Uncertainty: the interval treats pupils as independent of each other; pupils in "
+            "the same school are often alike, so it may be too narrow."
+        )
+    where = "the same school" if "school" in str(e.cluster).lower() else "the same cluster"
+    text = f"Uncertainty: the interval allows for pupils in {where} being alike (clustered standard errors)"
+    if isinstance(df, int) and df > 0:
+        return (
+            text + f"; with only {df + 1} programme schools it uses a t distribution with {df} "
+            "degrees of freedom, which gives a wider, more honest interval than the usual normal "
+            "one (Cameron, Gelbach &amp; Miller, 2008)."
+        )
+    return text + "."
 
 
 def _reading(o: OutcomeResult, sig: str) -> str:

@@ -360,7 +360,8 @@ def run(
     spec_path
         ``evaluation.yaml`` (default: the shipped sample evaluation).
     output_dir
-        Folder for ``report.html``, ``results.json``, the executed notebook and
+        Folder for ``report.html``, ``results.json``, the executed notebook,
+        ``value_model.xlsx`` (the live workbook, when the spec values the effects) and
         ``run_log.json``; default: see :func:`output_folder` (the spec's ``report.output``
         inside the current folder).
     parameters
@@ -430,6 +431,9 @@ def run(
         raise ReportError(
             f"the notebook did not write {results_path}", section="results", notebook=executed
         )
+    from sroi.report.steps.value import MODEL_WORKBOOK, write_model_workbook
+
+    write_model_workbook(spec, results_path, out / MODEL_WORKBOOK)
     _write_run_log(out / RUN_LOG_NAME, started)
     return html_path
 

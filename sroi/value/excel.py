@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sroi._xlsx_text import formulas_to_text, make_reproducible, set_text
 from sroi.errors import SroiInputError
 from sroi.value.costs import (
     AGENCIES,
@@ -64,7 +65,7 @@ def write_cost_workbook(
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "unit_costs"
-    ws["A1"] = title
+    set_text(ws["A1"], title)
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"] = (
         "Edit amounts, price years, sources or confidence grades, save, then run "
@@ -99,7 +100,7 @@ def write_cost_workbook(
                 v = "yes" if v else "no"
             if c in ("low", "high") and rec["low"] == rec["amount"] == rec["high"]:
                 v = None  # no range: blank, so that an edited amount is not outside it
-            cell = ws.cell(row=r, column=j, value=v)
+            cell = set_text(ws.cell(row=r, column=j), v)
             if c in ("amount", "low", "high"):
                 cell.number_format = _MONEY_FORMAT
     widths = {"A": 20, "B": 50, "C": 20, "D": 22, "E": 20, "L": 60, "Q": 50}
@@ -119,10 +120,10 @@ def write_cost_workbook(
     for j, (name, vals) in enumerate(cols.items(), start=1):
         lists.cell(row=1, column=j, value=name).font = Font(bold=True)
         for i, v in enumerate(vals, start=2):
-            lists.cell(row=i, column=j, value=v)
+            set_text(lists.cell(row=i, column=j), v)
     p.parent.mkdir(parents=True, exist_ok=True)
     wb.save(p)
-    return p
+    return make_reproducible(p)
 
 
 def _sheet_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -174,4 +175,5 @@ def write_result_workbook(
             messages.to_excel(xw, sheet_name="summary", index=False, startrow=len(summary) + 2)
         for name, df in sheets.items():
             _sheet_frame(df).to_excel(xw, sheet_name=name[:31], index=False)
-    return p
+    formulas_to_text(p)  # no formulas intended: text pandas took for one becomes text again
+    return make_reproducible(p)

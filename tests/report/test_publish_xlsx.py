@@ -130,21 +130,12 @@ def value_workbooks(tmp_path_factory):
     return outs
 
 
-_ISSUE14 = pytest.mark.xfail(
-    strict=False,
-    reason="sroi/value/excel.py (issue 14 helper) does not yet call sroi._xlsx_text "
-    "(set_text / formulas_to_text / make_reproducible); remove this mark when it does",
-)
-
-
-@_ISSUE14
 def test_value_workbook_has_no_live_formula_from_user_text(value_workbooks):
     found = live_formulas(value_workbooks[0])
     from_user = [f for f in found if any(s.strip("\t\r")[1:] in f[2] for s in INJECTIONS)]
     assert from_user == [], f"live formulas from user text (value workbook, issue 14): {from_user}"
 
 
-@_ISSUE14
 def test_value_workbook_is_byte_reproducible(value_workbooks):
     a, b = value_workbooks
     assert a.read_bytes() == b.read_bytes(), "value workbook differs between two runs (issue 14)"

@@ -39,7 +39,12 @@ def test_no_identifier_in_any_output(small_report, small_ids):
     """Search every output file for every pupil and school id in the data."""
     out, _ = small_report
     files = sorted(p for p in out.iterdir() if p.is_file())
-    assert {p.name for p in files} >= {"report.html", "results.json", "evaluation_report.ipynb"}
+    assert {p.name for p in files} >= {
+        "report.html",
+        "results.json",
+        "evaluation_report.ipynb",
+        "value_model.xlsx",  # the live workbook (issue 14)
+    }
     assert check_no_identifiers(files, small_ids, raise_on_found=False) == []
 
 
@@ -100,7 +105,10 @@ def test_sample_evaluation_end_to_end(tmp_path):
     pex = next(e for e in results["effects"] if e["outcome"] == "permanent_exclusion")
     assert pex["effect"]["extra"]["estimable"] is False
     valued = {r["outcome"] for r in results["value"]["detail"]["by_outcome"]}
-    assert "permanent_exclusion" not in valued and "attendance" in valued
+    assert "permanent_exclusion" not in valued
+    # absence is valued once, through persistent absence (a published unit cost, issue 14)
+    assert "persistent_absence" in valued and "attendance" not in valued
+    assert (tmp_path / "value_model.xlsx").exists()
     assert any(
         x["outcome"] == "permanent_exclusion" for x in results["value"]["detail"]["excluded"]
     )

@@ -7,7 +7,9 @@ confidence grade, transfer); every result (each line by year, PV, by agency, by 
 NPV, SROI ratio, financial and cashable ROI, payback, break-even) is a formula on them, using
 only functions every Excel since 2010 and LibreOffice evaluate (INDEX/MATCH, SUMPRODUCT, POWER,
 IF/IFERROR, SUM, LEFT/RIGHT/LEN/VALUE/SUBSTITUTE). Text from the spec or the cost table is
-always written as text (text starting with = + - @ is escaped), never as a formula.
+always written as text (:func:`sroi._xlsx_text.set_text`: text starting with = + - @, a tab or
+a carriage return is stored as text), never as a formula; the bytes are reproducible
+(:func:`sroi._xlsx_text.make_reproducible`).
 
 Agreed interface (other code relies on it):
 
@@ -30,6 +32,7 @@ from pathlib import Path
 
 import openpyxl
 
+from sroi._xlsx_text import make_reproducible
 from sroi.errors import SroiInputError
 from sroi.value.result import ValueResult
 from sroi.value.workbook.calc import write_calculation
@@ -87,4 +90,5 @@ def write_value_model(
     wb._sheets = [wb[name] for name in order]  # noqa: SLF001 - openpyxl has no reorder API
     p.parent.mkdir(parents=True, exist_ok=True)
     wb.save(p)
+    make_reproducible(p)
     return book.expected

@@ -12,6 +12,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sroi._xlsx_text import set_text
+
 __all__ = [
     "FACTOR",
     "MONEY",
@@ -38,8 +40,6 @@ _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _INPUT_FONT = Font(color="1F4E79", bold=True)
 _FIXED_FILL = PatternFill("solid", fgColor="EDEDED")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-#: First characters that make a spreadsheet read text as a formula.
-_FORMULA_START = ("=", "+", "-", "@")
 
 
 @dataclass
@@ -81,15 +81,12 @@ def rng(sheet: str, r1: int, c1: int, r2: int, c2: int) -> str:
 
 
 def text(ws: Worksheet, row: int, column: int, value: Any, *, bold: bool = False) -> None:
-    """Write text as text, never as a formula (text starting with = + - @ is escaped)."""
+    """Write text as text, never as a formula (:func:`sroi._xlsx_text.set_text`)."""
     cell = ws.cell(row=row, column=column)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return
-    s = str(value)
-    cell.value = s
+    set_text(cell, str(value))
     cell.data_type = "s"
-    if s.startswith(_FORMULA_START):
-        cell.quotePrefix = True
     if bold:
         cell.font = Font(bold=True)
 

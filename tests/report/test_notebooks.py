@@ -6,6 +6,8 @@ import pytest
 from sroi import resources
 
 NOTEBOOKS = sorted(resources.bundled("notebooks").glob("*_report.ipynb"))
+#: parameters each notebook must declare (default: those of the evaluation and value reports)
+PARAMETERS = {"pool_report.ipynb": ("results_paths", "outcome", "method", "test", "output_dir")}
 
 
 def test_report_notebooks_exist():
@@ -28,7 +30,8 @@ def test_parameters_cell_first(path):
     nb = nbformat.read(str(path), as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
-    for name in ("spec_path", "output_dir", "overrides", "seed"):
+    expected = PARAMETERS.get(path.name, ("spec_path", "output_dir", "overrides", "seed"))
+    for name in expected:
         assert f"{name} =" in code[0].source
 
 

@@ -41,6 +41,8 @@ from sroi.errors import SroiInputError
 if TYPE_CHECKING:  # pragma: no cover
     from typing import TypeAlias
 
+    from sroi.value import SimulationResult, ValueResult
+
     _Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 __all__ = ["main", "build_parser"]
@@ -113,6 +115,8 @@ def cmd_value(args: argparse.Namespace) -> int:
     overrides = _parse_parameters(args.param)
     if args.costs:
         overrides["valuation.cost_file"] = str(Path(args.costs).resolve())
+    if args.deflators:
+        overrides["valuation.deflators"] = str(Path(args.deflators).resolve())
     if overrides:
         spec = spec.with_overrides(overrides)
     if spec.valuation is None:
@@ -138,17 +142,43 @@ def cmd_value(args: argparse.Namespace) -> int:
         ) from None
     result = value.run(spec, effects)
     print(result.summary())
+    # the same Monte Carlo as the report: its seed and number of draws
+    sim = value.simulate(result, n_draws=10_000, random_state=spec.seed)
+    print(_value_uncertainty(result, sim))
     if args.output:
+        from sroi.value.workbook import write_value_model
+
         out = Path(args.output)
         if out.suffix.lower() not in (".json", ".xlsx"):
             out = out / "value_results.json"
         _check_output_dir(out.parent)
         json_path, workbook = out.with_suffix(".json"), out.with_suffix(".xlsx")
-        json_path.write_text(json.dumps(result.to_dict(), indent=2, default=str), encoding="utf-8")
+        doc = {**result.to_dict(), "monte_carlo": sim.to_dict()}
+        json_path.write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
         print(f"value results: {json_path}")
         result.to_excel(workbook)
         print(f"value workbook: {workbook}")
+        live = out.parent / "value_model.xlsx"
+        write_value_model(result, live)
+        print(f"live workbook (edit the shaded inputs in Excel): {live}")
     return 0
+
+
+def _value_uncertainty(result: ValueResult, sim: SimulationResult) -> str:
+    """The Monte Carlo interval, P(benefits > costs) and the confidence-grade cuts, as text."""
+    lo, hi = sim.interval("sroi_ratio", 0.95)
+    nlo, nhi = sim.interval("npv", 0.95)
+    lines = [
+        f"Monte Carlo: {sim.n_draws:,} draws, seed {sim.random_state} (as in the report)",
+        f"  SROI ratio 95% interval [{lo:.2f}, {hi:.2f}]; NPV 95% interval "
+        f"[£{nlo:,.0f}, £{nhi:,.0f}]",
+        f"  chance that benefits exceed costs: {sim.prob_npv_positive:.1%}",
+        "Confidence-grade reductions applied to the unit costs valued:",
+    ]
+    cuts = result.confidence_reductions()
+    for (grade, cut), grp in cuts.groupby(["confidence", "reduction"], sort=True):
+        lines.append(f"  grade {grade} (-{cut:.0%}): {', '.join(dict.fromkeys(grp['cost_id']))}")
+    return "\n".join(lines)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -279,16 +309,22 @@ def cmd_pool(args: argparse.Namespace) -> int:
     """``sroi pool``: random-effects meta-analysis of one outcome across results files."""
     from sroi.report.runner import run_pool
 
+    from sroi.report import ReportError
+
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
-    html_path = run_pool(
-        args.results,
-        Path(args.output),
-        outcome=args.outcome,
-        method=args.method,
-        test=args.test,
-        level=args.level,
-        labels=labels,
-    )
+    try:
+        html_path = run_pool(
+            args.results,
+            Path(args.output),
+            outcome=args.outcome,
+            method=args.method,
+            test=args.test,
+            level=args.level,
+            labels=labels,
+        )
+    except ReportError as exc:
+        print(f"sroi: pooled report failed: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     doc = json.loads((html_path.parent / "pool_results.json").read_text(encoding="utf-8"))
     meta = doc["meta"]
     pct = round(meta["level"] * 100)
@@ -374,7 +410,17 @@ def _add_value(sub: _Subparsers) -> None:
         dest="results",
         help="results.json from `sroi run` (default: reports/<evaluation folder>/results.json)",
     )
-    v.add_argument("--costs", help="cost workbook (.csv, .xlsx or .yaml) replacing the spec's")
+    v.add_argument(
+        "--costs",
+        help="cost workbook (.csv, .xlsx or .yaml) replacing the spec's; value_model.xlsx from "
+        "`sroi run` or `sroi value -o` is read back with its edited unit costs",
+    )
+    v.add_argument(
+        "--deflators",
+        help="GDP deflators replacing the shipped HM Treasury series: the HM Treasury workbook "
+        "as downloaded (.xlsx, 'GDP deflators at market prices, and money GDP') or a CSV with "
+        "calendar_year,deflator or financial_year,deflator",
+    )
     v.add_argument(
         "-p",
         "--param",
@@ -388,7 +434,8 @@ def _add_value(sub: _Subparsers) -> None:
         "-o",
         "--output",
         help="where to write the results: a .json or .xlsx file (both are written, side by "
-        "side) or a folder (value_results.json and value_results.xlsx)",
+        "side) or a folder (value_results.json and value_results.xlsx); the live workbook "
+        "value_model.xlsx is written beside them",
     )
     v.set_defaults(func=cmd_value)
 

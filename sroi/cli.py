@@ -307,9 +307,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_pool(args: argparse.Namespace) -> int:
     """``sroi pool``: random-effects meta-analysis of one outcome across results files."""
-    from sroi.report.runner import run_pool
-
     from sroi.report import ReportError
+    from sroi.report.runner import run_pool
 
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
     try:

@@ -142,7 +142,8 @@ def cmd_value(args: argparse.Namespace) -> int:
         ) from None
     result = value.run(spec, effects)
     print(result.summary())
-    # the same Monte Carlo as the report: its seed and number of draws
+    # the report's seed and number of draws; results.json keeps no bootstrap draws, so the
+    # effects are drawn from their standard errors (the report resamples its bootstrap draws)
     sim = value.simulate(result, n_draws=10_000, random_state=spec.seed)
     print(_value_uncertainty(result, sim))
     if args.output:
@@ -169,7 +170,8 @@ def _value_uncertainty(result: ValueResult, sim: SimulationResult) -> str:
     lo, hi = sim.interval("sroi_ratio", 0.95)
     nlo, nhi = sim.interval("npv", 0.95)
     lines = [
-        f"Monte Carlo: {sim.n_draws:,} draws, seed {sim.random_state} (as in the report)",
+        f"Monte Carlo: {sim.n_draws:,} draws, seed {sim.random_state} (the report's seed; effects "
+        "drawn from their standard errors, as results.json keeps no bootstrap draws)",
         f"  SROI ratio 95% interval [{lo:.2f}, {hi:.2f}]; NPV 95% interval "
         f"[£{nlo:,.0f}, £{nhi:,.0f}]",
         f"  chance that benefits exceed costs: {sim.prob_npv_positive:.1%}",

@@ -165,6 +165,41 @@ def test_value_cli_impact_set_and_folder_output(tmp_path, capsys):
     assert changed["pv_benefits"] == pytest.approx(base["pv_benefits"] * 0.45 / 0.9, rel=1e-9)
 
 
+def test_value_cli_live_workbook_uncertainty_and_deflators(tmp_path, capsys):
+    """`sroi value -o DIR` also writes the live workbook value_model.xlsx, which `--costs` reads
+    back; it prints the Monte Carlo interval, the chance that benefits exceed costs and the
+    confidence-grade cuts; `--deflators` takes another GDP deflator series (issue 14)."""
+    import json
+
+    import sroi.value
+
+    res = _saved_results(tmp_path)
+    spec = _absolute_copy(tmp_path, lambda raw: None)
+    assert main(["value", str(spec), "--impact", str(res), "-o", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    for words in ("Monte Carlo: 10,000 draws", "95% interval", "benefits exceed costs", "grade 5"):
+        assert words in out
+    live = tmp_path / "a" / "value_model.xlsx"
+    base = json.loads((tmp_path / "a" / "value_results.json").read_text())
+    assert live.exists() and base["monte_carlo"]["n_draws"] == 10_000
+    args = ["value", str(spec), "--impact", str(res), "--costs", str(live), "-o"]
+    assert main([*args, str(tmp_path / "b")]) == 0
+    again = json.loads((tmp_path / "b" / "value_results.json").read_text())
+    assert again["sroi_ratio"] == pytest.approx(base["sroi_ratio"], rel=1e-12)
+    defl = sroi.value.load_deflators()
+    csv = tmp_path / "defl.csv"
+    # the same series with the base year 10% dearer: every cost in older prices uprates 10% more
+    rows = [f"{y},{v * (1.1 if y == '2024' else 1.0)}" for y, v in defl.items()]
+    csv.write_text("calendar_year,deflator\n" + "\n".join(rows) + "\n")
+    argv = ["value", str(spec), "--impact", str(res), "--deflators", str(csv), "-o"]
+    assert main([*argv, str(tmp_path / "c")]) == 0
+    dearer = json.loads((tmp_path / "c" / "value_results.json").read_text())
+    assert dearer["pv_benefits"] > base["pv_benefits"]
+    missing = ["value", str(spec), "--impact", str(res), "--deflators", str(tmp_path / "no.xlsx")]
+    assert main(missing) == 2
+    assert "deflator workbook not found" in capsys.readouterr().err
+
+
 def test_value_cli_and_value_notebook_value_the_same_effects(tmp_path, monkeypatch):
     """`sroi value` and the value notebook read results.json the same way (one reader), so
     they hand the same effects to the valuation."""

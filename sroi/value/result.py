@@ -217,6 +217,23 @@ class ValueResult:
         h = self._head()
         return h.groupby(["agency", "year", "value_type"])["value"].sum().reset_index()
 
+    def confidence_reductions(self) -> pd.DataFrame:
+        """The confidence-grade cut applied to each unit cost valued (Greater Manchester model).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``cost_id``, ``confidence`` (grade), ``reduction`` (proportion cut from the
+            benefit; 0 when ``optimism_bias.benefits_by_confidence`` is off), ``basis``, in
+            the order of the valued lines.
+        """
+        table = self.model.cost_table.set_index("id")
+        rows = [
+            (ln.cost_id, str(table.loc[ln.cost_id, "confidence"]), ln.grade_reduction, ln.basis)
+            for ln in self.model.lines
+        ]
+        return pd.DataFrame(rows, columns=["cost_id", "confidence", "reduction", "basis"])
+
     def switching_values(self) -> pd.DataFrame:
         """Value of each parameter at which the SROI ratio is 1 (others central).
 

@@ -241,3 +241,37 @@ def test_simulate_input_errors(spec, effects):
     s = value.simulate(spec, effects, n_draws=100)
     with pytest.raises(SroiInputError, match="unknown metric"):
         s.interval("nope")
+
+
+def test_uncertainty_of_an_outcome_not_valued_is_skipped_and_said(tmp_path):
+    """An outcome without an effect is not valued: its distribution is skipped (a note), while
+    a misspelt parameter stays an error."""
+    import warnings
+
+    spec = vh.tiny_spec(
+        tmp_path,
+        valuation={
+            "outcomes": [vh.tiny_outcome(), vh.tiny_outcome(outcome="p")],
+            "uncertainty": [
+                {"parameter": "attribution:p", "distribution": "uniform", "low": 0, "high": 0.2}
+            ],
+        },
+        extra_outcomes=[{"name": "p", "column": "p", "type": "binary", "direction": "decrease"}],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = value.run(spec, {"o": Effect.from_estimate(-0.1, 0.01, outcome="o")})
+    s = value.simulate(r, n_draws=20, random_state=3)
+    assert any("attribution:p skipped" in n for n in s.notes)
+    bad = spec.with_overrides(
+        {
+            "valuation.uncertainty": [
+                {"parameter": "attribution:q", "distribution": "fixed", "mode": 0.1}
+            ]
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rb = value.run(bad, {"o": Effect.from_estimate(-0.1, 0.01, outcome="o")})
+    with pytest.raises(SroiInputError, match="attribution:q"):
+        value.simulate(rb, n_draws=20, random_state=3)

@@ -16,9 +16,10 @@ import pandas as pd
 
 from sroi._checks import check_random_state
 from sroi.errors import SroiInputError
+from sroi.value.config import UncertainParameter
 from sroi.value.model import CompiledModel, Group
 
-__all__ = ["Distribution", "effect_draws", "parameter_distributions"]
+__all__ = ["Distribution", "effect_draws", "parameter_distributions", "unused_uncertainty"]
 
 
 def _num(x: float | None, what: str, parameter: str) -> float:
@@ -169,7 +170,10 @@ def parameter_distributions(model: CompiledModel) -> dict[str, Distribution]:
     """
     central = model.central()
     out = {d.parameter: d for d in _default_ranges(model) if d is not None}
+    skipped = {u.parameter for u in unused_uncertainty(model)}
     for u in model.uncertainty:
+        if u.parameter in skipped:
+            continue
         kind, _, name = u.parameter.partition(":")
         if kind == "deadweight" and name in model.groups and u.parameter not in central:
             raise SroiInputError(
@@ -193,6 +197,22 @@ def parameter_distributions(model: CompiledModel) -> dict[str, Distribution]:
             source=u.source,
         )
     return out
+
+
+def unused_uncertainty(model: CompiledModel) -> list[UncertainParameter]:
+    """``valuation.uncertainty`` entries about an outcome the valuation left out.
+
+    An outcome with no effect supplied (or one that could not be estimated) is not valued, so a
+    distribution for one of its parameters has nothing to vary; it is skipped (and said so in
+    the simulation's notes) rather than taken for a misspelt parameter.
+    """
+    excluded = {e["outcome"] for e in model.excluded}
+    central = model.central()
+    return [
+        u
+        for u in model.uncertainty
+        if u.parameter not in central and u.parameter.partition(":")[2] in excluded
+    ]
 
 
 def _normal_cov(normal: list[Group], effect_cov: pd.DataFrame | None) -> np.ndarray:

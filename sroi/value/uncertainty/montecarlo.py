@@ -19,6 +19,7 @@ from sroi.value.uncertainty.distributions import (
     Distribution,
     effect_draws,
     parameter_distributions,
+    unused_uncertainty,
 )
 from sroi.value.uncertainty.sensitivity import scenarios, switching_values, tornado
 
@@ -110,9 +111,13 @@ def monte_carlo(
     params, info = _draw_parameters(model, n_draws, rng, dists, effect_cov)
     grade: np.ndarray | None = None
     uplift: np.ndarray | None = None
-    notes: list[str] = []
+    notes = [
+        f"valuation.uncertainty: {u.parameter} skipped: that outcome is not valued"
+        for u in unused_uncertainty(model)
+    ]
     if optimism_bias == "replace":
-        grade, uplift, notes = _replaced_adjustments(model, dists)
+        grade, uplift, replaced = _replaced_adjustments(model, dists)
+        notes += replaced
     h = model.headline(params, grade=grade, uplift=uplift)
     draws = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in h.items()})
     central = {k: float(v[0]) for k, v in model.headline({}).items()}

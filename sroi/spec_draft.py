@@ -105,6 +105,16 @@ def _replace_block(text: list[str], start: str, end: str, block: list[str]) -> l
     return [*text[:i], *block, "", *text[j:]]
 
 
+def _comment_block(text: list[str], start: str, end: str, note: str) -> list[str]:
+    """The lines from ``start`` up to ``end`` commented out, after a ``# CHECK`` note."""
+    i = next((k for k, line in enumerate(text) if line.startswith(start)), None)
+    if i is None:
+        return text
+    j = next((k for k in range(i + 1, len(text)) if text[k].startswith(end)), len(text))
+    block = [f"# {line}" if line.strip() else line for line in text[i:j]]
+    return [*text[:i], note, *block, *text[j:]]
+
+
 def draft_spec(
     template: str, name: str, prop: RoleProposal, data_path: Path, units_path: Path | None
 ) -> str:
@@ -134,4 +144,13 @@ def draft_spec(
         _data_block(prop, str(data_path), None if units_path is None else str(units_path)),
     )
     lines = _replace_block(lines, "  outcomes:", "  multiplicity:", _outcome_block(prop))
+    # the template's valuation names the template's outcomes: commented out until the user
+    # chooses how each of theirs is valued (sroi rejects values counted twice)
+    lines = _comment_block(
+        lines,
+        "valuation:",
+        "report:",
+        "# CHECK: value for money: uncomment the valuation section and list your outcomes in "
+        "valuation.outcomes with their unit costs (unit_costs.xlsx or library ids)",
+    )
     return "\n".join(lines) + "\n"

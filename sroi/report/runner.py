@@ -431,7 +431,7 @@ def run(
         raise ReportError(
             f"the notebook did not write {results_path}", section="results", notebook=executed
         )
-    from sroi.report.steps.value import MODEL_WORKBOOK, write_model_workbook
+    from sroi.report.live_workbook import MODEL_WORKBOOK, write_model_workbook
 
     write_model_workbook(spec, results_path, out / MODEL_WORKBOOK)
     _write_run_log(out / RUN_LOG_NAME, started)

@@ -7,6 +7,7 @@ clone (CI) it is skipped and the structure tests still check the shipped tables.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,9 +15,11 @@ import pytest
 from sroi.value.costs import AGENCIES, CATEGORIES, VALUE_TYPES, load_confidence_grades
 from sroi.value.library import library_metadata, load_library
 from sroi.value.library import mapping as mp
-from sroi.value.library.build import DEFAULT_SOURCE, build
+from sroi.value.library.build import build
 from sroi.value.library.tables import APPRAISAL_FILE, DEFLATOR_FILE, LIBRARY_FILE
 
+#: The reference files beside the repository (../shared/reference-data); absent on CI.
+SOURCE = Path(__file__).resolve().parents[3] / "shared" / "reference-data"
 #: Lines per theme of the Unit Cost Database v1.2 (the theme sheets).
 LINES_BY_THEME = {
     "CRIME": 177,
@@ -35,12 +38,12 @@ def lib():
 
 
 @pytest.mark.skipif(
-    not DEFAULT_SOURCE.is_dir(),
-    reason=f"reference files not found at {DEFAULT_SOURCE} (../shared beside the repository); "
+    not SOURCE.is_dir(),
+    reason=f"reference files not found at {SOURCE} (../shared beside the repository); "
     "the rebuild is checked where they are, the shipped tables' structure everywhere",
 )
 def test_shipped_tables_rebuild_from_the_reference_files(tmp_path):
-    for p in build(DEFAULT_SOURCE, tmp_path):
+    for p in build(SOURCE, tmp_path):
         shipped = {LIBRARY_FILE.name: LIBRARY_FILE, DEFLATOR_FILE.name: DEFLATOR_FILE}.get(
             p.name, APPRAISAL_FILE
         )

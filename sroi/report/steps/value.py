@@ -6,9 +6,7 @@ and assumed values only (values that rely on a modelled chain are kept out).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sroi.value
@@ -20,16 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sroi.spec import Spec
     from sroi.value import SimulationResult, ValueResult
 
-__all__ = [
-    "MODEL_WORKBOOK",
-    "ValueHeadline",
-    "value_effects",
-    "value_headline",
-    "write_model_workbook",
-]
-
-#: File name of the live workbook written beside the report.
-MODEL_WORKBOOK = "value_model.xlsx"
+__all__ = ["ValueHeadline", "value_effects", "value_headline"]
 
 
 def value_effects(
@@ -154,38 +143,3 @@ def value_headline(result: EvaluationResult, level: float = 0.95) -> ValueHeadli
         prob_npv_positive=float(s.prob_npv_positive),
         n_draws=int(s.n_draws),
     )
-
-
-def write_model_workbook(spec: Spec, results_path: Path, path: Path) -> Path | None:
-    """Write the live workbook (:func:`sroi.value.workbook.write_value_model`) of a report.
-
-    The valuation is repeated from the headline effects saved in ``results.json`` (the same
-    central figures as the report: valuation uses the estimates, not their draws).
-
-    Parameters
-    ----------
-    spec
-        The spec the report ran with (overrides applied).
-    results_path
-        The report's ``results.json``.
-    path
-        The workbook to write.
-
-    Returns
-    -------
-    pathlib.Path or None
-        The workbook, or None when the spec has no valuation section or nothing was valued.
-    """
-    from sroi.report.results import saved_effects
-    from sroi.value.workbook import write_value_model
-
-    if spec.valuation is None:
-        return None
-    effects = saved_effects(results_path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the report has shown them already
-        result = sroi.value.run(spec, effects)
-    if not result.model.lines:
-        return None
-    write_value_model(result, path, title=f"{spec.report.title}: live value model")
-    return path

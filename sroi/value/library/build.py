@@ -1,6 +1,7 @@
 """Build the shipped reference tables from the published files they come from.
 
-Run from the repository (the reference files sit beside it in ``../shared/reference-data``)::
+Run from the repository root (the reference files sit beside it, in
+``../shared/reference-data``; ``--source`` names another folder)::
 
     python -m sroi.value.library.build [--source DIR] [--out DIR] [--check]
 
@@ -46,8 +47,8 @@ from sroi.value.library.tables import (
 
 __all__ = ["DEFAULT_SOURCE", "THEME_FILES", "build", "build_library", "main"]
 
-#: The reference files beside the repository (``../shared/reference-data``).
-DEFAULT_SOURCE = Path(__file__).resolve().parents[3].parent / "shared" / "reference-data"
+#: The reference files beside the repository, seen from its root (the current folder).
+DEFAULT_SOURCE = Path("..") / "shared" / "reference-data"
 #: The database's theme sheets as CSV, in the order of the workbook.
 THEME_FILES = (
     "CRIME.csv",

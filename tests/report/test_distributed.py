@@ -64,6 +64,8 @@ def _make_area(root: Path, i: int, seed: int, n: int, scale: float) -> tuple[Pat
     spec["data"]["path"] = str(folder / "panel.csv")
     spec["data"]["units"] = str(folder / "pupils.csv")
     spec["design"]["did"]["n_boot"] = 0  # analytic clustered SEs: faster, same estimand
+    # lagged family stress separates treated from controls in some small cohorts
+    spec["design"]["matching"]["history"] = ["attendance_rate"]
     # rare flags make the propensity model separate in small cohorts of small areas
     rare = {"child_in_need", "child_protection", "looked_after"}
     cols = spec["data"]["columns"]

@@ -50,7 +50,9 @@ def test_overlap_plot_suppresses_small_group_size():
     rng = np.random.default_rng(0)
     ax = _ax(F.overlap_plot(rng.uniform(0.2, 0.8, 7), rng.uniform(0, 0.6, 400)))
     legend = _legend(ax)
-    assert "participants (n = <10 pupils)" in legend and "comparison pool (n = 400 pupils)" in legend
+    assert (
+        "participants (n = <10 pupils)" in legend and "comparison pool (n = 400 pupils)" in legend
+    )
     assert ax.get_ylabel() == "density" and "propensity" in ax.get_xlabel()
     with pytest.raises(SroiInputError):
         F.overlap_plot([], [0.1])

@@ -178,7 +178,6 @@ MATCH_COVS = ["phase", "year_group", "fsm", "idaci_decile", "sen", "social_care"
     reason="sample data not generated",
 )
 def test_sample_design_recovers_true_effect_with_sroi_match():
-    pytest.importorskip("sroi.impact.matching")
     df, truth = _sample()
     res = matched_staggered_did(
         df,
@@ -200,8 +199,8 @@ def test_sample_design_recovers_true_effect_with_sroi_match():
 
 def test_oracle_on_untreated_outcome_of_synthetic_data():
     """Matched staggered DiD on Y(0) of the enrolled pupils gives an effect near zero."""
-    pytest.importorskip("sroi.impact.matching")
-    synthetic = pytest.importorskip("sroi.data.synthetic")
+    from sroi.data import synthetic
+
     pupils, pan = synthetic.generate(n_pupils=6000, seed=11, return_potential=True)
     df = pan.merge(pupils, on="pupil_id")
     df["pool"] = (df["programme_school"] == 0).astype(int)
@@ -257,7 +256,6 @@ def test_sample_multiple_outcomes_with_adjusted_pvalues():
 def _cached_match():
     """sroi.match memoised on the cross-section (the matching does not depend on the outcome
     when the history is family_stress only), to keep the test fast."""
-    pytest.importorskip("sroi.impact.matching")
     cache = {}
 
     def matcher(d, **kw):
@@ -324,7 +322,6 @@ def test_support_restriction_drops_pool_values_no_treated_unit_has():
 def test_sample_spec_covariates_run_with_sroi_match():
     """The sample spec's full covariate list (rare looked-after / child-protection flags
     included) runs end to end with sroi.match thanks to the support restriction."""
-    pytest.importorskip("sroi.impact.matching")
     from sroi.data.synthetic import load_sample
 
     pupils, pan = load_sample()

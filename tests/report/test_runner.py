@@ -150,7 +150,9 @@ def test_value_rerun_from_saved_results(small_report, small_spec_path, tmp_path)
     assert main([*args, "--set", "valuation.adjustments.attribution=0.5", "-o", str(cli_out)]) == 0
     cli = json.loads(cli_out.read_text())
     assert cli["pv_benefits"] == pytest.approx(after, rel=1e-12)
-    assert cli == rerun["value"]
+    # the same valuation; the CLI adds its Monte Carlo summary (issue 14 part 6)
+    assert {k: v for k, v in cli.items() if k != "monte_carlo"} == rerun["value"]
+    assert cli["monte_carlo"]["n_draws"] == 10_000
     with pytest.raises(SroiInputError, match="saved results not found"):
         run_value(small_spec_path, tmp_path / "none.json", tmp_path / "v2", progress=False)
 

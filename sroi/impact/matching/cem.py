@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from sroi.errors import SroiInputError
-from sroi.impact.matching.output import MethodOutput, status_code
-from sroi.impact.matching.strata import stratum_weights
+from sroi.impact.matching.output import MethodOutput
+from sroi.impact.matching.strata import stratum_output
 from sroi.impact.matching.validate import MatchSpec, Sample
 
 __all__ = ["coarsen", "match_cem"]
@@ -99,18 +99,11 @@ def match_cem(sample: Sample, spec: MatchSpec) -> MethodOutput:
         else:
             codes.append(pd.factorize(s)[0])
     key = pd.MultiIndex.from_arrays(codes).factorize()[0]
-    sw = stratum_weights(key, sample.treat)
-    if not (sw.matched & (sample.treat == 1)).any():
-        raise SroiInputError(
-            "coarsened exact matching matched no treated units: coarsen further (fewer bins) "
-            "or match on fewer covariates"
-        )
-    status = np.where(sw.matched, 0, status_code("no match in coarsened stratum")).astype(np.int8)
-    return MethodOutput(
-        weights=sw.weights,
-        status=status,
+    return stratum_output(
+        key,
+        sample.treat,
         label=f"coarsened exact matching ({default} bins unless set)",
-        estimand="ATT",
-        subclass=sw.subclass,
-        info={"n_strata": sw.n_strata},
+        unmatched="no match in coarsened stratum",
+        none_matched="coarsened exact matching matched no treated units: coarsen further "
+        "(fewer bins) or match on fewer covariates",
     )

@@ -8,12 +8,11 @@ coarsened exact matching without coarsening, suited to a few discrete covariates
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from sroi.errors import SroiInputError
-from sroi.impact.matching.output import MethodOutput, status_code
-from sroi.impact.matching.strata import stratum_weights
+from sroi.impact.matching.output import MethodOutput
+from sroi.impact.matching.strata import stratum_output
 from sroi.impact.matching.validate import MatchSpec, Sample
 
 __all__ = ["match_exact"]
@@ -37,18 +36,11 @@ def match_exact(sample: Sample, spec: MatchSpec) -> MethodOutput:
         raise SroiInputError("exact matching here targets the ATT")
     X = sample.covariates
     key = pd.MultiIndex.from_frame(X).factorize()[0]
-    sw = stratum_weights(key, sample.treat)
-    if not (sw.matched & (sample.treat == 1)).any():
-        raise SroiInputError(
-            "exact matching matched no treated units: no treated unit shares all covariate "
-            "values with a control; use method='cem' to coarsen, or fewer covariates"
-        )
-    status = np.where(sw.matched, 0, status_code("no match in exact stratum")).astype(np.int8)
-    return MethodOutput(
-        weights=sw.weights,
-        status=status,
+    return stratum_output(
+        key,
+        sample.treat,
         label=f"exact matching on {list(X.columns)}",
-        estimand="ATT",
-        subclass=sw.subclass,
-        info={"n_strata": sw.n_strata},
+        unmatched="no match in exact stratum",
+        none_matched="exact matching matched no treated units: no treated unit shares all "
+        "covariate values with a control; use method='cem' to coarsen, or fewer covariates",
     )

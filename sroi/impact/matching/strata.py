@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sroi.errors import SroiInputError
+from sroi.impact.matching.output import MethodOutput, status_code
+
 __all__ = ["StratumWeights", "stratum_weights"]
 
 
@@ -57,3 +60,33 @@ def stratum_weights(key: np.ndarray, treat: np.ndarray) -> StratumWeights:
     num[order] = np.arange(1, len(order) + 1)
     sc[matched] = num[key[matched]]
     return StratumWeights(weights=w, subclass=sc, matched=matched, n_strata=int(ok.sum()))
+
+
+def stratum_output(
+    key: np.ndarray, treat: np.ndarray, *, label: str, unmatched: str, none_matched: str
+) -> MethodOutput:
+    """Weights and status of a stratum method (exact, CEM) from each unit's stratum ``key``.
+
+    Parameters
+    ----------
+    key, treat
+        Stratum code and 0/1 treatment of each unit.
+    label
+        The method's description.
+    unmatched
+        The status reason of units in a stratum without the other group.
+    none_matched
+        The message raised when no treated unit is matched (what to do instead).
+    """
+    sw = stratum_weights(key, treat)
+    if not (sw.matched & (treat == 1)).any():
+        raise SroiInputError(none_matched)
+    status = np.where(sw.matched, 0, status_code(unmatched)).astype(np.int8)
+    return MethodOutput(
+        weights=sw.weights,
+        status=status,
+        label=label,
+        estimand="ATT",
+        subclass=sw.subclass,
+        info={"n_strata": sw.n_strata},
+    )

@@ -297,6 +297,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     for s in args.specs:
         if not Path(s).exists():
             raise SroiInputError(f"{s}: spec file not found")
+    _check_output_dir(Path(args.output))
     summary = report.batch(
         [Path(s) for s in args.specs],
         Path(args.output),
@@ -313,6 +314,7 @@ def cmd_pool(args: argparse.Namespace) -> int:
     from sroi.report.runner import run_pool
 
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
+    _check_output_dir(Path(args.output))
     try:
         html_path = run_pool(
             args.results,

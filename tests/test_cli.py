@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -237,3 +238,61 @@ def test_value_cli_rejects_a_file_that_is_not_results_json(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("sroi: error:") and str(bad) in err and "(top level)" in err
     assert len(err.strip().splitlines()) == 1
+
+
+# ----------------------------------------------------------- output folders that cannot be used
+def _output_commands(tmp_path, out):
+    """Every command that writes into an output folder, aimed at ``out``."""
+    from tests.inputs.base import write_evaluation, write_places
+
+    spec = write_evaluation(tmp_path / "ev")
+    a, b = write_places(tmp_path / "ev")
+    return {
+        "run": ["run", str(spec), "-o", str(out)],
+        "value": ["value", str(spec), "--results", str(a), "-o", str(out)],
+        "pool": ["pool", str(a), str(b), "-o", str(out)],
+        "batch": ["batch", str(spec), "-o", str(out)],
+        "init": ["init", "x", "--dir", str(out)],
+    }
+
+
+@pytest.mark.parametrize("command", ["run", "value", "pool", "batch", "init"])
+def test_output_path_under_a_regular_file_exits_2(tmp_path, capsys, command):
+    blocker = tmp_path / "a_file.txt"
+    blocker.write_text("not a folder", encoding="utf-8")
+    argv = _output_commands(tmp_path, blocker / "out")[command]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sroi: error: ") and "Traceback" not in err, err
+    assert "a_file.txt" in err and "is a file" in err, err
+
+
+@pytest.mark.parametrize("command", ["run", "value", "pool", "batch", "init"])
+def test_output_folder_that_cannot_be_created_exits_2(tmp_path, capsys, command):
+    # /proc refuses new folders even for root (chmod does not stop root from writing)
+    if not Path("/proc/self").is_dir():
+        pytest.skip("needs Linux /proc to produce a folder that cannot be created")
+    argv = _output_commands(tmp_path, Path("/proc/sroi-test-output"))[command]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sroi: error: ") and "Traceback" not in err, err
+    assert "/proc/sroi-test-output" in err, err
+
+
+def test_output_folder_without_write_permission_exits_2(tmp_path, capsys):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("runs as root: chmod does not stop root from writing (see the /proc test)")
+    from tests.inputs.base import write_evaluation
+
+    spec = write_evaluation(tmp_path / "ev")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        assert main(["run", str(spec), "-o", str(locked / "out")]) == 2
+        err = capsys.readouterr().err
+        assert "locked" in err and "Traceback" not in err, err
+    finally:
+        locked.chmod(0o700)

@@ -8,21 +8,30 @@ missing-value policy, validates everything (:mod:`sroi.data.validation`) and ret
 
 from __future__ import annotations
 
+import csv
 import difflib
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from sroi.data.validation import Exclusions, validate_panel
+from sroi.data.validation import Exclusions, RowOrigin, validate_panel
 from sroi.errors import SroiInputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sroi.spec import ColumnRoles, Spec
 
-__all__ = ["read_table", "load_evaluation_data", "EvaluationData", "file_hash"]
+__all__ = [
+    "read_table",
+    "load_evaluation_data",
+    "EvaluationData",
+    "file_hash",
+    "file_row_numbers",
+]
 
 _FORMATS = {
     ".csv": "csv",
@@ -139,6 +148,43 @@ def _check_delimiter(path: Path, header: str) -> None:
             )
 
 
+def file_row_numbers(path: Path, fmt: str = "auto") -> Callable[[np.ndarray], np.ndarray]:
+    """Positions of the data rows :func:`read_table` returned -> row numbers in the file.
+
+    Rows are numbered as a spreadsheet shows them: the header is row 1, the first data row
+    row 2. In a CSV file that is the line number: blank lines (skipped when reading) and
+    cells holding line breaks are counted, by reading the file again only when a message
+    needs a row number. An Excel sheet (header in row 1; blank rows are read as rows) and a
+    Parquet file are numbered ``position + 2``.
+    """
+    kind = _detect_format(path) if fmt == "auto" else fmt
+    if kind != "csv" or path.suffix.lower() == ".gz":
+        return lambda pos: np.asarray(pos, dtype=np.int64) + 2
+    starts: list[np.ndarray] = []
+
+    def numbers(pos: np.ndarray) -> np.ndarray:
+        if not starts:
+            starts.append(_csv_record_lines(path))
+        lines = starts[0]
+        pos = np.asarray(pos, dtype=np.int64)
+        return lines[pos] if pos.size and pos.max() < len(lines) else pos + 2
+
+    return numbers
+
+
+def _csv_record_lines(path: Path) -> np.ndarray:
+    """Line on which each data record of a CSV file starts (blank lines skipped, as pandas)."""
+    lines: list[int] = []
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        end = 0
+        for record in reader:
+            if record:
+                lines.append(end + 1)
+            end = reader.line_num
+    return np.asarray(lines[1:], dtype=np.int64)
+
+
 def file_hash(paths: list[Path]) -> str:
     """SHA-256 over the bytes of the given files, in order."""
     h = hashlib.sha256()
@@ -231,11 +277,13 @@ def load_evaluation_data(spec: Spec) -> EvaluationData:
     panel_path = spec.resolve(d.path)
     files = [panel_path]
     panel = read_table(panel_path, d.format, d.sheet, id_columns=(r.unit,))
+    origins = [RowOrigin(str(panel_path), file_row_numbers(panel_path, d.format))]
     if d.units:
         units_path = spec.resolve(d.units)
         files.append(units_path)
         units = read_table(units_path, "auto", None, id_columns=(r.unit,))
         panel = _join_units(panel, units, r.unit, panel_path, units_path)
+        origins.append(_unit_origin(panel, units, r.unit, units_path))
     _check_design_columns(panel, spec, panel_path)
     exclusions = Exclusions()
     pool = spec.design.comparison_pool
@@ -258,11 +306,17 @@ def load_evaluation_data(spec: Spec) -> EvaluationData:
         exclusions=exclusions,
         source=str(panel_path),
         ceilings=ceilings,
+        origins=origins,
     )
     if pool is not None:
         panel = _apply_pool(panel, r, pool.column, pool.value, exclusions)
         validate_panel(
-            panel, r, outcomes=outcomes, missing="error", source=f"{panel_path} (comparison pool)"
+            panel,
+            r,
+            outcomes=outcomes,
+            missing="error",
+            source=f"{panel_path} (comparison pool)",
+            origins=origins,
         )
     units_df = panel.drop_duplicates(r.unit).reset_index(drop=True)
     return EvaluationData(
@@ -341,6 +395,19 @@ def _join_units(
             f"(e.g. {', '.join(map(str, ids[:5]))}); add them to the unit file or remove them"
         )
     return panel.merge(units, on=unit, how="left", validate="many_to_one")
+
+
+def _unit_origin(
+    joined: pd.DataFrame, units: pd.DataFrame, unit: str, units_path: Path
+) -> RowOrigin:
+    """Rows of the joined panel named by the unit file's row of their unit (header = row 1)."""
+    position = pd.Index(units[unit]).get_indexer(joined[unit])
+    rows = file_row_numbers(units_path)
+    return RowOrigin(
+        str(units_path),
+        lambda pos: rows(position[np.asarray(pos, dtype=np.int64)]),
+        frozenset(str(c) for c in units.columns if c != unit),
+    )
 
 
 def _apply_pool(

@@ -6,7 +6,15 @@ module adds what the spec declares (the missing-value policy, outcome types, tre
 consistency, covariate types, cohorts inside the observed window, both groups present).
 
 Every problem is a :class:`~sroi.errors.SroiInputError` that names the column and up to
-five example rows and says how to fix it. Rows removed under the ``drop`` missing-value
+five example rows and says how to fix it.
+
+Row numbers: for data read from a file (:func:`sroi.data.load_evaluation_data`), a row is
+named by its number in the file the user edits, counted as a spreadsheet shows it: **the
+header is row 1, so the first data row is row 2** (in a CSV file this is the line number;
+in an Excel sheet the row number on the left; a Parquet file is numbered the same way, header
+as row 1, so one table gives the same numbers in every format). A problem in a column of the
+unit file (``data.units``) names that file and its row, not the row of the joined panel. For
+a DataFrame passed directly, rows are named by their index labels. Rows removed under the ``drop`` missing-value
 policy, or because a unit cannot contribute (treated in the first period, so it has no
 pre-period), are counted in an :class:`~sroi.data.panel.Exclusions` table: nothing is lost
 silently.
@@ -15,21 +23,65 @@ silently.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, NoReturn
 
 import numpy as np
 import pandas as pd
 
 from sroi.data.panel import Exclusions, Panel, show_value
-from sroi.errors import SroiInputError
+from sroi.errors import SroiInputError, example_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from sroi.spec import ColumnRoles
 
-__all__ = ["OUTCOME_TYPES", "Exclusions", "validate_panel"]
+__all__ = ["OUTCOME_TYPES", "Exclusions", "RowOrigin", "validate_panel"]
 
 OUTCOME_TYPES = ("rate", "binary", "count", "continuous")
+
+
+@dataclass(frozen=True)
+class RowOrigin:
+    """The file some columns of a validated table come from, to name rows as the user sees them.
+
+    Attributes
+    ----------
+    source
+        The file, as named in messages.
+    numbers
+        Positions of rows in the table handed to :func:`validate_panel` -> their row numbers
+        in the file (header = row 1).
+    columns
+        Columns read from this file; ``None`` for the main file (every other column).
+    """
+
+    source: str
+    numbers: Callable[[np.ndarray], np.ndarray]
+    columns: frozenset[str] | None = None
+
+
+class _FilePanel(Panel):
+    """A :class:`Panel` whose messages name rows by their number in the file they came from."""
+
+    def __init__(self, frame: pd.DataFrame, origins: Sequence[RowOrigin], **kw: object) -> None:
+        self.origins = tuple(origins)
+        super().__init__(frame, **kw)  # type: ignore[arg-type]
+
+    def fail(
+        self, column: str | None, problem: str, mask: np.ndarray | pd.Index, fix: str
+    ) -> NoReturn:
+        """Raise naming the file the column comes from, its column, the rows there and the fix."""
+        labels = self.data.index[mask] if isinstance(mask, np.ndarray) else mask
+        origin = next(
+            (o for o in self.origins if o.columns is not None and column in o.columns),
+            self.origins[0],
+        )
+        numbers = np.unique(origin.numbers(np.asarray(labels, dtype=np.int64)))
+        col = f"column {column!r}: " if column else ""
+        raise SroiInputError(
+            f"{origin.source}: {col}{problem} ({example_rows(numbers.tolist())}). {fix}"
+        )
 
 
 def validate_panel(
@@ -42,6 +94,7 @@ def validate_panel(
     exclusions: Exclusions | None = None,
     source: str = "data",
     ceilings: Mapping[str, float] | None = None,
+    origins: Sequence[RowOrigin] = (),
 ) -> pd.DataFrame:
     """Check a long panel against its column roles and return a cleaned copy.
 
@@ -69,6 +122,10 @@ def validate_panel(
         Count outcome column -> the most events one unit can have in one period (the spec's
         ``design.outcomes[].max_per_period``); a larger value is an error. Infinite values
         are errors for every outcome and numeric covariate.
+    origins
+        The files the rows came from (main file first, then the unit file with its columns),
+        so messages name rows by their number in the file (header = row 1); ``df`` must then
+        have a RangeIndex of positions. Without: rows are named by ``df``'s index labels.
 
     Returns
     -------
@@ -79,7 +136,10 @@ def validate_panel(
     r = roles
     needed = _needed_columns(r, outcomes, extra_columns)
     _check_spec_columns(df, needed, source)
-    panel = Panel(
+    kind: Callable[..., Panel] = (
+        (lambda frame, **kw: _FilePanel(frame, origins, **kw)) if origins else Panel
+    )
+    panel = kind(
         df,
         unit=r.unit,
         time=r.time,
@@ -90,7 +150,6 @@ def validate_panel(
         clusters=[r.cluster] if r.cluster else [],
         extra=list(needed.values()),
         source=source,
-        file_rows=True,
         keep_all_columns=True,
         exclusions=exclusions,
     )

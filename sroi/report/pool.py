@@ -15,6 +15,7 @@ suppressed there, ``"<k"``), never summed across places, and no row-level record
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,12 +178,19 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _effect_item(doc: dict[str, Any], outcome: str, path: Path) -> dict[str, Any]:
-    for item in doc["effects"]:
+    for i, item in enumerate(doc["effects"]):
         if item["outcome"] == outcome:
             if item["effect"] is None or item["effect"].get("std_error") is None:
                 raise SroiInputError(
                     f"{path}: the effect on {outcome!r} has no estimate with a standard error "
                     "(not estimable in that evaluation); leave the file out of the pool"
+                )
+            est, se = item["effect"].get("estimate"), item["effect"]["std_error"]
+            if est is None or not math.isfinite(est) or not (math.isfinite(se) and se > 0):
+                raise SroiInputError(
+                    f"{path}: effects/{i}/effect: estimate {est!r} with std_error {se!r}; "
+                    "pooling needs a finite estimate and a positive finite standard error "
+                    "(is the file edited by hand?); re-run that evaluation or leave it out"
                 )
             return dict(item)
     have = ", ".join(repr(i["outcome"]) for i in doc["effects"])

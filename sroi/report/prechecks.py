@@ -13,13 +13,20 @@ suggestions.
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Collection
 
 from sroi.data.loading import EvaluationData, load_evaluation_data
-from sroi.errors import SroiInputError
+from sroi.errors import SroiInputError, SroiWarning
 from sroi.spec import Spec
 
-__all__ = ["check_inputs", "check_inference", "check_valuation", "UNCERTAIN_KINDS"]
+__all__ = [
+    "check_inputs",
+    "check_inference",
+    "check_matching",
+    "check_valuation",
+    "UNCERTAIN_KINDS",
+]
 
 UNCERTAIN_KINDS = {
     "effect": "outcome",
@@ -59,6 +66,7 @@ def check_inputs(spec: Spec) -> tuple[EvaluationData, list[str]]:
     """
     data = load_evaluation_data(spec)
     check_inference(spec, data)
+    check_matching(spec, data)
     notes = check_valuation(spec) if spec.valuation is not None else []
     return data, notes
 
@@ -108,6 +116,56 @@ def check_inference(spec: Spec, data: EvaluationData) -> None:
                 f"({values.iloc[0]!r} in every row); there is no variation to estimate an "
                 "effect on. Check the column, or remove the outcome from design.outcomes."
             )
+
+
+def check_matching(spec: Spec, data: EvaluationData) -> None:
+    """With a caliper or a common-support discard, match every cohort once before estimating.
+
+    Only these options can leave a cohort with no comparison unit once the design's columns
+    and strata are valid, and whether they do depends on the fitted matching distance, so the
+    cohorts are matched exactly as ``sroi run`` matches them (the primary outcome's matched
+    DiD without bootstrap draws). Without a caliper or discard this costs nothing.
+
+    Raises
+    ------
+    SroiInputError
+        Naming ``design.matching.caliper`` (or ``discard``), the cohort and the fix, when a
+        cohort is left with no treated or no comparison unit.
+    """
+    from sroi.report.steps.headline import is_matched
+
+    m = spec.design.matching
+    if not is_matched(spec) or (m.caliper is None and m.discard == "none"):
+        return
+    primary = next(o for o in spec.design.outcomes if o.primary)
+    with warnings.catch_warnings():
+        # the run reports the matching's warnings with its results; here only refusal counts
+        warnings.simplefilter("ignore", SroiWarning)
+        _match_primary(spec, data, primary.column)
+
+
+def _match_primary(spec: Spec, data: EvaluationData, outcome: str) -> None:
+    from sroi.impact.staggered import matched_staggered_did
+    from sroi.report.steps.matching import CachedMatcher, match_options, matching_covariates
+
+    m, r = spec.design.matching, data.roles
+    matched_staggered_did(
+        data.panel,
+        outcome=outcome,
+        unit=r.unit,
+        time=r.time,
+        cohort=r.cohort,
+        covariates=matching_covariates(spec),
+        history=list(m.history),
+        history_periods=m.history_periods,
+        match_kwargs=match_options(spec),
+        estimator=spec.design.did.estimator,
+        anticipation=spec.design.did.anticipation,
+        random_state=spec.seed,
+        matcher=CachedMatcher(),
+        cluster=spec.design.did.cluster or r.cluster,
+        n_boot=0,
+    )
 
 
 def _check_exact_strata(spec: Spec, data: EvaluationData) -> None:

@@ -477,12 +477,23 @@ def read_results(path: str | Path) -> dict[str, Any]:
         the file and the first field that is wrong.
     """
     p = Path(path)
+    if p.is_dir():
+        raise SroiInputError(f"{p}: is a folder; give the results.json file inside it")
     if not p.is_file():
         raise SroiInputError(f"{p}: results file not found; run `sroi run` first")
+    raw = p.read_bytes()
+    if not raw.strip():
+        raise SroiInputError(f"{p}: the file is empty; give a results.json written by `sroi run`")
     try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        doc = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise SroiInputError(
+            f"{p}: not valid JSON (not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte "
+            f"{exc.start}); give a results.json written by `sroi run`"
+        ) from None
+    except json.JSONDecodeError as exc:
         raise SroiInputError(f"{p}: not valid JSON ({exc})") from None
+    _check_major_version(p, doc)
     problems = _schema_problems(doc)
     if problems:
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
@@ -492,6 +503,20 @@ def read_results(path: str | Path) -> dict[str, Any]:
         )
     out: dict[str, Any] = doc
     return out
+
+
+def _check_major_version(path: Path, doc: Any) -> None:
+    """A document of another schema major version is named as such, not as a shape problem."""
+    if not isinstance(doc, dict) or "schema_version" not in doc:
+        return
+    version = doc["schema_version"]
+    major = SCHEMA_VERSION.split(".")[0]
+    if isinstance(version, str) and version.split(".")[0] != major:
+        raise SroiInputError(
+            f"{path}: schema_version {version!r}: this sroi reads results.json of schema major "
+            f"version {major} ({SCHEMA_VERSION}); re-run that evaluation with this version of "
+            "sroi, or use the sroi version that wrote it"
+        )
 
 
 def saved_effects(path: str | Path) -> dict[str, Effect]:

@@ -79,7 +79,7 @@ def test_duplicate_unit_time_rows():
     df = pd.concat([df, df.iloc[[5]]], ignore_index=True)
     check(
         df,
-        r"column 'id, t': 2 rows share a \(unit, time\) pair, e.g. \('U001', 2\) \(data rows 6, 49\)",
+        r"column 'id, t': 2 rows share a \(unit, time\) pair, e.g. \('U001', 2\) \(rows 5, 48\)",
     )
 
 
@@ -89,7 +89,7 @@ def test_time_as_text():
     df.loc[3, "t"] = "Spring 2024"
     check(
         df,
-        r"column 't': time must be an integer period index, found text such as 'Spring 2024' \(data row 4\)",
+        r"column 't': time must be an integer period index, found text such as 'Spring 2024' \(row 3\)",
     )
 
 
@@ -97,7 +97,7 @@ def test_fractional_time():
     df = good_panel()
     df["t"] = df["t"].astype(float)
     df.loc[0, "t"] = 1.5
-    check(df, r"column 't': time must be whole numbers \(data row 1\)")
+    check(df, r"column 't': time must be whole numbers \(row 0\)")
 
 
 def test_negative_cohort():
@@ -133,7 +133,7 @@ def test_cohort_varies_within_unit():
 def test_rate_outside_unit_interval():
     df = good_panel()
     df.loc[7, "att"] = 95.0
-    check(df, r"column 'att': rates must lie between 0 and 1; found 95.0 \(data row 8\)")
+    check(df, r"column 'att': rates must lie between 0 and 1; found 95.0 \(row 7\)")
 
 
 def test_binary_outcome_not_zero_one():
@@ -201,10 +201,10 @@ def test_cohort_after_last_period():
 def test_missing_values_error_policy_names_rows():
     df = good_panel()
     df.loc[[4, 5], "prior"] = np.nan
-    check(df, r"column 'prior': 2 missing value\(s\) \(data rows 5, 6\)", missing="error")
+    check(df, r"column 'prior': 2 missing value\(s\) \(rows 4, 5\)", missing="error")
     df = good_panel()
     df.loc[10, "att"] = np.nan
-    check(df, r"column 'att': 1 missing outcome value\(s\) \(data row 11\)", missing="error")
+    check(df, r"column 'att': 1 missing outcome value\(s\) \(row 10\)", missing="error")
 
 
 def test_missing_values_drop_policy_counts_everything():

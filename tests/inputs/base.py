@@ -126,3 +126,33 @@ def write_evaluation(folder: Path) -> Path:
     spec = folder / "evaluation.yaml"
     spec.write_text(SPEC, encoding="utf-8")
     return spec
+
+
+def write_places(folder: Path) -> list[Path]:
+    """Two valid ``results.json`` files (places A and B) that ``sroi pool`` accepts."""
+    import json
+
+    from sroi import Effect
+    from tests.report.helpers import results_document
+
+    paths = []
+    for name, est in (("A", 0.01), ("B", 0.02)):
+        effect = Effect(
+            estimate=est,
+            std_error=0.005,
+            ci_low=est - 0.0098,
+            ci_high=est + 0.0098,
+            p_value=0.05,
+            n_treated=250,
+            n_control=240,
+            estimand="ATT (group aggregation)",
+            method="matched staggered DiD",
+            outcome="attendance",
+        )
+        doc = results_document([effect])
+        doc["evaluation"]["programme"] = f"place {name}"
+        doc["provenance"]["spec_hash"] = doc["provenance"]["data_hash"] = name.lower() * 64
+        path = folder / f"place_{name}.json"
+        path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+        paths.append(path)
+    return paths

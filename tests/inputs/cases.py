@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from tests.inputs.base import write_places
+
 Corrupt = Callable[[Path, Path], list[str]]
 
 
@@ -118,7 +120,7 @@ data_case("rate-percent-sign", P, "attendance_rate", 7, "95%", "attendance_rate"
 data_case("rate-decimal-comma", P, "attendance_rate", 7, "0,95", "attendance_rate", "0,95")
 data_case("rate-inf", P, "attendance_rate", 7, "inf", "attendance_rate", "inf")
 data_case("rate-minus-inf", P, "attendance_rate", 7, "-inf", "attendance_rate", "-inf")
-data_case("count-inf", P, "suspensions", 7, "inf", "suspensions", "inf", "row 8")
+data_case("count-inf", P, "suspensions", 7, "inf", "suspensions", "inf", "row 9")
 data_case("count-1e300", P, "suspensions", 7, "1e300", "suspensions", "1e+300", "ceiling")
 data_case("count-above-ceiling", P, "suspensions", 7, 71, "suspensions", "71", "ceiling")
 data_case("count-negative", P, "suspensions", 7, -1, "suspensions", "-1")
@@ -709,3 +711,153 @@ def _init_dir(folder: Path, spec: Path) -> list[str]:
 
 
 case("init-dir-is-file", "cli", "reports")(_init_dir)
+
+
+# ------------------------------------------------------------------ design feasibility
+spec_case(
+    "caliper-leaves-no-comparison",
+    "    ratio: 1\n",
+    "    ratio: 1\n    caliper: 0.000001\n",
+    "design.matching.caliper",
+    "cohort 3",
+    "1e-06",
+    "Widen",
+)
+
+
+# --------------------------------------------------- results.json files read by sroi pool
+def _place(change: Callable[[dict], object]) -> Corrupt:
+    """Pool places A and B after ``change`` edits B's document (or returns its new text)."""
+
+    def fn(folder: Path, spec: Path) -> list[str]:
+        a, b = write_places(folder)
+        doc = json.loads(b.read_text(encoding="utf-8"))
+        out = change(doc)
+        if isinstance(out, bytes):
+            b.write_bytes(out)
+        else:
+            b.write_text(json.dumps(doc), encoding="utf-8")
+        return ["pool", str(a), str(b), "-o", str(folder / "pooled")]
+
+    return fn
+
+
+def results_case(id: str, change: Callable[[dict], object], *expected: str) -> None:
+    case(id, "results", "place_B.json", *expected)(_place(change))
+
+
+def _delete(*keys: str | int) -> Callable[[dict], None]:
+    def change(doc: dict) -> None:
+        obj = doc
+        for k in keys[:-1]:
+            obj = obj[k]
+        del obj[keys[-1]]
+
+    return change
+
+
+def _put(value: object, *keys: str | int) -> Callable[[dict], None]:
+    def change(doc: dict) -> None:
+        obj = doc
+        for k in keys[:-1]:
+            obj = obj[k]
+        obj[keys[-1]] = value
+
+    return change
+
+
+results_case("pool-not-json", lambda d: b"{not json", "not valid JSON")
+results_case("pool-empty-file", lambda d: b"", "empty")
+results_case("pool-binary-file", lambda d: bytes(range(256)), "not valid JSON")
+results_case("pool-top-level-list", lambda d: b"[1, 2, 3]", "top level")
+results_case("pool-top-level-null", lambda d: b"null", "top level")
+results_case("pool-schema-major-2", _put("2.0", "schema_version"), "schema_version", "'2.0'")
+results_case("pool-schema-version-number", _put(1.0, "schema_version"), "schema_version", "1.0")
+results_case("pool-missing-effects", _delete("effects"), "effects")
+results_case("pool-missing-provenance", _delete("provenance"), "provenance")
+results_case("pool-missing-design", _delete("design"), "design")
+results_case("pool-effects-not-list", _put("attendance", "effects"), "effects", "'attendance'")
+results_case(
+    "pool-estimate-text", _put("big", "effects", 0, "effect", "estimate"), "estimate", "'big'"
+)
+results_case(
+    "pool-se-negative", _put(-1.0, "effects", 0, "effect", "std_error"), "std_error", "-1.0"
+)
+results_case("pool-missing-outcome-name", _delete("effects", 0, "outcome"), "effects/0", "outcome")
+results_case("pool-count-negative", _put(-5, "programme", "n_treated"), "n_treated", "-5")
+results_case("pool-count-text", _put("many", "programme", "n_treated"), "n_treated", "'many'")
+results_case("pool-unknown-field", _put(1, "programme", "n_teachers"), "programme", "n_teachers")
+results_case(
+    "pool-outcome-absent",
+    _put("suspensions", "effects", 0, "outcome"),
+    "attendance",
+    "suspensions",
+)
+results_case(
+    "pool-no-standard-error", _put(None, "effects", 0, "effect", "std_error"), "standard error"
+)
+results_case(
+    "pool-different-estimand",
+    _put("ATE", "effects", 0, "effect", "estimand"),
+    "estimand",
+    "'ATE'",
+)
+results_case(
+    "pool-same-evaluation-twice",
+    lambda d: d["provenance"].update(spec_hash="a" * 64, data_hash="a" * 64),
+    "same evaluation",
+)
+
+
+@case("pool-results-is-folder", "results", "place_B.json", "folder")
+def _pool_folder(folder: Path, spec: Path) -> list[str]:
+    a, b = write_places(folder)
+    b.unlink()
+    b.mkdir()
+    return ["pool", str(a), str(b), "-o", str(folder / "pooled")]
+
+
+@case("pool-results-missing", "results", "place_C.json", "not found")
+def _pool_missing(folder: Path, spec: Path) -> list[str]:
+    a, _ = write_places(folder)
+    return ["pool", str(a), str(folder / "place_C.json"), "-o", str(folder / "pooled")]
+
+
+@case("pool-one-file", "results", "at least 2")
+def _pool_one(folder: Path, spec: Path) -> list[str]:
+    a, _ = write_places(folder)
+    return ["pool", str(a), "-o", str(folder / "pooled")]
+
+
+@case("pool-output-under-file", "cli", "place_A.json", "is a file")
+def _pool_out_file(folder: Path, spec: Path) -> list[str]:
+    a, b = write_places(folder)
+    return ["pool", str(a), str(b), "-o", str(a / "pooled")]
+
+
+@case("pool-labels-repeated", "cli", "labels", "different name")
+def _pool_labels(folder: Path, spec: Path) -> list[str]:
+    a, b = write_places(folder)
+    return ["pool", str(a), str(b), "-o", str(folder / "pooled"), "--labels", "x,x"]
+
+
+@case("pool-outcome-unknown", "cli", "place_A.json", "nosuch")
+def _pool_outcome(folder: Path, spec: Path) -> list[str]:
+    a, b = write_places(folder)
+    return ["pool", str(a), str(b), "-o", str(folder / "pooled"), "--outcome", "nosuch"]
+
+
+@case("run-output-under-proc", "cli", "/proc", "cannot create the output folder")
+def _run_proc(folder: Path, spec: Path) -> list[str]:
+    return ["run", str(spec), "-o", "/proc/sroi-battery-output"]
+
+
+@case("run-output-under-proc-file", "cli", "/status/out", "is a file")
+def _run_proc_file(folder: Path, spec: Path) -> list[str]:
+    return ["run", str(spec), "-o", "/proc/self/status/out"]
+
+
+@case("value-output-under-file", "cli", "costs.csv", "is a file")
+def _value_out_file(folder: Path, spec: Path) -> list[str]:
+    a, _ = write_places(folder)
+    return ["value", str(spec), "--results", str(a), "-o", str(folder / "costs.csv" / "v")]

@@ -22,7 +22,7 @@ def test_battery_covers_every_surface() -> None:
     for c in CASES:
         by_surface[c.surface] = by_surface.get(c.surface, 0) + 1
     assert len(CASES) >= 120 and len({c.id for c in CASES}) == len(CASES)
-    assert set(by_surface) == {"data", "spec", "costs", "cli"}
+    assert set(by_surface) == {"data", "spec", "costs", "cli", "results"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

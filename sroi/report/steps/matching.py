@@ -16,11 +16,18 @@ from typing import Any
 
 import pandas as pd
 
+from sroi.errors import SroiInputError
 from sroi.impact.matching import MatchResult, match
 from sroi.report.record import CohortMatch, MatchingSummary
 from sroi.spec import Spec
 
-__all__ = ["CachedMatcher", "match_options", "matching_covariates", "matching_summary"]
+__all__ = [
+    "CachedMatcher",
+    "check_comparison_left",
+    "match_options",
+    "matching_covariates",
+    "matching_summary",
+]
 
 _BALANCE_COLUMNS = ["smd_before", "smd_after", "var_ratio_before", "var_ratio_after"]
 
@@ -49,8 +56,48 @@ class CachedMatcher:
         """Match ``df`` with ``kwargs`` (:func:`sroi.match`), or return the earlier result."""
         key = self._key(df, kwargs)
         if key not in self.cache:
-            self.cache[key] = match(df, **kwargs)
+            result = match(df, **kwargs)
+            check_comparison_left(result, kwargs)
+            self.cache[key] = result
         return self.cache[key]
+
+
+def check_comparison_left(result: MatchResult, options: Mapping[str, Any]) -> None:
+    """Refuse a match that leaves no treated or no comparison unit, naming the spec field.
+
+    A caliper narrower than every treated-comparison distance (or a common-support discard)
+    can leave a cohort with no comparison group; the matched DiD then has nothing to compare
+    with. The message names ``design.matching.caliper`` (or ``discard``) and the fix.
+
+    Raises
+    ------
+    SroiInputError
+        When no treated unit or no comparison unit keeps a positive matching weight.
+    """
+    data = result.all_data
+    used = data["weights"].to_numpy(dtype=float) > 0
+    treated = data[result.treatment].astype(bool).to_numpy()
+    if (used & treated).any() and (used & ~treated).any():
+        return
+    caliper, discard = options.get("caliper"), options.get("discard", "none")
+    if caliper is not None:
+        sd = " standard deviations" if options.get("std_caliper", True) else ""
+        raise SroiInputError(
+            f"design.matching.caliper: no comparison unit lies within the caliper "
+            f"({caliper:g}{sd} of the matching distance) of any treated unit, so this cohort "
+            "has no comparison group. Widen design.matching.caliper (0.2 standard deviations "
+            "of the logit of the propensity score is the usual choice) or remove it."
+        )
+    if discard != "none":
+        raise SroiInputError(
+            f"design.matching.discard: {discard!r} discarded every treated or every comparison "
+            "unit of this cohort (no common support). Set design.matching.discard: none, or "
+            "check the matching covariates."
+        )
+    raise SroiInputError(
+        "design.matching: matching left no treated or no comparison unit in this cohort. "
+        "Check design.matching (method, exact, covariates) and the comparison pool."
+    )
 
 
 def matching_covariates(spec: Spec) -> list[str]:

@@ -861,3 +861,18 @@ def _run_proc_file(folder: Path, spec: Path) -> list[str]:
 def _value_out_file(folder: Path, spec: Path) -> list[str]:
     a, _ = write_places(folder)
     return ["value", str(spec), "--results", str(a), "-o", str(folder / "costs.csv" / "v")]
+
+
+def counts_by_surface() -> dict[str, int]:
+    """Number of distinct bad inputs per surface (``python -m tests.inputs.cases`` prints it)."""
+    out: dict[str, int] = {}
+    for c in CASES:
+        out[c.surface] = out.get(c.surface, 0) + 1
+    return dict(sorted(out.items()))
+
+
+if __name__ == "__main__":
+    counts = counts_by_surface()
+    for surface, n in counts.items():
+        print(f"{surface:8s} {n:4d}")
+    print(f"{'total':8s} {sum(counts.values()):4d}")

@@ -1,4 +1,7 @@
-"""The bad-input battery: every case exits 2 with a message naming where and what, no traceback."""
+"""The bad-input battery: every case exits 2 with a message naming where and what, no traceback.
+
+Counts by surface are in tests/inputs/README.md (``python -m tests.inputs.cases`` prints them).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import pytest
 
 from sroi.cli import main
 from tests.inputs.base import write_evaluation
-from tests.inputs.cases import CASES, Case
+from tests.inputs.cases import CASES, Case, counts_by_surface
 
 
 def test_the_base_evaluation_is_valid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -18,10 +21,16 @@ def test_the_base_evaluation_is_valid(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_battery_covers_every_surface() -> None:
-    by_surface: dict[str, int] = {}
-    for c in CASES:
-        by_surface[c.surface] = by_surface.get(c.surface, 0) + 1
+    by_surface = counts_by_surface()
     assert len(CASES) >= 120 and len({c.id for c in CASES}) == len(CASES)
+    readme = (Path(__file__).parent / "README.md").read_text(encoding="utf-8")
+    rows = {
+        ln.split("|")[1].strip(): ln.split("|")[3].strip()
+        for ln in readme.splitlines()
+        if ln.startswith("| `")
+    }
+    # the documented counts are the real ones
+    assert rows == {f"`{s}`": str(n) for s, n in by_surface.items()}
     assert set(by_surface) == {"data", "spec", "costs", "cli", "results"}
 
 

@@ -11,7 +11,11 @@ where ``b`` is the base period (``g - 1 - anticipation`` for post-treatment peri
 ``C`` the comparison units: never treated, or not yet treated by ``max(t, b) +
 anticipation``. With covariates each 2x2 uses the outcome-regression, inverse-probability
 weighting or doubly robust panel estimators of Sant'Anna & Zhao (2020)
-(:mod:`sroi.impact.staggered.drdid`), with covariates taken from the earlier of the two periods.
+(:mod:`sroi.impact.staggered.drdid`), with covariates taken from the earlier of the two periods
+(``covariate_timing="base"``, R ``did``) or also their change over the 2x2
+(``covariate_timing="change"`` or ``"both"``; :mod:`sroi.impact.staggered.cells`). With an
+unbalanced panel and ``allow_unbalanced_panel=True`` each 2x2 uses the repeated
+cross-section estimators instead (:mod:`sroi.impact.staggered.cells_rc`), as R ``did``.
 
 Every ATT(g,t) carries its influence function, so standard errors, the pre-trend Wald
 test, the aggregations (:mod:`sroi.impact.staggered.aggregation`: ``group``, ``simple``,
@@ -43,9 +47,23 @@ from sroi.impact.inference.few_clusters import (
 )
 from sroi.impact.staggered.aggregation import CellAggregator
 from sroi.impact.staggered.cell_inference import CellInference
-from sroi.impact.staggered.cells import cells_frame, compute_cells, make_basis, maybe_int
+from sroi.impact.staggered.cells import (
+    GroupTimeCells,
+    cells_frame,
+    compute_cells,
+    make_basis,
+    maybe_int,
+)
+from sroi.impact.staggered.cells_rc import compute_cells_rc, long_rows
 from sroi.impact.staggered.data import CohortPanel, cohort_panel
-from sroi.impact.staggered.options import bootstrap_seed, check_options, cluster_reason
+from sroi.impact.staggered.options import (
+    COVARIATE_TIMINGS,
+    bootstrap_seed,
+    check_covariate_timing,
+    check_options,
+    check_unbalanced_options,
+    cluster_reason,
+)
 from sroi.impact.staggered.randomization import Reassignment
 from sroi.impact.staggered.result import StaggeredResultBase
 
@@ -77,6 +95,8 @@ class StaggeredResult(StaggeredResultBase):
     cohort_sizes: pd.Series
     n_boot: int
     seed: int | None
+    covariate_timing: str = "base"
+    allow_unbalanced_panel: bool = False
 
     def _method(self) -> str:
         ctrl = "never-treated" if self.control_group == "never_treated" else "not-yet-treated"
@@ -102,6 +122,10 @@ class StaggeredResult(StaggeredResultBase):
                 "base_period": self.base_period,
                 "control_group": self.control_group,
                 "n_boot": self.n_boot,
+                "covariate_timing": self.covariate_timing,
+                "allow_unbalanced_panel": self.allow_unbalanced_panel,
+                "n_units_dropped_unbalanced": self.n_units_dropped_unbalanced,
+                "n_units_partial": self.n_units_partial,
                 "exclusions": self.exclusions.to_dict(orient="records"),
             },
         }
@@ -148,6 +172,8 @@ def staggered_did(
     weights: str | None = None,
     level: float = 0.95,
     small_sample: Literal["auto", "t", "normal"] = "auto",
+    allow_unbalanced_panel: bool = False,
+    covariate_timing: Literal["base", "change", "both"] = "base",
 ) -> StaggeredResult:
     """Callaway & Sant'Anna (2021) group-time average treatment effects.
 
@@ -173,7 +199,7 @@ def staggered_did(
         ``"unconditional"``. Without covariates all reduce to the difference of mean
         changes. Propensity scores are trimmed at 0.995 as in R ``DRDID``.
     covariates
-        Numeric columns; values are taken from the earlier period of each 2x2.
+        Numeric columns; which values enter each 2x2 is set by ``covariate_timing``.
     anticipation
         Periods before ``g`` in which units may already react; the base period becomes
         ``g - 1 - anticipation``.
@@ -203,6 +229,29 @@ def staggered_did(
         t(``G_treated - 1``) when clustered; ``"normal"`` never (R ``did``). The rule applied
         is recorded in ``critical_reason`` and ``Effect.extra["critical_reason"]``; the
         bootstrap's uniform bands keep their sup-t critical value.
+    allow_unbalanced_panel
+        ``False`` (default, as R ``did``): units not observed in every period are dropped
+        to balance the panel, with a warning; they are counted in ``exclusions`` and
+        ``n_units_dropped_unbalanced``. ``True``: units observed in only some periods are
+        kept and each ATT(g,t) uses every observation of its two periods through the
+        repeated cross-section estimators of Sant'Anna & Zhao (2020) (each observation's
+        own covariates), the influence function summed within unit (R ``did``'s
+        ``allow_unbalanced_panel=TRUE``; :mod:`sroi.impact.staggered.cells_rc`). A row
+        with a missing outcome or covariate is then dropped alone (counted). On a panel
+        that turns out balanced, the panel estimators are used, as in R. Valid when whether
+        a unit is observed in a period is unrelated to its outcome's trend (given the
+        covariates). ``estimator="dr_imp"`` and ``covariate_timing`` other than ``"base"``
+        need a balanced panel.
+    covariate_timing
+        Which covariate values condition each 2x2 (with time-varying covariates):
+        ``"base"`` (default, R ``did``): the values of the earlier period of the 2x2 (the
+        base period ``g - 1 - anticipation`` for post-treatment cells); right when the
+        covariates could be affected by the programme (a post-treatment value would be a
+        bad control). ``"change"``: the change of each time-varying covariate between the
+        base period and ``t`` (time-invariant covariates by their level); right when the
+        outcome's trend depends on how the covariates evolve and they are not affected by
+        the programme. ``"both"``: the base-period levels and the change. ``"change"`` and
+        ``"both"`` were proposed in R ``did``'s issue 96 (time-varying covariates).
 
     Returns
     -------
@@ -235,6 +284,8 @@ def staggered_did(
     """
     cg = check_options(control_group, estimator, base_period, anticipation, n_boot, level)
     check_choice(small_sample, SMALL_SAMPLE_CHOICES, "small_sample")
+    check_choice(covariate_timing, COVARIATE_TIMINGS, "covariate_timing")
+    check_unbalanced_options(allow_unbalanced_panel)
     seed = bootstrap_seed(random_state, int(n_boot))
     prep = cohort_panel(
         panel,
@@ -246,7 +297,9 @@ def staggered_did(
         cluster=cluster,
         weights=weights,
         anticipation=int(anticipation),
+        allow_unbalanced=bool(allow_unbalanced_panel),
     )
+    check_covariate_timing(covariate_timing, prep.X, prep.observed is not None, estimator)
     opts = _FitOptions(
         outcome=outcome,
         unit=unit,
@@ -259,6 +312,8 @@ def staggered_did(
         weighted=weights is not None,
         level=float(level),
         small_sample=small_sample,
+        covariate_timing=covariate_timing,
+        allow_unbalanced_panel=bool(allow_unbalanced_panel),
     )
     return _fit(prep, opts, int(n_boot), seed)
 
@@ -278,6 +333,8 @@ class _FitOptions:
     weighted: bool
     level: float
     small_sample: str
+    covariate_timing: str = "base"
+    allow_unbalanced_panel: bool = False
 
 
 def _fit(prep: CohortPanel, o: _FitOptions, n_boot: int, seed: int | None) -> StaggeredResult:
@@ -285,19 +342,7 @@ def _fit(prep: CohortPanel, o: _FitOptions, n_boot: int, seed: int | None) -> St
     times, Y, X, glist, notes = _estimation_window(prep, o.cohort, o.control_group, o.anticipation)
     G = prep.G
     sizes = _cohort_sizes(G, glist)
-    cells = compute_cells(
-        Y,
-        G,
-        times,
-        glist,
-        X=X,
-        x_time_invariant=prep.x_time_invariant,
-        w=prep.w if o.weighted else None,
-        estimator=o.estimator,
-        control_group=o.control_group,
-        anticipation=o.anticipation,
-        base_period=o.base_period,
-    )
+    cells = _cells(prep, o, Y, X, times, glist)
     codes, n_cl, n_treated_cl = _clusters(prep, G, glist, o.cluster, o.unit)
     df, crit_reason = small_sample_df(o.small_sample, codes is not None, n_treated_cl)
     w_share = prep.w / np.mean(prep.w)
@@ -328,11 +373,52 @@ def _fit(prep: CohortPanel, o: _FitOptions, n_boot: int, seed: int | None) -> St
         ),
         cluster_reason=cluster_reason(G, codes, o.cluster, o.unit),
         critical_reason=crit_reason,
+        n_units_dropped_unbalanced=prep.n_units_dropped_unbalanced,
+        n_units_partial=prep.n_units_partial,
+        covariate_timing=o.covariate_timing,
+        allow_unbalanced_panel=o.allow_unbalanced_panel,
         reassignment=Reassignment(
             G=G,
             codes=ri_codes,
             refit=lambda G_new, _perm: _fit(replace(prep, G=G_new), o, 0, None),
         ),
+    )
+
+
+def _cells(
+    prep: CohortPanel,
+    o: _FitOptions,
+    Y: np.ndarray,
+    X: np.ndarray | None,
+    times: np.ndarray,
+    glist: np.ndarray,
+) -> GroupTimeCells:
+    """The ATT(g,t): panel 2x2s, or repeated cross-section 2x2s on an unbalanced panel."""
+    w = prep.w if o.weighted else None
+    if prep.observed is not None:
+        return compute_cells_rc(
+            long_rows(Y, prep.G, X, w),
+            times,
+            glist,
+            n_scale=len(prep.G),
+            estimator=o.estimator,
+            control_group=o.control_group,
+            anticipation=o.anticipation,
+            base_period=o.base_period,
+        )
+    return compute_cells(
+        Y,
+        prep.G,
+        times,
+        glist,
+        X=X,
+        x_time_invariant=prep.x_time_invariant,
+        w=w,
+        estimator=o.estimator,
+        control_group=o.control_group,
+        anticipation=o.anticipation,
+        base_period=o.base_period,
+        covariate_timing=o.covariate_timing,
     )
 
 

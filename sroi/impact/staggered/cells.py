@@ -86,6 +86,25 @@ def last_pre_index(g: float, times: np.ndarray, anticipation: int) -> int | None
     return int(idx[-1]) if idx.size else None
 
 
+def cell_periods(
+    g: float, times: np.ndarray, anticipation: int, universal: bool
+) -> list[tuple[int, int]]:
+    """``(period, base period)`` index pairs of cohort ``g``'s cells, in period order.
+
+    The base period is ``g - 1 - anticipation`` for post-treatment periods (and every period
+    with a universal base), the previous period otherwise (R ``did``'s ``base_period``).
+    """
+    pre_g = last_pre_index(g, times, anticipation)
+    if pre_g is None:
+        return []
+    out = []
+    for t_i in range(len(times) - (0 if universal else 1)):
+        tn = t_i + (0 if universal else 1)
+        pret = pre_g if universal or g - anticipation <= times[tn] else t_i
+        out.append((tn, pret))
+    return out
+
+
 class _CellEstimator:
     """Computes the ATT(g,t) of one design, reusing comparison sets and propensity fits."""
 
@@ -104,8 +123,13 @@ class _CellEstimator:
         base_period: str,
         n_scale: int | None,
         unit_index: np.ndarray | None,
+        covariate_timing: str = "base",
     ) -> None:
         self.Y, self.G, self.times, self.X, self.w = Y, G, times, X, w
+        self.timing = "base" if x_time_invariant else covariate_timing
+        self.varying = (
+            np.zeros(0, dtype=bool) if X is None else np.any(X != X[:, :1, :], axis=(0, 1))
+        )
         n_rows = Y.shape[0]
         self.n_scale = n_rows if n_scale is None else n_scale
         self.pos = np.arange(n_rows) if unit_index is None else unit_index
@@ -116,15 +140,33 @@ class _CellEstimator:
         self.universal = base_period == "universal"
         self.rows: list[tuple[Any, ...]] = []
         self.infs: list[np.ndarray] = []
-        self._designs: dict[int, np.ndarray] = {}
+        self._designs: dict[Any, np.ndarray] = {}
 
-    def design(self, early: int) -> np.ndarray:
-        """``[1, X_early]`` (the covariates of the earlier period of a 2x2)."""
-        key = 0 if self.x_time_invariant else early
+    def design_key(self, tn: int, pret: int) -> Any:
+        """Which design matrix a 2x2 of periods ``tn`` and ``pret`` uses."""
+        if self.timing == "base":
+            return -1 if self.x_time_invariant else min(tn, pret)
+        return (tn, pret)
+
+    def design(self, key: Any) -> np.ndarray:
+        """The 2x2's design matrix (:func:`compute_cells`' ``covariate_timing``).
+
+        ``"base"``: ``[1, X_early]``, the covariates of the earlier period of the 2x2.
+        ``"change"``: ``[1, X_early (time-invariant columns), X_t - X_base (time-varying)]``.
+        ``"both"``: ``[1, X_early, X_t - X_base (time-varying columns)]``.
+        """
         if key not in self._designs:
             assert self.X is not None
             ones = np.ones(self.Y.shape[0])
-            self._designs[key] = np.column_stack([ones, self.X[:, key, :]])
+            if self.timing == "base":
+                self._designs[key] = np.column_stack([ones, self.X[:, max(key, 0), :]])
+            else:
+                tn, pret = key
+                level = self.X[:, min(tn, pret), :]
+                if self.timing == "change":
+                    level = level[:, ~self.varying]
+                change = self.X[:, tn, self.varying] - self.X[:, pret, self.varying]
+                self._designs[key] = np.column_stack([ones, level, change])
         return self._designs[key]
 
     def cohort(self, g: float) -> None:
@@ -136,11 +178,7 @@ class _CellEstimator:
         comparison: dict[Any, np.ndarray] = {}
         subsets: dict[Any, tuple[Any, ...]] = {}
         pscores: dict[Any, np.ndarray | None] = {}
-        for t_i in range(len(self.times) - (0 if self.universal else 1)):
-            tn = t_i + (0 if self.universal else 1)
-            pret = pre_g if self.universal else t_i
-            if g - self.anticipation <= self.times[tn]:
-                pret = pre_g
+        for tn, pret in cell_periods(g, self.times, self.anticipation, self.universal):
             if self.universal and pret == tn:
                 self.rows.append(
                     (g, self.times[tn], 0.0, int(np.sum(is_g)), 0, self.times[pret], True)
@@ -154,13 +192,13 @@ class _CellEstimator:
             if ckey not in comparison:
                 comparison[ckey] = self._comparison(g, tn, is_g, ckey)
             idx = comparison[ckey]
-            early = min(tn, pret)
-            pkey = (ckey, -1 if self.x_time_invariant else early)
+            dkey = self.design_key(tn, pret)
+            pkey = (ckey, dkey)
             if pkey not in subsets:
                 subsets.clear()
                 subsets[pkey] = (
                     is_g[idx].astype(float),
-                    None if self.X is None else self.design(early)[idx],
+                    None if self.X is None else self.design(dkey)[idx],
                     None if self.w is None else self.w[idx],
                 )
             if self.method in ("ipw", "dr", "dr_imp") and pkey not in pscores:
@@ -245,6 +283,7 @@ def compute_cells(
     base_period: str,
     n_scale: int | None = None,
     unit_index: np.ndarray | None = None,
+    covariate_timing: str = "base",
 ) -> GroupTimeCells:
     """ATT(g,t) and influence functions for every cohort in ``glist`` and period.
 
@@ -270,6 +309,11 @@ def compute_cells(
         ``unit_index`` maps the rows of ``Y`` to positions in an influence-function matrix of
         ``n_scale`` rows (used by the stacked matched design); by default rows map to
         themselves and ``n_scale = len(Y)``.
+    covariate_timing
+        ``"base"`` (default; R ``did``): covariates of the earlier period of each 2x2;
+        ``"change"``: their change between the base period and ``t`` for covariates that vary
+        over time (time-invariant ones by level); ``"both"``: the earlier period's levels
+        and the change. With time-invariant covariates all three are the same.
 
     Returns
     -------
@@ -289,6 +333,7 @@ def compute_cells(
         base_period=base_period,
         n_scale=n_scale,
         unit_index=unit_index,
+        covariate_timing=covariate_timing,
     )
     for g in glist:
         est.cohort(g)

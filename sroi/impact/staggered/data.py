@@ -1,13 +1,22 @@
-"""The balanced unit x period panel the staggered designs estimate on, built with a Panel.
+"""The unit x period panel the staggered designs estimate on, built with a Panel.
 
-Units (never single rows) are excluded, each counted under the first reason that applies,
-in this order: missing cohort; treated in the first period plus anticipation (no untreated
-pre-period); missing outcome, covariate, weight or cluster; not observed in every period;
-zero weight. Cohorts after the last period count as never treated (as R ``did``).
+By default (a balanced panel, as R ``did`` with ``allow_unbalanced_panel=FALSE``) units, never
+single rows, are excluded, each counted under the first reason that applies, in this order:
+missing cohort; treated in the first period plus anticipation (no untreated pre-period);
+missing outcome, covariate, weight or cluster; not observed in every period (counted in
+:attr:`CohortPanel.n_units_dropped_unbalanced`, with a warning); zero weight.
+
+With ``allow_unbalanced=True`` (R ``did``'s ``allow_unbalanced_panel=TRUE``) a missing outcome or
+covariate drops that row only, and units observed in only some periods are kept: the arrays
+then hold ``NaN`` where a unit is not observed and :attr:`CohortPanel.observed` marks the
+observed cells (``None`` when every unit is observed in every period, in which case the
+balanced-panel estimators apply, as in R). Cohorts after the last period count as never
+treated (as R ``did``).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -15,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sroi.data.panel import Panel
-from sroi.errors import SroiInputError
+from sroi.errors import SroiInputError, SroiWarning
 
 __all__ = ["CohortPanel", "cohort_panel"]
 
@@ -48,6 +57,14 @@ class CohortPanel:
         Units and rows excluded, by reason (``reason, column, n_rows, n_units``).
     notes
         Caveats, in words.
+    observed
+        ``n x T`` mask of the unit-periods observed, for an unbalanced panel kept with
+        ``allow_unbalanced=True``; ``None`` for a balanced panel.
+    n_units_dropped_unbalanced
+        Units dropped because they were not observed in every period (0 with
+        ``allow_unbalanced=True``).
+    n_units_partial
+        Units kept although observed in only some periods (``allow_unbalanced=True``).
     """
 
     panel: Panel
@@ -61,6 +78,9 @@ class CohortPanel:
     cluster_values: np.ndarray | None
     exclusions: pd.DataFrame
     notes: list[str]
+    observed: np.ndarray | None = None
+    n_units_dropped_unbalanced: int = 0
+    n_units_partial: int = 0
 
 
 def cohort_panel(
@@ -75,8 +95,9 @@ def cohort_panel(
     weights: str | None,
     anticipation: int,
     extra: Sequence[str] | Mapping[str, str] = (),
+    allow_unbalanced: bool = False,
 ) -> CohortPanel:
-    """Validate a long panel and reshape it to unit x period arrays (balanced panel).
+    """Validate a long panel and reshape it to unit x period arrays.
 
     Parameters
     ----------
@@ -95,6 +116,9 @@ def cohort_panel(
         no untreated pre-period).
     extra
         Further columns to keep in :attr:`CohortPanel.panel` (not checked).
+    allow_unbalanced
+        Keep units observed in only some periods (rows with a missing outcome or covariate
+        are dropped one by one); default ``False`` drops them as whole units, counted.
 
     Returns
     -------
@@ -114,8 +138,8 @@ def cohort_panel(
         extra=extra,
     )
     _check(p, outcome, covs)
-    _exclude(p, outcome, covs, anticipation)
-    return _arrays(p, outcome, covs)
+    n_dropped = _exclude(p, outcome, covs, anticipation, allow_unbalanced)
+    return _arrays(p, outcome, covs, n_dropped)
 
 
 def _check(p: Panel, outcome: str, covs: list[str]) -> None:
@@ -141,26 +165,43 @@ def _check(p: Panel, outcome: str, covs: list[str]) -> None:
         p.check_constant(c)
 
 
-def _exclude(p: Panel, outcome: str, covs: list[str], anticipation: int) -> None:
-    """Unit exclusions, first applicable reason first."""
+def _exclude(
+    p: Panel, outcome: str, covs: list[str], anticipation: int, allow_unbalanced: bool
+) -> int:
+    """Unit exclusions, first applicable reason first; returns the units dropped for gaps."""
     assert p.cohort is not None
     n_periods = len(p.periods)
+    row_level = {"whole_units": not allow_unbalanced, "finite": True}
+    kept = "row dropped, unit kept: allow_unbalanced_panel" if allow_unbalanced else ""
     p.drop_incomplete(p.cohort, f"missing cohort ({p.cohort})", whole_units=True)
     p.drop_treated_from_start(
         "treated in the first period (plus anticipation): no untreated pre-period",
         first=int(p.periods[0]),
         anticipation=anticipation,
     )
-    p.drop_incomplete(outcome, f"missing outcome ({outcome})", whole_units=True, finite=True)
+    suffix = f"; {kept}" if kept else ""
+    p.drop_incomplete(outcome, f"missing outcome ({outcome}){suffix}", **row_level)
     for c in covs:
-        p.drop_incomplete(c, f"missing covariate ({c})", whole_units=True, finite=True)
+        p.drop_incomplete(c, f"missing covariate ({c}){suffix}", **row_level)
     if p.weights is not None:
         p.drop_incomplete(p.weights, f"missing weight ({p.weights})", whole_units=True, finite=True)
     for c in p.clusters:
         p.drop_incomplete(c, f"missing cluster ({c})", whole_units=True)
-    p.drop_unbalanced_units(
-        f"not observed in every period (gaps; balanced panel of {n_periods} periods required)"
-    )
+    n_before = len(p.units)
+    if not allow_unbalanced:
+        p.drop_unbalanced_units(
+            f"not observed in every period (gaps; balanced panel of {n_periods} periods "
+            "required; allow_unbalanced_panel=True keeps them)"
+        )
+    n_dropped = n_before - len(p.units)
+    if n_dropped:
+        warnings.warn(
+            f"{n_dropped} of {n_before} units are not observed in every period and were "
+            "dropped to balance the panel (counted in the exclusions); pass "
+            "allow_unbalanced_panel=True to keep them (repeated cross-section 2x2s, as R did)",
+            SroiWarning,
+            stacklevel=4,
+        )
     if p.weights is not None:
         zero = p.data[p.weights].to_numpy(dtype=float) == 0
         p.drop_units(zero, "zero weight", p.weights)
@@ -169,10 +210,11 @@ def _exclude(p: Panel, outcome: str, covs: list[str], anticipation: int) -> None
             "every unit was excluded: "
             + "; ".join(f"{r['reason']}: {r['n_units']}" for r in p.exclusions.records)
         )
+    return n_dropped
 
 
-def _arrays(p: Panel, outcome: str, covs: list[str]) -> CohortPanel:
-    """Reshape the kept (balanced) rows to unit x period arrays."""
+def _arrays(p: Panel, outcome: str, covs: list[str], n_dropped: int) -> CohortPanel:
+    """Reshape the kept rows to unit x period arrays (``NaN`` where not observed)."""
     assert p.cohort is not None
     Y = p.wide(outcome)
     X = None
@@ -181,6 +223,14 @@ def _arrays(p: Panel, outcome: str, covs: list[str]) -> CohortPanel:
         X = np.stack([p.wide(c) for c in covs], axis=2)
         x_inv = bool(np.all(X == X[:, :1, :]))
     units = p.units
+    observed = np.isfinite(Y)
+    n_partial = int(np.sum(~observed.all(axis=1)))
+    if n_partial:
+        p.notes.append(
+            f"{n_partial} units are observed in only some periods and are kept "
+            "(allow_unbalanced_panel=True): each ATT(g,t) uses every observation of its two "
+            "periods (repeated cross-section estimators, as R did)"
+        )
     return CohortPanel(
         panel=p,
         units=units,
@@ -193,4 +243,7 @@ def _arrays(p: Panel, outcome: str, covs: list[str]) -> CohortPanel:
         cluster_values=p.unit_values(p.clusters[0]) if p.clusters else None,
         exclusions=p.exclusions.table(),
         notes=list(p.notes),
+        observed=observed if n_partial else None,
+        n_units_dropped_unbalanced=n_dropped,
+        n_units_partial=n_partial,
     )

@@ -10,7 +10,17 @@ from sroi._checks import check_choice, check_int, check_number, check_random_sta
 from sroi.errors import SroiInputError
 from sroi.impact.staggered.drdid import ESTIMATORS
 
-__all__ = ["bootstrap_seed", "check_options", "cluster_reason"]
+__all__ = [
+    "COVARIATE_TIMINGS",
+    "bootstrap_seed",
+    "check_covariate_timing",
+    "check_options",
+    "check_unbalanced_options",
+    "cluster_reason",
+]
+
+COVARIATE_TIMINGS = ("base", "change", "both")
+"""Values of ``covariate_timing``: base-period levels (R ``did``), their change, or both."""
 
 _CONTROL_GROUPS = {
     "never_treated": "never_treated",
@@ -40,6 +50,58 @@ def check_options(
     check_int(n_boot, "n_boot", minimum=0)
     check_number(level, "level", minimum=0.0, maximum=1.0, exclusive=True)
     return cg
+
+
+def check_unbalanced_options(allow_unbalanced_panel: Any) -> None:
+    """``allow_unbalanced_panel`` is a bool (its combinations are checked on the data)."""
+    if not isinstance(allow_unbalanced_panel, bool | np.bool_):
+        raise SroiInputError(
+            f"allow_unbalanced_panel must be True or False; got {allow_unbalanced_panel!r}"
+        )
+
+
+def check_covariate_timing(
+    timing: str, X: np.ndarray | None, unbalanced: bool, estimator: str
+) -> None:
+    """Refuse a ``covariate_timing`` or estimator the prepared panel cannot support.
+
+    Parameters
+    ----------
+    timing
+        ``"base"``, ``"change"`` or ``"both"``.
+    X
+        The covariates ``n x T x k`` (``None`` without covariates).
+    unbalanced
+        Whether units observed in only some periods were kept (``allow_unbalanced_panel``).
+    estimator
+        The 2x2 estimator.
+    """
+    if unbalanced and estimator == "dr_imp":
+        raise SroiInputError(
+            "estimator='dr_imp' has no repeated cross-section version, so it cannot be used "
+            "on an unbalanced panel with allow_unbalanced_panel=True; use estimator='dr' "
+            "(R did's default) or balance the panel"
+        )
+    if timing == "base":
+        return
+    if X is None:
+        raise SroiInputError(
+            f"covariate_timing={timing!r} conditions on covariates, but no covariates were "
+            "given; pass covariates=[...] or leave covariate_timing='base'"
+        )
+    if unbalanced:
+        raise SroiInputError(
+            f"covariate_timing={timing!r} needs each unit's covariates in both periods of "
+            "every 2x2, which an unbalanced panel does not have; on an unbalanced panel each "
+            "observation's own covariates are used (covariate_timing='base'), or balance the "
+            "panel (allow_unbalanced_panel=False)"
+        )
+    if np.all(X == X[:, :1, :]):
+        raise SroiInputError(
+            f"covariate_timing={timing!r}: no covariate changes over time (each is constant "
+            "within every unit), so there is no change to condition on; use "
+            "covariate_timing='base'"
+        )
 
 
 def bootstrap_seed(random_state: Any, n_boot: int) -> int | None:

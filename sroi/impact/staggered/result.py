@@ -63,6 +63,12 @@ class StaggeredResultBase:
         (``small_sample=``).
     reassignment
         Assignment, clusters and re-estimation for :meth:`randomization_test`.
+    n_units_dropped_unbalanced
+        Units dropped because they were not observed in every period (the default balanced
+        panel; also a row of ``exclusions``). 0 with ``allow_unbalanced_panel=True``.
+    n_units_partial
+        Units kept although observed in only some periods (``allow_unbalanced_panel=True``;
+        their 2x2s are repeated cross-section estimators).
     """
 
     att_gt: pd.DataFrame
@@ -81,6 +87,8 @@ class StaggeredResultBase:
     cluster_reason: str = field(default="", kw_only=True)
     critical_reason: str = field(default="", kw_only=True)
     reassignment: Reassignment | None = field(default=None, repr=False, kw_only=True)
+    n_units_dropped_unbalanced: int = field(default=0, kw_only=True)
+    n_units_partial: int = field(default=0, kw_only=True)
 
     # ------------------------------------------------------------------ subclass hooks
     def _method(self) -> str:

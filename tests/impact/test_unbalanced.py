@@ -1,0 +1,222 @@
+"""Staggered DiD on unbalanced panels (issue 13 part 5): allow_unbalanced_panel.
+
+Three kinds of check: reference numbers (moderndid 0.2.0, a port of R did, on a panel with
+attrition: tests/fixtures/unbalanced/make_unbalanced.py), hand-computable small cases, and a
+simulation with attrition at random; plus the default (balanced) behaviour counting the
+units it drops.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sroi.errors import SroiInputError, SroiWarning
+from sroi.impact.staggered import staggered_did
+from sroi.impact.staggered.drdid_rc import rc_did
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "unbalanced"
+REF = json.loads((FIX / "reference.json").read_text())
+PANEL = pd.read_csv(FIX / "panel.csv")
+
+_EST = {"dr": "dr", "reg": "reg", "ipw": "ipw"}
+_CG = {"nevertreated": "never_treated", "notyettreated": "not_yet_treated"}
+
+
+def _fit(case: dict) -> object:
+    opts = case["options"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SroiWarning)
+        return staggered_did(
+            PANEL,
+            "y",
+            "id",
+            "t",
+            "g",
+            estimator=_EST[opts["est_method"]],
+            covariates=None if opts["xformla"] == "~1" else ["x"],
+            control_group=_CG[opts["control_group"]],
+            base_period=opts.get("base_period", "varying"),
+            allow_unbalanced_panel=True,
+            small_sample="normal",
+        )
+
+
+@pytest.mark.parametrize("name", sorted(REF["cases"]))
+def test_att_gt_and_aggregations_match_moderndid(name: str) -> None:
+    case = REF["cases"][name]
+    res = _fit(case)
+    tab = res.att_gt.set_index(["cohort", "time"])
+    ref = case["att_gt"]
+    keys = list(zip(ref["cohort"], ref["time"], strict=True))
+    np.testing.assert_allclose(tab.loc[keys, "att"], ref["att"], rtol=0, atol=1e-9)
+    se_ref = np.array(ref["se"], dtype=float)
+    se = tab.loc[keys, "std_error"].to_numpy()
+    np.testing.assert_array_equal(np.isnan(se), np.isnan(se_ref))
+    ok = ~np.isnan(se_ref)
+    np.testing.assert_allclose(se[ok], se_ref[ok], rtol=1e-8, atol=0)
+    for kind in ("simple", "dynamic", "group"):
+        eff = res.aggregate_effect(kind)
+        assert eff.estimate == pytest.approx(case[kind]["att"], abs=1e-9)
+        assert eff.std_error == pytest.approx(case[kind]["se"], rel=1e-8)
+    dyn = res.aggregate("dynamic").table
+    assert dyn["event_time"].tolist() == case["dynamic"]["event_time"]
+    np.testing.assert_allclose(dyn["att"], case["dynamic"]["att_e"], atol=1e-9)
+    se_e = np.array(case["dynamic"]["se_e"], dtype=float)
+    ok = ~np.isnan(se_e)
+    np.testing.assert_allclose(dyn["std_error"].to_numpy()[ok], se_e[ok], rtol=1e-8)
+    assert res.n_units_partial > 0
+    assert res.n_units == PANEL["id"].nunique()
+
+
+def test_point_estimates_match_diff_diff() -> None:
+    ref = REF["diff_diff_reg_never_x"]
+    res = _fit(REF["cases"]["reg_never_x"])
+    tab = res.att_gt.set_index(["cohort", "time"])
+    keys = list(zip(ref["cohort"], ref["time"], strict=True))
+    np.testing.assert_allclose(tab.loc[keys, "att"], ref["att"], atol=1e-9)
+
+
+def test_default_drops_and_counts_units_with_gaps() -> None:
+    n_partial = int((PANEL.groupby("id").size() < PANEL["t"].nunique()).sum())
+    with pytest.warns(SroiWarning, match="not observed in every period"):
+        res = staggered_did(PANEL, "y", "id", "t", "g", estimator="reg", covariates=["x"])
+    assert res.n_units_dropped_unbalanced == n_partial
+    assert res.n_units_partial == 0
+    row = res.exclusions[res.exclusions["reason"].str.startswith("not observed in every")]
+    assert int(row["n_units"].iloc[0]) == n_partial
+    assert res.n_units == PANEL["id"].nunique() - n_partial
+    extra = res.aggregate_effect("group").extra
+    assert extra["n_units_dropped_unbalanced"] == n_partial
+
+
+def _balanced(seed: int = 0, n: int = 60) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ids = np.repeat(np.arange(n), 4)
+    t = np.tile(np.arange(1, 5), n)
+    g = np.where(np.arange(n) < n // 2, 3, 0)[ids]
+    x = rng.normal(size=n)[ids] + 0.1 * t
+    y = x + 0.5 * t + (g > 0) * (t >= 3) + rng.normal(size=n * 4)
+    return pd.DataFrame({"id": ids, "t": t, "g": g, "x": x, "y": y})
+
+
+def test_balanced_panel_is_unchanged_by_the_option() -> None:
+    df = _balanced()
+    a = staggered_did(df, "y", "id", "t", "g", covariates=["x"])
+    b = staggered_did(df, "y", "id", "t", "g", covariates=["x"], allow_unbalanced_panel=True)
+    pd.testing.assert_frame_equal(a.att_gt, b.att_gt)
+    assert b.n_units_partial == 0
+
+
+def test_hand_computed_four_means() -> None:
+    """Without covariates each 2x2 is the difference of four observation means."""
+    rows = [
+        # id, t, g, y
+        (1, 1, 2, 1.0),
+        (1, 2, 2, 4.0),
+        (2, 2, 2, 6.0),  # treated, seen only after treatment
+        (3, 1, 2, 3.0),  # treated, seen only before
+        (4, 1, 0, 2.0),
+        (4, 2, 0, 3.0),
+        (5, 1, 0, 0.0),
+        (6, 2, 0, 5.0),
+    ]
+    df = pd.DataFrame(rows, columns=["id", "t", "g", "y"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SroiWarning)
+        res = staggered_did(df, "y", "id", "t", "g", allow_unbalanced_panel=True)
+    # treated: post mean (4+6)/2 = 5, pre mean (1+3)/2 = 2; comparison: post (3+5)/2 = 4,
+    # pre (2+0)/2 = 1  ->  (5 - 2) - (4 - 1) = 0
+    assert res.att_gt["att"].iloc[0] == pytest.approx(0.0, abs=1e-12)
+    df.loc[df["id"] == 2, "y"] = 10.0  # treated post mean becomes 7 -> ATT 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SroiWarning)
+        res = staggered_did(df, "y", "id", "t", "g", allow_unbalanced_panel=True)
+    assert res.att_gt["att"].iloc[0] == pytest.approx(2.0, abs=1e-12)
+    assert res.att_gt["n_treated"].iloc[0] == 3
+    assert res.n_units == 6 and res.n_units_partial == 4
+
+
+def test_influence_function_sums_within_unit() -> None:
+    """Unbalanced SE = sqrt(sum_i (sum of the unit's observation terms)^2) / n1 (R did)."""
+    rows = [(1, 1, 2, 1.0), (1, 2, 2, 4.0), (2, 2, 2, 6.0), (3, 1, 2, 3.0)]
+    rows += [(4, 1, 0, 2.0), (4, 2, 0, 3.5), (5, 1, 0, 0.0), (6, 2, 0, 5.0), (7, 1, 0, 1.0)]
+    df = pd.DataFrame(rows, columns=["id", "t", "g", "y"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SroiWarning)
+        res = staggered_did(df, "y", "id", "t", "g", allow_unbalanced_panel=True)
+    rc = rc_did(
+        df["y"].to_numpy(),
+        (df["t"] == 2).to_numpy(float),
+        (df["g"] == 2).to_numpy(float),
+        method="unconditional",
+    )
+    unit_sums = pd.Series(rc.inf_func).groupby(df["id"].to_numpy()).sum()
+    expected = np.sqrt(np.sum(unit_sums.to_numpy() ** 2)) / len(df)
+    assert res.att_gt["std_error"].iloc[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_errors_name_the_fix() -> None:
+    df = PANEL
+    with pytest.raises(SroiInputError, match="dr_imp"):
+        staggered_did(
+            df, "y", "id", "t", "g", estimator="dr_imp", covariates=["x"],
+            allow_unbalanced_panel=True,
+        )  # fmt: skip
+    with pytest.raises(SroiInputError, match="allow_unbalanced_panel must be True or False"):
+        staggered_did(df, "y", "id", "t", "g", allow_unbalanced_panel="yes")
+    with pytest.raises(SroiInputError, match="unbalanced panel does not have"):
+        staggered_did(
+            df, "y", "id", "t", "g", covariates=["x"], covariate_timing="change",
+            allow_unbalanced_panel=True,
+        )  # fmt: skip
+
+
+def test_missing_outcome_drops_only_the_row() -> None:
+    df = _balanced()
+    df.loc[3, "y"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SroiWarning)
+        res = staggered_did(df, "y", "id", "t", "g", allow_unbalanced_panel=True)
+    row = res.exclusions[res.exclusions["reason"].str.startswith("missing outcome")]
+    assert row["n_rows"].tolist() == [1]
+    assert "unit kept" in row["reason"].iloc[0]
+    assert res.n_units == df["id"].nunique() and res.n_units_partial == 1
+
+
+def _attrition_draw(rng: np.random.Generator, n: int = 400) -> pd.DataFrame:
+    T = 4
+    ids = np.repeat(np.arange(n), T)
+    t = np.tile(np.arange(1, T + 1), n)
+    z = rng.normal(size=n)
+    g = np.where(rng.random(n) < 1 / (1 + np.exp(-z)), 3, 0)[ids]
+    y = z[ids] + 0.5 * t * z[ids] + 1.0 * ((g > 0) & (t >= 3)) + rng.normal(size=n * T)
+    df = pd.DataFrame({"id": ids, "t": t, "g": g, "z": z[ids], "y": y})
+    return df[rng.random(n * T) > 0.3]  # 30% of unit-periods missing at random
+
+
+def test_simulation_unbiased_with_attrition_at_random() -> None:
+    """Mean of the group ATT over 150 draws within 3 Monte Carlo SE of the truth (1.0).
+
+    Selection on z with a z-specific trend: the ``dr`` estimator with covariate z is needed
+    (the trend differs between groups), and attrition is at random.
+    """
+    rng = np.random.default_rng(13)
+    est = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SroiWarning)
+        for _ in range(150):
+            df = _attrition_draw(rng)
+            r = staggered_did(
+                df, "y", "id", "t", "g", estimator="dr", covariates=["z"],
+                allow_unbalanced_panel=True,
+            )  # fmt: skip
+            est.append(r.aggregate_effect("group").estimate)
+    est_a = np.asarray(est)
+    mc_se = est_a.std(ddof=1) / np.sqrt(est_a.size)
+    assert abs(est_a.mean() - 1.0) < 3 * mc_se, (est_a.mean(), mc_se)

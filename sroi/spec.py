@@ -52,6 +52,7 @@ __all__ = [
     "ComparisonPool",
     "ReportSection",
     "ValuationSection",
+    "EvaluationValuation",
 ]
 
 
@@ -229,6 +230,18 @@ class ReportSection(_Strict):
     author: str | None = None
 
 
+class EvaluationValuation(ValuationSection):
+    """``valuation:`` of an evaluation spec: the value model and which effects are valued.
+
+    The value model's fields are those of :class:`ValuationSection`.
+    ``value_effects``: ``all`` (default) values every estimated effect, significant or not, and
+    the Monte Carlo carries their uncertainty; ``significant`` values an effect whose
+    confidence interval includes zero at zero (the report states which rule applies).
+    """
+
+    value_effects: Literal["all", "significant"] = "all"
+
+
 class Spec(_Strict):
     """A validated evaluation spec. Build it with :meth:`Spec.load` or :meth:`Spec.from_dict`."""
 
@@ -236,7 +249,7 @@ class Spec(_Strict):
     programme: ProgrammeSection
     data: DataSection
     design: DesignSection
-    valuation: ValuationSection | None = None
+    valuation: EvaluationValuation | None = None
     report: ReportSection = Field(default_factory=ReportSection)
     seed: int = Field(default=20261123, ge=0)
 

@@ -23,15 +23,20 @@ from sroi.report.record import EvaluationResult, OutcomeResult
 from sroi.report.results import json_safe, saved_effects
 from sroi.report.results import write_results as _write_results
 from sroi.report.sections import (
+    appendix_section,
     assumptions_section,
+    balance_section,
     comparison_section,
+    computing_notes_section,
     headline_section,
+    impact_details_section,
     impact_section,
     limitations_section,
     methods_section,
     programme_section,
     provenance_section,
     sensitivity_section,
+    value_details_section,
     value_section,
     value_summary_section,
 )
@@ -56,6 +61,11 @@ __all__ = [
     "assumptions_section",
     "methods_section",
     "limitations_section",
+    "appendix_section",
+    "balance_section",
+    "impact_details_section",
+    "value_details_section",
+    "computing_notes_section",
     "provenance_section",
     "value_summary_section",
     "load_value_spec",

@@ -32,6 +32,16 @@ def small_report(tmp_path_factory, small_spec_path) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
+def sample_report(tmp_path_factory) -> tuple[Path, Path]:
+    """The report run end to end on the shipped sample evaluation (shared by the slow tests)."""
+    from sroi.report import run
+
+    out = tmp_path_factory.mktemp("sample_report")
+    html = run(None, out, progress=False)
+    return out, html
+
+
+@pytest.fixture(scope="session")
 def small_result(small_spec_path) -> EvaluationResult:
     from sroi.report.pipeline import evaluate
 

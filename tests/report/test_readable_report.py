@@ -21,11 +21,14 @@ _SECTIONS = (
     sections.impact_section,
     sections.value_section,
     sections.sensitivity_section,
-    sections.limitations_section,
+    lambda r: sections.limitations_section(r, notes=False),
     lambda r: sections.appendix_section(),
     sections.methods_section,
+    sections.balance_section,
     sections.impact_details_section,
+    sections.value_details_section,
     sections.assumptions_section,
+    sections.computing_notes_section,
 )
 
 
@@ -110,10 +113,10 @@ def test_robustness_message_follows_the_headline_significance():
     assert "conclusion would change" in msg and "robustness ratio 0.15" in msg
 
 
-def test_headline_and_study_size_agree(small_result):
-    text = _text(sections.headline_section(small_result).html)
-    box_sig = "unlikely to be due to chance" in text.split("How to read this")[0]
-    assert box_sig != ("cannot be told apart from none" in text)
+def test_headline_and_study_size_agree(small_result, page):
+    head = _text(sections.headline_section(small_result).html)
+    box_sig = "unlikely to be due to chance" in head.split("How to read this")[0]
+    assert box_sig != ("cannot be told apart from none" in _text(page))
 
 
 def test_robustness_is_named_and_stated_the_same_way(small_result, page):

@@ -7,26 +7,32 @@ Every count goes through :func:`~sroi.report.disclosure.suppress_count` and ever
 
 One module per part of the report: :mod:`.headline` (the committee summary and the value
 re-run's headline), :mod:`.programme`, :mod:`.comparison`, :mod:`.impact`, :mod:`.value`
-(value, sensitivity, assumptions register) and :mod:`.notes` (methods, limitations,
-provenance); :mod:`.base` holds :class:`Section` and :mod:`.text` the number formats.
+(value, sensitivity, value details, assumptions register) and :mod:`.notes` (methods,
+limitations, notes raised while computing, provenance); :mod:`.base` holds :class:`Section` and :mod:`.text` the number formats.
 """
 
 from __future__ import annotations
 
 from sroi.report.sections.base import STYLE, Section
-from sroi.report.sections.comparison import comparison_section
+from sroi.report.sections.comparison import balance_section, comparison_section
 from sroi.report.sections.headline import contents, headline_section, value_summary_section
 from sroi.report.sections.impact import impact_details_section, impact_section
 from sroi.report.sections.notes import (
     METHOD_NOTES,
     appendix_section,
+    computing_notes_section,
     limitations_section,
     methods_section,
     provenance_section,
 )
 from sroi.report.sections.programme import programme_section
 from sroi.report.sections.text import format_effect
-from sroi.report.sections.value import assumptions_section, sensitivity_section, value_section
+from sroi.report.sections.value import (
+    assumptions_section,
+    sensitivity_section,
+    value_details_section,
+    value_section,
+)
 
 __all__ = [
     "STYLE",
@@ -34,6 +40,8 @@ __all__ = [
     "Section",
     "format_effect",
     "appendix_section",
+    "balance_section",
+    "computing_notes_section",
     "contents",
     "headline_section",
     "value_summary_section",
@@ -42,6 +50,7 @@ __all__ = [
     "impact_section",
     "impact_details_section",
     "value_section",
+    "value_details_section",
     "sensitivity_section",
     "assumptions_section",
     "methods_section",

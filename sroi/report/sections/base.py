@@ -28,6 +28,9 @@ STYLE = """<style>
 .sroi-report figcaption { font-size: 0.88rem; color: #333; }
 .sroi-report img { max-width: 100%; height: auto; }
 .sroi-report td { overflow-wrap: anywhere; }
+.sroi-report a, .sroi-report a:link, .sroi-report a:visited { color: #0b5394;
+  text-decoration: underline; }
+.sroi-report caption { text-align: left; font-weight: 600; padding: 0.2rem 0; }
 @media print {
   .sroi-report { max-width: none; font-size: 10.5pt; }
   .sroi-report h2 { break-before: page; }

@@ -12,7 +12,7 @@ from sroi.report.record import EvaluationResult
 from sroi.report.sections.base import Section
 from sroi.report.sections.text import clean_text, html_table, label_words, num
 
-__all__ = ["comparison_section"]
+__all__ = ["balance_section", "comparison_section"]
 
 
 def comparison_section(result: EvaluationResult) -> Section:
@@ -52,18 +52,12 @@ def comparison_section(result: EvaluationResult) -> Section:
         "history before enrolment. Participants without a close enough match are left out of "
         "the estimate."
     )
-    s.add(html_table(pd.DataFrame(rows), k))
+    s.add(html_table(pd.DataFrame(rows), k, caption="Participants matched, by enrolment wave"))
     bal = m.balance()
     if bal is None:
         s.unavailable("balance table", "no cohort had participants to check balance on")
     else:
-        s.add("<h3>Balance: how similar the groups are</h3>")
-        s.add(html_table(_readable_balance(bal), k))
-        s.p(
-            "Standardised mean difference: difference in means over the participants' standard "
-            "deviation; below 0.1 (absolute) is the usual standard for good balance. Variance "
-            "ratio: 0.5 to 2 is acceptable."
-        )
+        s.p(_balance_sentence(bal))
         s.figure(
             love_plot(bal), "Balance before and after matching (participant-weighted over waves)."
         )
@@ -85,6 +79,56 @@ def comparison_section(result: EvaluationResult) -> Section:
             "overlap plot",
             f"the matching method ({html.escape(m.method)}) does not estimate a propensity score",
         )
+    return s
+
+
+def _balance_sentence(bal: pd.DataFrame) -> str:
+    """The largest standardised difference after matching, in words (HTML-safe)."""
+    after = bal["smd_after"].astype(float).abs()
+    if not np.isfinite(after).any():
+        return "Balance after matching could not be measured."
+    i = after.idxmax()
+    name = html.escape(label_words(bal.loc[i, bal.columns[0]]))
+    good = "within" if after[i] < 0.1 else "above"
+    return (
+        f"After matching, the largest standardised difference between the groups is "
+        f"{after[i]:.2f} ({name}), {good} the usual 0.1 standard for good balance; the full "
+        'balance table is in the <a href="#balance">technical appendix</a>.'
+    )
+
+
+def balance_section(result: EvaluationResult) -> Section:
+    """For the appendix: the balance table of the comparison group, with how to read it.
+
+    Parameters
+    ----------
+    result
+        The evaluation.
+
+    Returns
+    -------
+    Section
+        The balance table, or why there is none.
+    """
+    s = Section("Balance")
+    s.add('<h2 id="balance">Balance: how similar the groups are</h2>')
+    m = result.matching
+    bal = None if m is None else m.balance()
+    if bal is None:
+        s.unavailable("balance table", "no matched comparison group to check balance on")
+        return s
+    s.add(
+        html_table(
+            _readable_balance(bal),
+            result.threshold,
+            caption="Balance of characteristics before and after matching",
+        )
+    )
+    s.p(
+        "Standardised mean difference: difference in means over the participants' standard "
+        "deviation; below 0.1 (absolute) is the usual standard for good balance. Variance "
+        "ratio: 0.5 to 2 is acceptable."
+    )
     return s
 
 

@@ -21,12 +21,19 @@ from sroi.report.sections.text import (
     num,
     p_phrase,
     p_value,
+    percent,
     pounds,
     reads_in_points,
     school_days,
     significance,
 )
-from sroi.report.steps.value import ValueHeadline, value_headline
+from sroi.report.sections.value import nearest_break_even
+from sroi.report.steps.value import (
+    ValueHeadline,
+    ValueReliance,
+    value_headline,
+    value_reliance,
+)
 
 __all__ = [
     "CONTENTS",
@@ -35,6 +42,7 @@ __all__ = [
     "headline_section",
     "value_summary_section",
     "value_transparency",
+    "what_would_change",
 ]
 
 #: (anchor, title) of the evaluation report's parts, in the order the notebook shows them.
@@ -46,7 +54,11 @@ CONTENTS = (
     ("value", "Value: who benefits, and when"),
     ("sensitivity", "Sensitivity"),
     ("limitations", "Limitations"),
-    ("appendix", "Technical appendix: method notes, impact details, assumptions, provenance"),
+    (
+        "appendix",
+        "Technical appendix: method notes, balance, impact details, value details, "
+        "assumptions, notes raised while computing, provenance",
+    ),
 )
 
 
@@ -242,11 +254,10 @@ def _reading(o: OutcomeResult, sig: str) -> str:
     se = o.headline.std_error if o.headline is not None else None
     if not se or not math.isfinite(se):
         return "could not be estimated"
+    chance = "unlikely to be chance" if sig.startswith("is unlikely") else "could be chance"
     if o.favourable is None:
-        return "no change; " + sig.replace("is unlikely", "unlikely")
-    return ("improvement; " if o.favourable else "worsening; ") + sig.replace(
-        "is unlikely", "unlikely"
-    )
+        return f"no change; {chance}"
+    return ("improvement; " if o.favourable else "worsening; ") + chance
 
 
 def _outcome_row(result: EvaluationResult, o: OutcomeResult) -> dict[str, str]:
@@ -326,13 +337,75 @@ def _value_for_money(s: Section, result: EvaluationResult, level: int = 3) -> No
         reason = result.unavailable.get("value", "not computed")
         s.unavailable("value for money", clean_text(result, reason))
         return
-    s.p(_value_sentence(vh), "key")
+    rel = value_reliance(result)
+    s.p(_value_sentence(vh) + _reliance_sentence(rel), "key")
+    s.p("<strong>What would change the conclusion:</strong> " + what_would_change(result, rel))
     s.add("<ul>" + "".join(f"<li>{t}</li>" for t in value_transparency(result, vh)) + "</ul>")
     s.p(
         "Only values from effects observed in this evaluation are in these figures; values "
         "that rely on modelled chains (e.g. a referral leading to a later placement) are shown "
         "separately in the value section."
     )
+
+
+def _reliance_sentence(rel: ValueReliance | None) -> str:
+    """How much of the headline benefit rests on illustrative or low-confidence unit costs."""
+    if rel is None or rel.share_weak is None:
+        return ""
+    return (
+        f" {percent(rel.share_weak)} of the valued benefits rest on illustrative or "
+        f"low-confidence unit costs ({percent(rel.share_illustrative)} on illustrative ones)"
+        + ("; the delivery costs are illustrative too." if rel.costs_illustrative else ".")
+    )
+
+
+def what_would_change(result: EvaluationResult, rel: ValueReliance | None = None) -> str:
+    """What would make benefits equal costs, in words (HTML-safe).
+
+    The multiple of every valued effect at which benefits equal costs (benefits are linear in
+    the effects), and the nearest single input that can break even within a plausible range
+    (the first row of the sensitivity section's break-even table, in its format).
+
+    Parameters
+    ----------
+    result
+        The evaluation (or a value re-run).
+    rel
+        Its :func:`~sroi.report.steps.value.value_reliance` (computed when not given).
+
+    Returns
+    -------
+    str
+        One or two sentences.
+    """
+    rel = rel if rel is not None else value_reliance(result)
+    v = result.value
+    if v is None or rel is None:
+        return "nothing was valued."
+    ratio = float(v.sroi_ratio)
+    k = rel.effect_multiple
+    if k is None:
+        out = (
+            "the valued effects together lose value or are zero, so no scaling of them makes "
+            "benefits equal costs"
+        )
+    elif ratio < 1:
+        out = f"benefits would equal costs only if every valued effect were {num(k, 1)} times its estimate"
+    else:
+        out = (
+            f"benefits would fall to the level of costs if every valued effect were "
+            f"{num(k, 2)} times its estimate ({percent(1 - k)} smaller)"
+        )
+    nearest = nearest_break_even(result)
+    if nearest is None:
+        out += "; no single input can break even within a plausible range of its value."
+    else:
+        name, central, value = nearest
+        out += (
+            f"; the nearest single input to break even is {html.escape(name)}, at "
+            f"{value} against {central} now (see Sensitivity)."
+        )
+    return out[0].upper() + out[1:]
 
 
 def _evidence(s: Section, result: EvaluationResult) -> None:
@@ -348,11 +421,17 @@ def _evidence(s: Section, result: EvaluationResult) -> None:
         f"<strong>{ev.confidence}</strong>.",
         "key",
     )
-    items = "".join(
-        f"<li><strong>{html.escape(d.name)}</strong> ({d.status}): {html.escape(d.message)}</li>"
-        for d in ev.diagnostics
+    concerns = [d.name + (" (serious)" if d.status == "serious" else "") for d in ev.concerns]
+    passed = [d.name for d in ev.diagnostics if d.status == "ok"]
+    text = (
+        "Concerns: " + html.escape("; ".join(concerns)) + ' (each explained under <a href="'
+        '#limitations">Limitations</a>).'
+        if concerns
+        else "No concern was found in the checks of the comparison."
     )
-    s.add(f"<ul>{items}</ul>")
+    if passed and concerns:
+        text += " Checks passed: " + html.escape("; ".join(passed)) + "."
+    s.p(text)
 
 
 def _reductions(assumptions: pd.DataFrame) -> list[str]:
@@ -448,11 +527,26 @@ def value_transparency(result: EvaluationResult, vh: ValueHeadline) -> list[str]
             "The SROI ratio equals the financial return because only savings to public "
             "budgets are valued here; wider social value (e.g. wellbeing) is not counted."
         )
-    out.append(
-        "All estimated effects are valued, significant or not; the Monte Carlo interval "
-        "carries their uncertainty."
-    )
+    out.append(_rule_sentence(result))
     driver = _top_driver(result)
     if driver:
         out.append(driver)
     return out
+
+
+def _rule_sentence(result: EvaluationResult) -> str:
+    """Which effects are valued (the spec's ``valuation.value_effects`` rule), in words."""
+    rule = getattr(result.spec.valuation, "value_effects", "all")
+    if rule == "all":
+        return (
+            "All estimated effects are valued, significant or not; the Monte Carlo interval "
+            "carries their uncertainty."
+        )
+    rel = value_reliance(result)
+    zeroed = [result.outcomes[n].label for n in (rel.zeroed if rel else ()) if n in result.outcomes]
+    return (
+        "Only effects whose confidence interval excludes zero are valued; an effect whose "
+        "interval includes zero is valued at zero"
+        + (f" (here: {html.escape(', '.join(zeroed))})" if zeroed else "")
+        + "."
+    )

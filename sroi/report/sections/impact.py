@@ -48,20 +48,29 @@ def impact_section(result: EvaluationResult) -> Section:
     """
     s = Section("Impact")
     s.add('<h2 id="impact">Impact by outcome</h2>')
-    for o in result.outcomes.values():
-        s.add(f"<h3>{html.escape(o.label)}{' (main outcome)' if o.primary else ''}</h3>")
-        if o.headline is None:
-            reason = o.unavailable.get("headline", "not estimated")
-            s.unavailable(f"effect on {o.label}", clean_text(result, reason))
-            continue
-        _estimate_table(s, result, o, o.headline)
-        _event_study(s, result, o)
-        _pretrend(s, result, o)
-    s.p(
-        "Effects by enrolment wave, comparisons with other estimators and robustness bounds "
-        'for each outcome are in the <a href="#impact-details">technical appendix</a>.'
-    )
+    o = result.primary
+    s.add(f"<h3>{html.escape(o.label)} (main outcome)</h3>")
+    if o.headline is None:
+        reason = o.unavailable.get("headline", "not estimated")
+        s.unavailable(f"effect on {o.label}", clean_text(result, reason))
+    else:
+        _outcome_block(s, result, o, o.headline)
+    if len(result.outcomes) > 1:
+        s.add("<h3>Other outcomes</h3>")
+        s.p(
+            "The other outcomes' effects are in the summary table. Their full results (event "
+            "studies and tests of trends before enrolment), effects by enrolment wave, "
+            "comparisons with other estimators and robustness bounds for every outcome are in "
+            'the <a href="#impact-details">technical appendix</a>.'
+        )
     return s
+
+
+def _outcome_block(s: Section, result: EvaluationResult, o: OutcomeResult, e: Effect) -> None:
+    """Estimate table, event study and pre-trend test of one outcome."""
+    _estimate_table(s, result, o, e)
+    _event_study(s, result, o)
+    _pretrend(s, result, o)
 
 
 def impact_details_section(result: EvaluationResult) -> Section:
@@ -81,12 +90,19 @@ def impact_details_section(result: EvaluationResult) -> Section:
     s.add('<h2 id="impact-details">Impact details by outcome</h2>')
     for o in result.outcomes.values():
         if o.headline is None:
+            if not o.primary:
+                s.add(f"<h3>{html.escape(o.label)}</h3>")
+                reason = o.unavailable.get("headline", "not estimated")
+                s.unavailable(f"effect on {o.label}", clean_text(result, reason))
             continue
         s.add(f"<h3>{html.escape(o.label)}{' (main outcome)' if o.primary else ''}</h3>")
+        if not o.primary:
+            _outcome_block(s, result, o, o.headline)
         _att_gt(s, result, o)
+        _school_trends(s, o)
         _twfe_versus_cs(s, result, o)
         _bacon(s, result, o)
-        _honest(s, o)
+        _honest(s, result, o)
         for part, why in o.unavailable.items():
             if part not in _SHOWN_IN_PLACE:
                 s.unavailable(part, clean_text(result, why))
@@ -137,8 +153,8 @@ def _estimate_table(s: Section, result: EvaluationResult, o: OutcomeResult, e: E
                 f"fewer than {RARE_EVENTS} events among participants: too rare to rely on",
             )
         )
-    table = pd.DataFrame(rows, columns=["", o.unit or ""])
-    s.add(table.to_html(index=False, escape=True, border=0))
+    table = pd.DataFrame(rows, columns=["measure", o.unit or "value"])
+    s.add(html_table(table, k, caption=f"{o.label}: estimated effect"))
 
 
 def _scale(o: OutcomeResult) -> float:
@@ -196,6 +212,24 @@ def _att_gt(s: Section, result: EvaluationResult, o: OutcomeResult) -> None:
     )
 
 
+def _school_trends(s: Section, o: OutcomeResult) -> None:
+    """Programme schools' pre-programme trend against the other schools' (issue 13)."""
+    d = o.headline.extra.get("school_pretrend") if o.headline is not None else None
+    if not isinstance(d, dict) or d.get("difference_per_period") is None:
+        return
+    diff = float(d["difference_per_period"]) * _scale(o)
+    s.p(
+        "Schools' trends before the programme: measured on all their pupils before the first "
+        f"wave, the {d.get('n_programme_schools')} programme schools' {lower_first(o.label)} "
+        f"changed by {num(diff, 2)} {unit_words(o)} a term more than the "
+        f"{d.get('n_comparison_schools')} other schools' ({num(d.get('std_difference'), 1)} "
+        "standard deviations of the other schools' trends); a check that reshuffles which "
+        f"schools had the programme gives {p_phrase(d.get('p_value'))}. A clear difference "
+        "means the programme schools were already moving apart from the others, which a "
+        "comparison across schools can mistake for an effect."
+    )
+
+
 def _twfe_versus_cs(s: Section, result: EvaluationResult, o: OutcomeResult) -> None:
     comp = [
         (name, format_effect(e.estimate, o.type), ci_text(e, o))
@@ -207,7 +241,7 @@ def _twfe_versus_cs(s: Section, result: EvaluationResult, o: OutcomeResult) -> N
     ]
     if comp:
         columns = ["estimator (unmatched sample)", "effect", "95% interval"]
-        s.add(pd.DataFrame(comp, columns=columns).to_html(index=False, escape=True, border=0))
+        s.add(html_table(pd.DataFrame(comp, columns=columns), result.threshold))
         s.p(
             "TWFE regression can be biased when waves start at different times and effects "
             "change over time (Goodman-Bacon, 2021); Callaway-Sant'Anna avoids comparisons with "
@@ -247,7 +281,7 @@ def _bacon(s: Section, result: EvaluationResult, o: OutcomeResult) -> None:
     )
 
 
-def _honest(s: Section, o: OutcomeResult) -> None:
+def _honest(s: Section, result: EvaluationResult, o: OutcomeResult) -> None:
     if o.honest is None:
         return
     h = o.honest[["Mbar", "lb", "ub"]].copy()
@@ -267,5 +301,5 @@ def _honest(s: Section, o: OutcomeResult) -> None:
             else ""
         )
         + ".</p>"
-        + h.to_html(index=False, escape=True, border=0)
+        + html_table(h, result.threshold)
     )

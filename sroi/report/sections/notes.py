@@ -9,11 +9,12 @@ import pandas as pd
 
 from sroi.report.record import EvaluationResult
 from sroi.report.sections.base import Section
-from sroi.report.sections.text import clean_text, label_words, reader_warning
+from sroi.report.sections.text import clean_text, html_table, label_words, reader_warning
 
 __all__ = [
     "METHOD_NOTES",
     "appendix_section",
+    "computing_notes_section",
     "methods_section",
     "limitations_section",
     "provenance_section",
@@ -78,9 +79,11 @@ def appendix_section() -> Section:
     s = Section("Technical appendix")
     s.add('<h2 id="appendix">Technical appendix</h2>')
     s.p(
-        "The parts below are for analysts and auditors: how the estimates were made, every "
-        "assumption behind the value figures with its source, and what is needed to reproduce "
-        "the report. The summary and sections above do not depend on reading them."
+        "The parts below are for analysts and auditors: how the estimates were made, the "
+        "balance of the comparison group, every outcome's full results, value by year and "
+        "type, every assumption behind the value figures with its source, the technical notes "
+        "raised while computing, and what is needed to reproduce the report. The summary and "
+        "sections above do not depend on reading them."
     )
     return s
 
@@ -115,13 +118,16 @@ def methods_section(result: EvaluationResult) -> Section:
     return s
 
 
-def limitations_section(result: EvaluationResult) -> Section:
+def limitations_section(result: EvaluationResult, *, notes: bool = True) -> Section:
     """Limitations: evidence concerns, unavailable parts, warnings raised while computing.
 
     Parameters
     ----------
     result
         The evaluation (or a value re-run).
+    notes
+        Include the notes raised while computing; the evaluation report shows them in its
+        appendix instead (``notes=False`` and :func:`computing_notes_section`).
 
     Returns
     -------
@@ -149,13 +155,49 @@ def limitations_section(result: EvaluationResult) -> Section:
             )
             + "</ul>"
         )
-    if result.warnings:
-        labels = {name: o.label for name, o in result.outcomes.items()}
-        notes = dict.fromkeys(
-            clean_text(result, reader_warning(w, labels)) for w in result.warnings
-        )
+    if result.warnings and notes:
         s.add("<h3>Notes raised while computing</h3>")
-        s.add("<ul>" + "".join(f"<li>{w}</li>" for w in notes) + "</ul>")
+        s.add(_notes_list(result))
+    elif result.warnings:
+        s.p(
+            f"{len(_notes(result))} technical notes raised while computing are listed in the "
+            '<a href="#computing-notes">technical appendix</a>.'
+        )
+    return s
+
+
+def _notes(result: EvaluationResult) -> list[str]:
+    """The warnings raised while computing, for readers (sanitised, escaped, deduplicated)."""
+    labels = {name: o.label for name, o in result.outcomes.items()}
+    return list(
+        dict.fromkeys(clean_text(result, reader_warning(w, labels)) for w in result.warnings)
+    )
+
+
+def _notes_list(result: EvaluationResult) -> str:
+    return "<ul>" + "".join(f"<li>{w}</li>" for w in _notes(result)) + "</ul>"
+
+
+def computing_notes_section(result: EvaluationResult) -> Section:
+    """For the appendix: the notes raised while computing, rewritten for readers.
+
+    Parameters
+    ----------
+    result
+        The evaluation (or a value re-run).
+
+    Returns
+    -------
+    Section
+        The notes (identifiers removed, small counts suppressed), or a sentence saying there
+        were none.
+    """
+    s = Section("Notes raised while computing")
+    s.add('<h2 id="computing-notes">Notes raised while computing</h2>')
+    if result.warnings:
+        s.add(_notes_list(result))
+    else:
+        s.p("No warning was raised while computing.")
     return s
 
 
@@ -178,6 +220,7 @@ def provenance_section(result: EvaluationResult, provenance: dict[str, Any]) -> 
     s.add('<h2 id="provenance">Provenance</h2>')
     rows = [(k.replace("_", " "), v) for k, v in provenance.items() if k != "libraries"]
     rows += [(f"library {k}", v) for k, v in provenance.get("libraries", {}).items()]
-    s.add(pd.DataFrame(rows, columns=["", "value"]).to_html(index=False, escape=True, border=0))
+    table = pd.DataFrame(rows, columns=["item", "value"]).astype(str)
+    s.add(html_table(table, result.threshold, caption="Provenance of this report"))
     s.p("Re-running with the same spec, data and seed gives the same numbers.")
     return s

@@ -30,6 +30,7 @@ __all__ = [
     "num",
     "p_phrase",
     "p_value",
+    "percent",
     "reader_warning",
     "school_days",
     "SCHOOL_DAYS_PER_YEAR",
@@ -78,6 +79,16 @@ def p_value(p: Any) -> str:
     if v is None:
         return "n/a"
     return p_phrase(v).removeprefix("p").removeprefix(" = ").strip()
+
+
+def percent(x: Any) -> str:
+    """A proportion as a whole percentage: ``0.983`` reads ``98%``; below 1% ``<1%``."""
+    v = _finite(x)
+    if v is None:
+        return "n/a"
+    if 0 < abs(v) < 0.005:
+        return "<1%" if v > 0 else "-<1%"
+    return f"{v:.0%}"
 
 
 def money(x: Any) -> str:
@@ -153,14 +164,37 @@ def ci_text(e: Effect, o: OutcomeResult) -> str:
     return f"{one(e.ci_low)} to {one(e.ci_high)}"
 
 
-def html_table(df: pd.DataFrame, threshold: int, *, floats: int = 3) -> str:
-    """HTML table with counts suppressed and numbers formatted."""
+def html_table(
+    df: pd.DataFrame, threshold: int, *, floats: int = 3, caption: str | None = None
+) -> str:
+    """An HTML table for the report: counts suppressed, numbers formatted, header cells.
+
+    Parameters
+    ----------
+    df
+        The table (its columns become header cells, ``_`` read as spaces).
+    threshold
+        Smallest count of people shown (:func:`~sroi.report.disclosure.suppress_counts`).
+    floats
+        Decimals of float cells (:func:`num`).
+    caption
+        Optional caption (plain text, escaped), read out by screen readers.
+
+    Returns
+    -------
+    str
+        ``<table>`` HTML, cells escaped, missing values ``n/a``.
+    """
     t = suppress_counts(df.reset_index(drop=True), threshold).copy()
     for c in t.columns:
         if t[c].dtype.kind == "f":
             t[c] = [num(v, floats) for v in t[c]]
     t.columns = [str(c).replace("_", " ") for c in t.columns]
-    return str(t.to_html(index=False, escape=True, border=0, na_rep="n/a"))
+    out = str(t.to_html(index=False, escape=True, border=0, na_rep="n/a"))
+    if caption:
+        head, sep, rest = out.partition(">")
+        out = f"{head}{sep}<caption>{html.escape(caption)}</caption>{rest}"
+    return out
 
 
 def clean_text(result: EvaluationResult, text: Any) -> str:

@@ -30,7 +30,16 @@ from sroi.report.steps.value import value_headline
 if TYPE_CHECKING:  # pragma: no cover
     from sroi.value import ValueResult
 
-__all__ = ["value_section", "sensitivity_section", "assumptions_section"]
+__all__ = [
+    "assumptions_section",
+    "nearest_break_even",
+    "parameter_labels",
+    "readable",
+    "register_text",
+    "sensitivity_section",
+    "value_details_section",
+    "value_section",
+]
 
 
 def _value_by_agency_year(v: ValueResult) -> pd.DataFrame:
@@ -77,8 +86,8 @@ def value_section(result: EvaluationResult) -> Section:
         ),
     ]
     price = vh.price_year or "base-year"
-    table = pd.DataFrame(rows, columns=["", f"{price} prices"])
-    s.add(table.to_html(index=False, escape=True, border=0))
+    table = pd.DataFrame(rows, columns=["figure", f"{price} prices"])
+    s.add(html_table(table, k, caption="Value for money: headline figures"))
     ay = _value_by_agency_year(v)
     if not ay.empty:
         s.figure(
@@ -87,13 +96,16 @@ def value_section(result: EvaluationResult) -> Section:
             "(modelled values and transfers excluded).",
         )
     labels = parameter_labels(result)
-    for title, t in (
-        ("By agency", v.by_agency()),
-        ("By year", v.by_year()),
-        ("By type of value", v.by_value_type()),
-    ):
-        if not t.empty:
-            s.add(f"<h3>{title}</h3>" + html_table(readable(t, labels, money_cols=True), k))
+    t = v.by_agency()
+    if not t.empty:
+        s.add(
+            "<h3>By agency</h3>"
+            + html_table(readable(t, labels, money_cols=True), k, caption="Present value by agency")
+        )
+    s.p(
+        'Value by year and by type of value is in the <a href="#value-details">technical '
+        "appendix</a>."
+    )
     if v.modelled:
         s.p(
             "Modelled values (kept out of the headline figures): "
@@ -102,6 +114,36 @@ def value_section(result: EvaluationResult) -> Section:
         )
     for w in v.warnings:
         s.p(clean_text(result, reader_warning(w, _outcome_labels(result))), "warn")
+    return s
+
+
+def value_details_section(result: EvaluationResult) -> Section:
+    """For the appendix: value by year and by type of value (money in whole pounds).
+
+    Parameters
+    ----------
+    result
+        The evaluation (or a value re-run).
+
+    Returns
+    -------
+    Section
+        The two tables, or why there are none.
+    """
+    s = Section("Value details")
+    s.add('<h2 id="value-details">Value by year and by type of value</h2>')
+    v = result.value
+    if v is None:
+        reason = result.unavailable.get("value", "no valuation was run")
+        s.unavailable("value details", clean_text(result, reason))
+        return s
+    labels = parameter_labels(result)
+    for title, t in (("By year", v.by_year()), ("By type of value", v.by_value_type())):
+        if not t.empty:
+            s.add(
+                f"<h3>{title}</h3>"
+                + html_table(readable(t, labels, money_cols=True), result.threshold, caption=title)
+            )
     return s
 
 
@@ -182,6 +224,32 @@ def _feasible_break_even(be: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     far = [str(p) for p in be.loc[be["feasible"].astype(bool) & ~ok, "parameter"]]
     t = be.loc[ok].assign(_dist=(ratio[ok] - 1).abs()).sort_values("_dist")
     return t.drop(columns=["feasible", "_dist"]).reset_index(drop=True), far
+
+
+def nearest_break_even(result: EvaluationResult) -> tuple[str, str, str] | None:
+    """The nearest plausible break-even input: ``(label, central, break-even value)``.
+
+    The first row of the sensitivity section's break-even table, formatted as that table
+    formats it; None when no input can break even within a plausible range.
+
+    Parameters
+    ----------
+    result
+        The evaluation (or a value re-run).
+
+    Returns
+    -------
+    tuple of str, or None
+    """
+    sim = result.simulation
+    if sim is None:
+        return None
+    be, _ = _feasible_break_even(sim.switching_values)
+    if be.empty:
+        return None
+    row = be.iloc[0]
+    name = label_words(row["parameter"], parameter_labels(result))
+    return name, _short(row["central"]), _short(row["switching_value"])
 
 
 def _outcome_labels(result: EvaluationResult) -> dict[str, str]:
@@ -291,6 +359,50 @@ def _no_keys(x: object) -> object:
     )
 
 
+#: (pattern, replacement) applied in order to the assumptions register's text cells.
+_REGISTER_WORDS: tuple[tuple[str, str], ...] = (
+    (r"\bmatched staggered DiD\b", "matched difference-in-differences (staggered enrolment)"),
+    (r"\bstaggered DiD\b", "difference-in-differences (staggered enrolment)"),
+    (
+        r"\(cohort-wise matching, [^;()]*; SE clustered on school_id\)",
+        "(standard errors clustered by school)",
+    ),
+    (r"\bSE clustered on school_id\b", "standard errors clustered by school"),
+    (r"\(ATT \(group aggregation\)\)", "(average effect on participants over enrolment waves)"),
+    (r"\bATT \(group aggregation\)", "average effect on participants over enrolment waves"),
+    (r"^SE (\S+)$", r"standard error \1"),
+    (r"\bx sign\b", "x direction of the effect"),
+    (r"\bGBP (\d{4}(?:-\d{2})?) prices, [Pp]er\b", r"£ in \1 prices, per"),
+    (r"\bGBP\b", "£"),
+    (r" -> ", " to "),
+    (r"\bSTPR\b", "social time preference rate (STPR)"),
+    (r"\[(\d+(?:, \d+)*)\]", r"\1"),
+    (r"^valuation$", "spec: valuation settings"),
+    (r"^spec$", "spec: programme settings"),
+)
+
+
+def register_text(x: object) -> object:
+    """A register cell in words: no code-like names, brackets of lists or ``->`` arrows.
+
+    Parameters
+    ----------
+    x
+        A cell of the assumptions register.
+
+    Returns
+    -------
+    object
+        Text cells rewritten (:data:`_REGISTER_WORDS`, then spec keys as settings); other
+        cells unchanged.
+    """
+    if not isinstance(x, str):
+        return x
+    for pattern, repl in _REGISTER_WORDS:
+        x = re.sub(pattern, repl, x)
+    return _no_keys(x)
+
+
 def _short(x: float) -> str:
     """A number rounded for reading: whole numbers with separators from 100, else 3 digits."""
     v = float(x)
@@ -328,5 +440,23 @@ def assumptions_section(result: EvaluationResult) -> Section:
                 for v, m in zip(reg["value"], money_rows, strict=True)
             ]
         )
-        s.add(html_table(readable(reg, parameter_labels(result)), result.threshold))
+        reg = reg.assign(
+            parameter=[
+                p.replace(".", ": ").replace("_", " ")
+                if re.fullmatch(r"[a-z_]+\.[a-z_]+", p)
+                else p
+                for p in reg["parameter"].astype(str)
+            ]
+        )
+        table = readable(reg, parameter_labels(result))
+        for c in ("value", "unit", "source", "note"):
+            if c in table.columns:
+                table[c] = [register_text(x) for x in table[c]]
+        s.add(
+            html_table(
+                table,
+                result.threshold,
+                caption="Every assumption behind the value figures, with its source",
+            )
+        )
     return s

@@ -180,6 +180,7 @@ def _value_uncertainty(result: ValueResult, sim: SimulationResult) -> str:
     cuts = result.confidence_reductions()
     for (grade, cut), grp in cuts.groupby(["confidence", "reduction"], sort=True):
         lines.append(f"  grade {grade} (-{cut:.0%}): {', '.join(dict.fromkeys(grp['cost_id']))}")
+    lines.append(f"  {result.confidence_grade_note()}")
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from sroi._checks import check_choice, check_int, check_seed
+from sroi._checks import check_int, check_seed
 from sroi.effect import Effect
 from sroi.errors import SroiInputError
 from sroi.value.config import DeliveryCost, ValuationSection
@@ -250,7 +250,6 @@ def simulate(
     random_state: int | np.random.Generator | None = 0,
     *,
     effect_cov: pd.DataFrame | None = None,
-    optimism_bias: str = "replace",
 ) -> SimulationResult:
     """Monte Carlo over effect, cost and assumption uncertainty; tornado; scenarios.
 
@@ -271,13 +270,6 @@ def simulate(
         Optional outcome x outcome covariance of the effect estimates (they come from the same
         pupils); effects are then drawn from a multivariate normal. Effects with ``draws`` are
         resampled jointly by draw index.
-    optimism_bias
-        ``"replace"`` (default): a unit cost or delivery cost that has its own distribution is
-        drawn *without* its confidence-grade reduction or optimism-bias uplift, because the
-        distribution now quantifies that uncertainty (HM Treasury Green Book, 2022: optimism
-        bias is reduced as risks are quantified), so the same uncertainty is not penalised
-        twice; rows without a distribution keep their adjustment. ``"keep"`` keeps every
-        adjustment (conservative, double-counts the uncertainty).
 
     Returns
     -------
@@ -289,15 +281,24 @@ def simulate(
     Raises
     ------
     SroiInputError
-        For a bad ``n_draws``, ``random_state`` or ``optimism_bias``, an ``effect_cov``
-        missing an outcome, or a ``valuation.uncertainty`` entry for an unknown parameter.
+        For a bad ``n_draws`` or ``random_state``, an ``effect_cov`` missing an outcome, or a
+        ``valuation.uncertainty`` entry for an unknown parameter.
+
+    Notes
+    -----
+    Every draw applies the adjustments of the central figure exactly as it does
+    (confidence-grade reductions, the optimism-bias uplift on delivery costs, deadweight,
+    displacement, attribution, drop-off, discounting and price uprating), so the central figure
+    is the model at the distributions' central values and zero-width distributions give draws
+    equal to it. Where quantified risks replace the optimism-bias uplift (HM Treasury Green
+    Book, 2022), lower ``valuation.optimism_bias`` itself: the central figure and every draw
+    then change together.
 
     References
     ----------
     HM Treasury (2022), *The Green Book*, risk and uncertainty (Monte Carlo, sensitivity
     analysis, switching values, optimism bias).
     """
-    check_choice(optimism_bias, ("replace", "keep"), "optimism_bias")
     n = check_int(n_draws, "n_draws", minimum=2)
     seed = check_seed(random_state, "random_state")
     if isinstance(spec, CompiledModel):
@@ -306,4 +307,4 @@ def simulate(
         model = spec.model
     else:
         model = run(spec, effects).model
-    return monte_carlo(model, n, seed, effect_cov=effect_cov, optimism_bias=optimism_bias)
+    return monte_carlo(model, n, seed, effect_cov=effect_cov)

@@ -234,6 +234,25 @@ class ValueResult:
         ]
         return pd.DataFrame(rows, columns=["cost_id", "confidence", "reduction", "basis"])
 
+    def confidence_grade_note(self) -> str:
+        """The confidence-grade scale in one line: its cuts, status and source.
+
+        From the assumptions register's ``confidence_grades`` record; for the shipped scale it
+        says that the percentages are illustrative and which table a council would use.
+
+        Returns
+        -------
+        str
+            E.g. ``"grade scale 1: 0%; ...; 5: 40% (illustrative): applied ...; ILLUSTRATIVE
+            percentages, not a published table: ..."``.
+        """
+        a = self.assumptions
+        rows = a.loc[a["parameter"] == "confidence_grades"]
+        if rows.empty:
+            return ""
+        r = rows.iloc[0]
+        return f"grade scale {r['value']} ({r['confidence']}): {r['note']}"
+
     def switching_values(self) -> pd.DataFrame:
         """Value of each parameter at which the SROI ratio is 1 (others central).
 

@@ -9,7 +9,7 @@ import pandas as pd
 from sroi.errors import SroiInputError
 from sroi.value.prices import DATA_DIR
 
-__all__ = ["load_confidence_grades"]
+__all__ = ["grades_status", "load_confidence_grades"]
 
 
 def load_confidence_grades(path: str | Path | None = None) -> pd.DataFrame:
@@ -19,19 +19,24 @@ def load_confidence_grades(path: str | Path | None = None) -> pd.DataFrame:
     ----------
     path
         A CSV with columns ``grade, description, benefit_reduction`` (a proportion in
-        [0, 1)). Default: the shipped ``sroi/value/data/confidence_grades.csv``
-        (illustrative percentages after the Greater Manchester CBA model's approach; the file
-        says so).
+        [0, 1)) and optionally ``status`` (``published`` or ``illustrative``) and ``source``.
+        Default: the shipped ``sroi/value/data/confidence_grades.csv``: ILLUSTRATIVE
+        percentages after the Greater Manchester CBA model's approach, whose ends (0% and
+        40%) are the range the Unit Cost Database v1.2 Guidance sheet gives; every row says
+        so in ``status`` and ``source``.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by grade (text), with ``description`` and ``benefit_reduction``.
+        Indexed by grade (text), with ``description``, ``benefit_reduction``, ``status``
+        (``as given`` for a table without the column) and ``source`` (the file, for a table
+        without the column).
 
     Raises
     ------
     SroiInputError
-        For a missing file or column, a reduction outside [0, 1) or a repeated grade.
+        For a missing file or column, a reduction outside [0, 1), a repeated grade or an
+        unknown status.
 
     References
     ----------
@@ -53,4 +58,19 @@ def load_confidence_grades(path: str | Path | None = None) -> pd.DataFrame:
     if df["grade"].duplicated().any():
         raise SroiInputError(f"{p}: grades must be unique")
     df["benefit_reduction"] = red.astype(float)
-    return df.set_index("grade")
+    df["status"] = (
+        df["status"].astype(str).str.strip().str.lower() if "status" in df else "as given"
+    )
+    bad = sorted(set(df["status"]) - {"published", "illustrative", "as given"})
+    if bad:
+        raise SroiInputError(
+            f"{p}: status {bad[0]!r} is not one of published, illustrative (column status)"
+        )
+    df["source"] = df["source"].fillna("").astype(str).str.strip() if "source" in df else str(p)
+    return df[[*need, "status", "source"]].set_index("grade")
+
+
+def grades_status(grades: pd.DataFrame) -> str:
+    """``illustrative`` if any grade of the scale is illustrative, else its common status."""
+    st = set(grades["status"])
+    return "illustrative" if "illustrative" in st else " / ".join(sorted(st))

@@ -70,12 +70,16 @@ def fill_from_library(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, s
     lib = load_library()
     out = df.copy().astype(object)
     problems: list[tuple[int, str]] = []
+    # which cells the user filled in, parsed once per column (a row's cells change only when
+    # that row is filled, after its own look-up); basis is not filled from the library
+    filled = {c: (text_col(out[c]) != "").to_numpy() for c in FILLED}
+    basis_blank = (text_col(out["basis"]) == "").to_numpy()
     for pos in (ids != "").to_numpy().nonzero()[0]:
         code = ids.iloc[pos]
         if code not in lib.index:
             problems.append((int(pos), f"library id {code!r} is not a library line"))
             continue
-        given = {c: text_col(out[c].iloc[[pos]]).iloc[0] != "" for c in FILLED}
+        given = {c: bool(filled[c][pos]) for c in FILLED}
         changed = [c for c in _OWN_SOURCE if given[c]]
         if changed and not given["source"]:
             problems.append(
@@ -93,7 +97,7 @@ def fill_from_library(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, s
             elif c == "notes" and rec["notes"] and str(rec["notes"]) not in str(out.iat[pos, j]):
                 # your notes first, then the library's (once: a table written back keeps them)
                 out.iat[pos, j] = f"{str(out.iat[pos, j]).strip()} | library line: {rec['notes']}"
-        if text_col(out["basis"].iloc[[pos]]).iloc[0] == "":
+        if basis_blank[pos]:
             out.iat[pos, out.columns.get_loc("basis")] = "one_off"
     return out, problems
 

@@ -164,11 +164,6 @@ class ModelSettings:
     D_health: np.ndarray
 
 
-def _col(a: np.ndarray, j: int) -> np.ndarray:
-    a = np.asarray(a, dtype=float)
-    return a[j] if a.ndim == 1 else a[:, j]
-
-
 @dataclass
 class CompiledModel:
     """The value model compiled to arrays; see :mod:`sroi.value.model` for the formula.
@@ -276,27 +271,15 @@ class CompiledModel:
             raise SroiInputError(f"unknown model parameter(s) {unknown}; known: {sorted(central)}")
         return P, n
 
-    def evaluate(
-        self,
-        params: Mapping[str, Any],
-        *,
-        grade: np.ndarray | None = None,
-        uplift: np.ndarray | None = None,
-    ) -> dict[str, np.ndarray]:
+    def evaluate(self, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """Present values for many parameter sets at once.
 
         Parameters
         ----------
         params
             Parameter names (see :meth:`central`) to arrays of equal length ``n``; missing
-            names take their central value.
-        grade
-            Optional replacement of each line's ``(1 - g_r)`` confidence factor, shape
-            ``(n_lines,)`` or ``(n, n_lines)``; the Monte Carlo uses it to drop the
-            confidence reduction of costs that have their own distribution.
-        uplift
-            Optional replacement of each delivery line's optimism-bias uplift, shape
-            ``(n_delivery,)``.
+            names take their central value. Every line keeps its confidence-grade reduction
+            and every delivery line its optimism-bias uplift, as in the central figure.
 
         Returns
         -------
@@ -318,13 +301,13 @@ class CompiledModel:
                 prof = g.profile(self.T, dw, P[f"drop_off:{g.name}"])
                 cache[g.name] = (g.multiplier(P), prof)
             mult, prof = cache[g.name]
-            gfac = (1.0 - ln.grade_reduction) if grade is None else _col(grade, j)
+            gfac = 1.0 - ln.grade_reduction
             amount = P[f"cost:{ln.cost_id}"] * ln.price_factor
             conv = P[f"conversion:{ln.conversion}"] if ln.conversion else 1.0
             pv[:, j] = mult * (ln.scalar * gfac) * amount * conv * (prof @ ln.G)
         costs = np.zeros(n)
         dv = self.delivery
-        up = dv["uplift"].to_numpy(dtype=float) if uplift is None else np.asarray(uplift)
+        up = dv["uplift"].to_numpy(dtype=float)
         for i in range(len(dv)):
             costs += (
                 P[f"delivery:{i}"] * (1.0 + float(up[i])) * self.D_standard[int(dv["year"].iloc[i])]
@@ -332,13 +315,7 @@ class CompiledModel:
         costs = costs * P["delivery_costs"]
         return {"pv_lines": pv, "pv_costs": costs}
 
-    def headline(
-        self,
-        params: Mapping[str, Any],
-        *,
-        grade: np.ndarray | None = None,
-        uplift: np.ndarray | None = None,
-    ) -> dict[str, np.ndarray]:
+    def headline(self, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """Headline figures (:func:`sroi.value.metrics.headline`) for many parameter sets.
 
         Parameters are as in :meth:`evaluate`.
@@ -349,7 +326,7 @@ class CompiledModel:
             ``pv_benefits``, ``pv_fiscal``, ``pv_cashable``, ``pv_costs``, ``npv``,
             ``sroi_ratio``, ``financial_roi``, ``cashable_roi``, each of shape ``(n,)``.
         """
-        ev = self.evaluate(params, grade=grade, uplift=uplift)
+        ev = self.evaluate(params)
         return headline(
             ev["pv_lines"], ev["pv_costs"], self.value_types, self.bases, transfers=self.transfers
         )

@@ -12,14 +12,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sroi.value.costs.grades import grades_status
 from sroi.value.model.compiled import Line
 from sroi.value.model.context import CompileContext
 from sroi.value.price_years import parse_price_year
 from sroi.value.prices import basis_of, price_factor, uprating_note
 
 __all__ = [
+    "GRADE_TABLE_SOURCE",
     "REGISTER_COLUMNS",
     "assumption",
+    "confidence_grades_record",
     "settings_register",
     "unit_cost_register",
     "uprating_record",
@@ -119,4 +122,48 @@ def settings_register(ctx: CompileContext) -> list[dict[str, Any]]:
             "year 0 undiscounted; year t discounted by t years (costs and benefits)",
         ),
         assumption("optimism_bias.costs", V.optimism_bias.costs, "uplift", "valuation", "setting"),
+        confidence_grades_record(ctx.prices.grades, V.optimism_bias.benefits_by_confidence),
     ]
+
+
+#: Where a council finds a sourced grade table (the shipped one is illustrative).
+GRADE_TABLE_SOURCE = (
+    "the confidence-grade table of the Greater Manchester CBA model's current technical "
+    "specification (HM Treasury / New Economy CBA guidance for local partnerships), or the "
+    "council's own appraisal policy, given with valuation.confidence_grades"
+)
+
+
+def confidence_grades_record(grades: pd.DataFrame, applied: bool) -> dict[str, Any]:
+    """Register record of the confidence-grade scale: its cuts, status and source.
+
+    Parameters
+    ----------
+    grades
+        The scale (:func:`sroi.value.load_confidence_grades`).
+    applied
+        Whether the grades cut benefits (``optimism_bias.benefits_by_confidence``).
+
+    Returns
+    -------
+    dict
+        A register record whose ``confidence`` is the scale's status (``illustrative`` for the
+        shipped scale) and whose note says what a council would use instead.
+    """
+    status = grades_status(grades)
+    cuts = "; ".join(f"{g}: {r:.0%}" for g, r in grades["benefit_reduction"].items())
+    sources = "; ".join(dict.fromkeys(str(x) for x in grades["source"] if str(x)))
+    note = (
+        "applied to the benefits of each unit cost by its grade"
+        if applied
+        else "not applied (optimism_bias.benefits_by_confidence is off)"
+    )
+    if status == "illustrative":
+        note += (
+            "; ILLUSTRATIVE percentages, not a published table: the Unit Cost Database v1.2 "
+            "Guidance sheet gives only the range (0% to 40%, by quality, source and age of the "
+            f"data); use {GRADE_TABLE_SOURCE}"
+        )
+    return assumption(
+        "confidence_grades", cuts, "benefit reduction by grade", sources, status, note
+    )

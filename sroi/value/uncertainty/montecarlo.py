@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sroi._checks import check_choice, check_int, check_seed
+from sroi._checks import check_int, check_seed
 from sroi.value.model import CompiledModel
 from sroi.value.result import SimulationResult
 from sroi.value.uncertainty.distributions import (
@@ -44,42 +44,20 @@ def _draw_parameters(
     return params, info
 
 
-def _replaced_adjustments(
-    model: CompiledModel, dists: dict[str, Distribution]
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Confidence factors and optimism-bias uplifts when distributions replace them.
-
-    A unit cost or delivery cost with its own distribution is drawn without its confidence-grade
-    reduction or optimism-bias uplift (HM Treasury Green Book, 2022: optimism bias is reduced
-    as risks are quantified), so the same uncertainty is not penalised twice.
-    """
-    grade = np.array(
-        [1.0 if f"cost:{ln.cost_id}" in dists else 1.0 - ln.grade_reduction for ln in model.lines]
-    )
-    uplift = np.array(
-        [
-            0.0 if f"delivery:{i}" in dists else float(model.delivery["uplift"].iloc[i])
-            for i in range(len(model.delivery))
-        ]
-    )
-    notes = []
-    if any(f"cost:{ln.cost_id}" in dists for ln in model.lines) or len(uplift):
-        notes.append(
-            "costs with their own distribution are drawn without their confidence-grade "
-            "reduction or optimism-bias uplift (the distribution replaces it)"
-        )
-    return grade, uplift, notes
-
-
 def monte_carlo(
     model: CompiledModel,
     n_draws: int,
     seed: int,
     *,
     effect_cov: pd.DataFrame | None = None,
-    optimism_bias: str = "replace",
 ) -> SimulationResult:
     """Monte Carlo, tornado, scenarios and switching values of a compiled model.
+
+    Each draw is the headline formula with some parameters drawn: every adjustment of the
+    central figure (confidence-grade reductions, the optimism-bias uplift on delivery costs,
+    deadweight, displacement, attribution, drop-off, discounting, price uprating) is applied
+    in each draw exactly as in the central figure, so with zero-width distributions every draw
+    equals the central figure.
 
     Parameters
     ----------
@@ -91,8 +69,6 @@ def monte_carlo(
         Seed of the draws, a whole number >= 0 (the same seed gives identical results).
     effect_cov
         Optional outcome x outcome covariance of the effect estimates.
-    optimism_bias
-        ``"replace"`` or ``"keep"`` (see :func:`sroi.value.simulate`).
 
     Returns
     -------
@@ -101,24 +77,18 @@ def monte_carlo(
     Raises
     ------
     SroiInputError
-        For a bad ``n_draws``, ``seed`` or ``optimism_bias``.
+        For a bad ``n_draws`` or ``seed``.
     """
     n_draws = check_int(n_draws, "n_draws", minimum=2)
     seed = check_seed(seed, "seed")
-    check_choice(optimism_bias, ("replace", "keep"), "optimism_bias")
     rng = np.random.default_rng(seed)
     dists = parameter_distributions(model)
     params, info = _draw_parameters(model, n_draws, rng, dists, effect_cov)
-    grade: np.ndarray | None = None
-    uplift: np.ndarray | None = None
     notes = [
         f"valuation.uncertainty: {u.parameter} skipped: that outcome is not valued"
         for u in unused_uncertainty(model)
     ]
-    if optimism_bias == "replace":
-        grade, uplift, replaced = _replaced_adjustments(model, dists)
-        notes += replaced
-    h = model.headline(params, grade=grade, uplift=uplift)
+    h = model.headline(params)
     draws = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in h.items()})
     central = {k: float(v[0]) for k, v in model.headline({}).items()}
     ranges = {

@@ -273,11 +273,12 @@ def _bands_and_grades(model: CompiledModel, lay: Layout, ws: Worksheet) -> None:
         put(ws, i, 3, float(r["standard"]), "0.00")
         put(ws, i, 4, float(r["health"]), "0.00")
     lay.band_rows = (11, 10 + len(s.discount_table))
-    header(ws, 10, ["grade", "description", "benefit_reduction"], 6)
+    header(ws, 10, ["grade", "description", "benefit_reduction", "status and source"], 6)
     for i, (g, r) in enumerate(s.grades.iterrows(), start=11):
         put(ws, i, 6, int(str(g)) if str(g).isdigit() else str(g), kind="fixed")
         text(ws, i, 7, r["description"])
         put(ws, i, 8, float(r["benefit_reduction"]), PCT)
+        text(ws, i, 9, f"{r['status']}: {r['source']}" if r["source"] else r["status"])
     lay.grade_rows = (11, 10 + len(s.grades))
 
 

@@ -31,6 +31,8 @@ __all__ = [
     "BootWeights",
     "ClusterInference",
     "cluster_inference",
+    "cluster_codes",
+    "cr1_from_codes",
     "clusters_arg",
     "few_cluster_warning",
     "nested",
@@ -71,6 +73,16 @@ def nested(df: pd.DataFrame, inner: str, outer: str) -> bool:
     return bool((df.groupby(inner)[outer].nunique() <= 1).all())
 
 
+def cluster_codes(
+    df: pd.DataFrame, cluster: str, unit: str, unit_codes: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Integer codes ``0..G-1`` of one cluster column and ``G`` (the unit codes by unit)."""
+    if cluster == unit:
+        return unit_codes, int(unit_codes.max()) + 1
+    codes, uniques = pd.factorize(df[cluster].to_numpy())
+    return codes, len(uniques)
+
+
 def few_cluster_warning(
     n_tc: int, vcov: str, clusters: list[str], stacklevel: int = 4
 ) -> str | None:
@@ -85,6 +97,30 @@ def few_cluster_warning(
         warnings.warn(msg, SroiWarning, stacklevel=stacklevel)
         return msg
     return None
+
+
+def cr1_from_codes(
+    X: np.ndarray,
+    resid: np.ndarray,
+    bread: np.ndarray,
+    w: np.ndarray | None,
+    codes: np.ndarray,
+    k: int,
+) -> tuple[np.ndarray, int]:
+    """CR1 covariance (``sandwich::vcovCL``, HC1) from integer cluster codes, and ``G``.
+
+    ``k`` is the number of regressors in the small-sample factor ``(n-1)/(n-k)``, which may
+    exceed ``X``'s columns when ``X`` is a block of a larger regression (Frisch-Waugh-Lovell:
+    the block of the covariance is the same).
+    """
+    n = X.shape[0]
+    G = int(codes.max()) + 1
+    score = resid if w is None else w * resid
+    sums = np.empty((G, X.shape[1]))
+    for j in range(X.shape[1]):  # per-column bincount: the same row-order sums as np.add.at
+        sums[:, j] = np.bincount(codes, X[:, j] * score, G)
+    V = bread @ (sums.T @ sums) @ bread
+    return V * (G / (G - 1) * (n - 1) / (n - k)), G
 
 
 def cluster_inference(
@@ -102,6 +138,8 @@ def cluster_inference(
     level: float,
     boot_weights: BootWeights,
     working: WorkingModel = "identity",
+    k: int | None = None,
+    codes: np.ndarray | None = None,
 ) -> ClusterInference:
     """Inference on coefficient ``coef`` of the (weighted) least-squares fit ``y ~ X``.
 
@@ -124,16 +162,31 @@ def cluster_inference(
         Confidence level.
     working
         CR2 working model (see :func:`sroi.impact.did.within.cr2_working_model`).
+    k
+        CR1 only: the regressors counted in ``(n-1)/(n-k)`` when ``X`` holds only some of
+        them (the block of the fixed-effects regression left after projecting out the
+        period dummies, :class:`sroi.impact.did.within.TwoWay`); default ``X``'s columns.
+    codes
+        CR1 with one cluster column: its integer codes ``0..G-1`` when the caller has them
+        (the unit codes when clustering by unit), so they are not computed again.
 
     Returns
     -------
     ClusterInference
     """
-    n_cl = [int(clusters[c].nunique()) for c in clusters.columns]
     b = float(beta[coef])
+    if vcov == "cluster" and codes is not None and clusters.shape[1] == 1:
+        V, G = cr1_from_codes(X, y - X @ beta, bread, w, codes, X.shape[1] if k is None else k)
+        se = float(np.sqrt(V[coef, coef]))
+        lo, hi, p = t_interval(b, se, G - 1.0, level)
+        return ClusterInference(se, lo, hi, p, G - 1.0, f"cluster-robust CR1, t({G - 1})", G)
+    n_cl = [int(clusters[c].nunique()) for c in clusters.columns]
     if vcov == "cluster":
         g = clusters if clusters.shape[1] > 1 else clusters.iloc[:, 0].to_numpy()
         V = vcov_cluster(X, y - X @ beta, bread, g, weights=w, type="HC1")
+        if k is not None:  # vcov_cluster's (n-1)/(n-k) counted only X's columns
+            n = X.shape[0]
+            V = V * ((n - X.shape[1]) / (n - k))
         se = float(np.sqrt(V[coef, coef]))
         dfree = float(min(n_cl) - 1)
         lo, hi, p = t_interval(b, se, dfree, level)

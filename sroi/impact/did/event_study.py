@@ -34,7 +34,12 @@ from scipy import stats
 from sroi._checks import check_choice, check_number
 from sroi.data.panel import Panel
 from sroi.errors import SroiInputError, SroiWarning
-from sroi.impact.did.clustered import few_cluster_warning, nested
+from sroi.impact.did.clustered import (
+    cluster_codes,
+    cr1_from_codes,
+    few_cluster_warning,
+    nested,
+)
 from sroi.impact.did.data import did_panel
 from sroi.impact.did.honest_bounds import honest_bounds
 from sroi.impact.did.sun_abraham import (
@@ -42,9 +47,16 @@ from sroi.impact.did.sun_abraham import (
     interaction_weights,
     satterthwaite_by_contrast,
 )
-from sroi.impact.did.within import WorkingModel, column_rank, cr2_working_model, within_demean
+from sroi.impact.did.within import (
+    TwoWay,
+    WorkingModel,
+    column_rank,
+    cr2_working_model,
+    panel_codes,
+    unit_scale,
+)
 from sroi.impact.inference.cr2 import vcov_cr2
-from sroi.impact.inference.sandwich import vcov_cluster, wls_fit
+from sroi.impact.inference.sandwich import wls_fit
 from sroi.impact.pretrend import PretrendTest, pretrend_wald
 
 __all__ = ["EventStudyResult", "event_study"]
@@ -354,6 +366,7 @@ class _Fit:
     n_clusters: int
     working: WorkingModel
     nd: int
+    k: int  # non-absorbed regressors (with the period dummies)
 
 
 def _fit(
@@ -361,6 +374,7 @@ def _fit(
     D: np.ndarray,
     cols: list[Any],
     *,
+    p: Panel,
     outcome: str,
     unit: str,
     cluster: str,
@@ -368,49 +382,58 @@ def _fit(
     w: np.ndarray | None,
     vcov: str,
 ) -> _Fit:
-    """Regress on the event-time dummies with unit and period effects; cluster the covariance."""
+    """Regress on the event-time dummies with unit and period effects; cluster the covariance.
+
+    CR1 uses the two-way fit of the event-time dummies and covariates alone (period
+    dummies projected out, :class:`~sroi.impact.did.within.TwoWay`); CR2 needs the full
+    unit-demeaned design with the period dummies.
+    """
     df = s.df
-    times = np.sort(np.unique(s.t))
-    tdum = (s.t[:, None] == times[None, 1:]).astype(float)
-    cov = df[covariates].to_numpy(dtype=float) if covariates else np.empty((len(df), 0))
+    ucode, tcode, _ = panel_codes(p)
+    tw = TwoWay.from_codes(ucode, tcode, w)
     nd = D.shape[1]
-    Xfull = np.column_stack([D, tdum, cov])
-    y = df[outcome].to_numpy(dtype=float)
-    Z = within_demean(np.column_stack([y, Xfull]), df[unit].to_numpy(), w)
-    yd, Xd = Z[:, 0], Z[:, 1:]
-    norms = np.sqrt((Xd**2).sum(axis=0))
-    keep_col = norms > 1e-8 * np.maximum(np.sqrt((Xfull**2).sum(axis=0)), 1e-300)
+    X = np.column_stack([D, df[covariates].to_numpy(dtype=float)]) if covariates else D
+    Zd = tw.demean_units(np.column_stack([df[outcome].to_numpy(dtype=float), X]))
+    keep_col = unit_scale(X, Zd[:, 1:]) > 1e-8
     if not keep_col[:nd].all():
         bad = [cols[j] for j in range(nd) if not keep_col[j]]
         raise SroiInputError(
             f"event-time indicators {bad} do not vary within units; check the window and cohorts"
         )
-    Xd = Xd[:, keep_col]
-    if column_rank(Xd) < Xd.shape[1]:
+    if not keep_col.all():
+        Zd, X = Zd[:, np.r_[True, keep_col]], X[:, keep_col]
+    cl, G = cluster_codes(df, cluster, unit, ucode)
+    if vcov == "cluster":
+        coef = tw.project(Zd)
+        _check_rank(Zd[:, 1:])
+        f = tw.solve(Zd, coef)
+        V, _ = cr1_from_codes(f.X, f.resid, f.bread, w, cl, f.k)
+        ci_type = f"cluster-robust CR1, t({G - 1})"
+        dfs = np.full(nd, G - 1.0)
+        return _Fit(f.X, f.resid, f.bread, f.beta, V, dfs, ci_type, cl, G, "identity", nd, f.k)
+    if not nested(df, unit, cluster):
+        raise SroiInputError(
+            f"vcov='CR2' needs each {unit} inside one {cluster} cluster; use "
+            "vcov='cluster' or cluster by a grouping that contains whole units"
+        )
+    Xfull = np.column_stack([X[:, :nd], tw.period_dummies(), X[:, nd:]])
+    Xd = tw.demean_units(Xfull)
+    _check_rank(Xd)
+    beta, resid, bread = wls_fit(Xd, Zd[:, 0], w)
+    working = cr2_working_model(w, ucode)
+    V, dfs_all = vcov_cr2(Xd, resid, bread, cl, weights=w, working=working)
+    dfs = np.asarray(dfs_all)[:nd]
+    ci_type = "CR2 Bell-McCaffrey, Satterthwaite t"
+    return _Fit(Xd, resid, bread, beta, V, dfs, ci_type, cl, G, working, nd, Xd.shape[1])
+
+
+def _check_rank(X: np.ndarray) -> None:
+    if column_rank(X) < X.shape[1]:
         # collinear period dummies with relative-time dummies (no never-treated, TWFE)
         raise SroiInputError(
             "relative-time and period effects are collinear (typically no never-treated "
             "units): use method='sun_abraham', or bin_endpoints=True, or add never-treated units"
         )
-    beta, resid, bread = wls_fit(Xd, yd, w)
-    cl = df[cluster].to_numpy()
-    G = int(pd.unique(cl).size)
-    working: WorkingModel = "identity"
-    if vcov == "cluster":
-        V = vcov_cluster(Xd, resid, bread, cl, weights=w, type="HC1")
-        dfs = np.full(nd, G - 1.0)
-        ci_type = f"cluster-robust CR1, t({G - 1})"
-    else:
-        if not nested(df, unit, cluster):
-            raise SroiInputError(
-                f"vcov='CR2' needs each {unit} inside one {cluster} cluster; use "
-                "vcov='cluster' or cluster by a grouping that contains whole units"
-            )
-        working = cr2_working_model(w, df[unit].to_numpy())
-        V, dfs_all = vcov_cr2(Xd, resid, bread, cl, weights=w, working=working)
-        dfs = np.asarray(dfs_all)[:nd]
-        ci_type = "CR2 Bell-McCaffrey, Satterthwaite t"
-    return _Fit(Xd, resid, bread, beta, V, dfs, ci_type, cl, G, working, nd)
 
 
 def _check_options(
@@ -508,6 +531,7 @@ def event_study(
         s,
         D,
         cols,
+        p=p,
         outcome=outcome,
         unit=unit,
         cluster=clusters[0],
@@ -536,7 +560,7 @@ def event_study(
         notes=tuple(notes),
         extra={
             "n_obs": int(f.Xd.shape[0]),
-            "k": int(f.Xd.shape[1]),
+            "k": f.k,
             "binned": bool(bin_endpoints),
             "df": dict(zip(ev, map(float, dfe), strict=True)),
         },

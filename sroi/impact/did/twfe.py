@@ -37,7 +37,13 @@ from sroi.impact.did.clustered import (
     nested,
 )
 from sroi.impact.did.data import did_panel
-from sroi.impact.did.within import cr2_working_model, within_demean
+from sroi.impact.did.within import (
+    TwoWay,
+    WithinFit,
+    cr2_working_model,
+    panel_codes,
+    unit_scale,
+)
 from sroi.impact.inference.sandwich import wls_fit
 
 __all__ = ["did_twfe"]
@@ -45,65 +51,72 @@ __all__ = ["did_twfe"]
 
 @dataclass(frozen=True)
 class _TwfeDesign:
-    """Within-demeaned design of the static TWFE regression."""
+    """The static TWFE regression: regressors, effects and the two-way (FWL) fit."""
 
     df: pd.DataFrame
     D: np.ndarray
     times: np.ndarray
     y: np.ndarray
     w: np.ndarray | None
-    X: np.ndarray  # non-demeaned regressors kept (D, period dummies, covariates)
-    yd: np.ndarray
-    Xd: np.ndarray
-    names: list[str]
+    X: np.ndarray  # non-demeaned regressors kept, without the period dummies (D, covariates)
+    tw: TwoWay
+    fit: WithinFit
+    names: list[str]  # D, the kept period dummies, the kept covariates
     notes: list[str]
 
+    def beta(self) -> np.ndarray:
+        """All coefficients in the order of :attr:`names`."""
+        return np.r_[self.fit.beta[:1], self.fit.periods, self.fit.beta[1:]]
 
-def _design(p: Panel, outcome: str, unit: str, time: str, covariates: list[str]) -> _TwfeDesign:
-    """Treatment indicator, period dummies and covariates, demeaned within units."""
+    def dense(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Regressors with period dummies, as :attr:`names`: raw, unit-demeaned; demeaned y."""
+        Xfull = np.column_stack([self.X[:, :1], self.tw.period_dummies(), self.X[:, 1:]])
+        Z = self.tw.demean_units(np.column_stack([self.y, Xfull]))
+        return Xfull, Z[:, 1:], Z[:, 0]
+
+
+def _design(p: Panel, outcome: str, covariates: list[str]) -> _TwfeDesign:
+    """Treatment indicator and covariates; unit effects absorbed, period effects projected out."""
     assert p.cohort is not None
     df = p.data.reset_index(drop=True)
+    ucode, tcode, times = panel_codes(p)
     coh = df[p.cohort].to_numpy()
-    t = df[time].to_numpy()
+    t = times[tcode]
     D = ((coh > 0) & (t >= coh)).astype(float)
     if D.sum() == 0:
         raise SroiInputError("no treated observations (cohort > 0 and time >= cohort) in the panel")
     if (D == 0).sum() == 0:
         raise SroiInputError("every observation is treated; a comparison is impossible")
-    times = np.sort(np.unique(t))
-    tdum = (t[:, None] == times[None, 1:]).astype(float)
-    cov = df[covariates].to_numpy(dtype=float) if covariates else np.empty((len(df), 0))
     w = df[p.weights].to_numpy(dtype=float) if p.weights else None
     y = df[outcome].to_numpy(dtype=float)
-    Xfull = np.column_stack([D, tdum, cov])
-    names = ["D", *[f"t{v}" for v in times[1:]], *covariates]
-    Z = within_demean(np.column_stack([y, Xfull]), df[unit].to_numpy(), w)
-    yd, Xd = Z[:, 0], Z[:, 1:]
-    scale = np.sqrt((Xd**2).sum(axis=0)) / np.sqrt(np.maximum((Xfull**2).sum(axis=0), 1e-300))
-    keep = scale > 1e-8
-    keep[0] = True
-    if scale[0] <= 1e-8:
+    X = np.column_stack([D, df[covariates].to_numpy(dtype=float)]) if covariates else D[:, None]
+    tw = TwoWay.from_codes(ucode, tcode, w)
+    Zd = tw.demean_units(np.column_stack([y, X]))
+    keep = unit_scale(X, Zd[:, 1:]) > 1e-8
+    if not keep[0]:
         raise SroiInputError("the treatment indicator does not vary within units")
     notes = list(p.exclusions.notes())
-    absorbed = [names[j] for j in range(len(names)) if not keep[j] and names[j] in covariates]
+    absorbed = [c for c, k in zip(covariates, keep[1:], strict=True) if not k]
     if absorbed:
         notes.append(f"covariates absorbed by the unit effects (time-invariant): {absorbed}")
-    kept = [names[j] for j in range(len(names)) if keep[j]]
-    return _TwfeDesign(df, D, times, y, w, Xfull[:, keep], yd, Xd[:, keep], kept, notes)
+    fit = tw.fit(Zd[:, np.r_[True, keep]] if not keep.all() else Zd)
+    names = ["D", *[f"t{v}" for v in times[tw.kept]], *[c for c in covariates if c not in absorbed]]
+    return _TwfeDesign(df, D, times, y, w, X[:, keep], tw, fit, names, notes)
 
 
 def _coefficients(
     des: _TwfeDesign, outcome: str, unit: str, time: str, engine: str
-) -> tuple[np.ndarray, np.ndarray, str]:
-    """Coefficients, bread and engine: the within solve, or PanelOLS cross-checked against it.
+) -> tuple[np.ndarray, np.ndarray, str, np.ndarray, np.ndarray]:
+    """Coefficients and bread of the dense within design, cross-checked with PanelOLS.
 
-    ``engine="auto"`` is the within solve (the estimate PanelOLS gives, to 1e-8, without
-    PanelOLS's unused fit statistics).
+    Only for ``engine="linearmodels"`` or the CR2 and wild inference, which need the full
+    design; ``engine="auto"`` with CR1 uses the two-way fit alone (the estimate PanelOLS
+    gives, to 1e-8, without PanelOLS's unused fit statistics).
     """
-    b2, _, bread = wls_fit(des.Xd, des.yd, des.w)
+    Xfull, Xd, yd = des.dense()
+    b2, _, bread = wls_fit(Xd, yd, des.w)
     if engine in ("auto", "within"):
-        engine = "within"
-        return b2, bread, engine
+        return b2, bread, "within", Xd, yd
     from linearmodels import PanelOLS
 
     idx = pd.MultiIndex.from_arrays(
@@ -111,7 +124,7 @@ def _coefficients(
     )
     mod = PanelOLS(
         pd.Series(des.y, index=idx, name=outcome),
-        pd.DataFrame(des.X, index=idx, columns=des.names),
+        pd.DataFrame(Xfull, index=idx, columns=des.names),
         entity_effects=True,
         weights=None if des.w is None else pd.Series(des.w, index=idx),
         drop_absorbed=True,
@@ -123,7 +136,7 @@ def _coefficients(
         raise RuntimeError(  # pragma: no cover
             "PanelOLS and the within solve disagree; please report this"
         )
-    return beta, bread, engine
+    return beta, bread, engine, Xd, yd
 
 
 def did_twfe(
@@ -164,10 +177,13 @@ def did_twfe(
         clusters=clusters,
         weights=weights,
     )
-    des = _design(p, outcome, unit, time, covariates)
-    beta, bread, engine = _coefficients(des, outcome, unit, time, engine)
+    des = _design(p, outcome, covariates)
     df, D, notes = des.df, des.D, des.notes
-    n_tc = min(int(df.loc[D == 1, c].nunique()) for c in clusters)
+    codes = des.tw.ucode if clusters == [unit] else None
+    if codes is not None:
+        n_tc = int((np.bincount(codes[D == 1], minlength=des.tw.n_units) > 0).sum())
+    else:
+        n_tc = min(int(df.loc[D == 1, c].nunique()) for c in clusters)
     few_msg = few_cluster_warning(n_tc, vcov, clusters)
     if few_msg:
         notes.append(few_msg)
@@ -177,17 +193,13 @@ def did_twfe(
             f"{unit} is not nested in {'+'.join(clusters)}. Cluster by {unit} or by a "
             "grouping that contains whole units (e.g. school), or use vcov='cluster'"
         )
-    working = cr2_working_model(des.w, df[unit].to_numpy())
+    working = cr2_working_model(des.w, des.tw.ucode)
     if vcov == "CR2" and working == "inverse_weights":
         notes.append(
             "CR2 with weights that vary within units: working model Phi = W^-1 "
             "(clubSandwich inverse_var=TRUE style); see sroi.impact.inference.cr2.vcov_cr2"
         )
-    inf = cluster_inference(
-        X=des.Xd,
-        y=des.yd,
-        beta=beta,
-        bread=bread,
+    common = dict(
         w=des.w,
         clusters=df[clusters].reset_index(drop=True),
         coef=0,
@@ -198,6 +210,14 @@ def did_twfe(
         boot_weights=boot_weights,
         working=working,
     )
+    if engine == "linearmodels" or vcov != "cluster":
+        beta, bread, engine, Xd, yd = _coefficients(des, outcome, unit, time, engine)
+        inf = cluster_inference(X=Xd, y=yd, beta=beta, bread=bread, **common)
+    else:  # CR1 from the two-way fit: the covariance block of D and the covariates
+        beta, engine, f = des.beta(), "within", des.fit
+        inf = cluster_inference(
+            X=f.X, y=f.y, beta=f.beta, bread=f.bread, k=f.k, codes=codes, **common
+        )
     return _effect(p, des, beta, inf, n_tc, clusters, engine, outcome, unit, time, level)
 
 
@@ -217,19 +237,17 @@ def _effect(
     assert p.cohort is not None
     df = des.df
     coh = df[p.cohort].to_numpy()
-    t = df[time].to_numpy()
-    ever = (coh > 0) & (coh <= t.max())  # cohorts after the panel ends act as controls
-    units = df[unit].to_numpy()
-    sizes = df.groupby(unit)[time].size()
+    ever = (coh > 0) & (coh <= des.times.max())  # cohorts after the panel ends act as controls
+    n_ever = int((np.bincount(des.tw.ucode[ever], minlength=des.tw.n_units) > 0).sum())
     extra: dict[str, Any] = {
         "design": "twfe",
         "n_obs": int(len(df)),
-        "n_units": int(pd.unique(units).size),
+        "n_units": des.tw.n_units,
         "n_periods": int(des.times.size),
         "df": inf.df,
         "exclusions": p.exclusions.counts(),
         "coefficients": dict(zip(des.names, map(float, beta), strict=True)),
-        "balanced": bool(sizes.nunique() == 1 and sizes.iloc[0] == des.times.size),
+        "balanced": des.tw.balanced,
     }
     if inf.n_boot is not None:
         extra["n_boot"] = inf.n_boot
@@ -239,8 +257,8 @@ def _effect(
         ci_low=inf.ci_low,
         ci_high=inf.ci_high,
         p_value=inf.p_value,
-        n_treated=int(pd.unique(units[ever]).size),
-        n_control=int(pd.unique(units[~ever]).size),
+        n_treated=n_ever,
+        n_control=des.tw.n_units - n_ever,
         estimand="ATT (TWFE: variance-weighted average of 2x2 comparisons)",
         method="two-way fixed effects DiD"
         + (" (linearmodels PanelOLS)" if engine == "linearmodels" else " (within solve)"),

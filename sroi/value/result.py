@@ -518,18 +518,31 @@ class SimulationResult:
         return self.summary()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable dictionary (without the draws; NaN becomes ``None``)."""
+        """JSON-serialisable dictionary (without the draws; NaN becomes ``None``).
+
+        Returns
+        -------
+        dict
+            ``n_draws``, ``random_state`` (the seed), ``central``, ``prob_npv_positive`` (the
+            chance that benefits exceed costs), ``prob_ratio_above_1``, the 90% and 95%
+            percentile intervals of the SROI ratio and the NPV (``sroi_ratio_90``,
+            ``npv_90``, ``sroi_ratio_95``, ``npv_95``), ``percentiles`` of every metric,
+            ``parameters``, ``tornado``, ``scenarios``, ``switching_values`` and ``notes``.
+        """
         f = json_value
-        lo, hi = self.interval("sroi_ratio", 0.9)
-        nlo, nhi = self.interval("npv", 0.9)
-        return {
+        out: dict[str, Any] = {
             "n_draws": self.n_draws,
             "random_state": self.random_state,
             "central": {k: f(v) for k, v in self.central.items()},
             "prob_npv_positive": self.prob_npv_positive,
             "prob_ratio_above_1": self.prob_ratio_above_1,
-            "sroi_ratio_90": [f(lo), f(hi)],
-            "npv_90": [f(nlo), f(nhi)],
+        }
+        for level in (90, 95):
+            for metric in ("sroi_ratio", "npv"):
+                lo, hi = self.interval(metric, level / 100)
+                out[f"{metric}_{level}"] = [f(lo), f(hi)]
+        return {
+            **out,
             "percentiles": json_records(self.percentiles().reset_index(names="metric")),
             "parameters": json_records(self.parameters),
             "tornado": json_records(self.tornado),

@@ -198,3 +198,23 @@ def test_hand_built_central_inside_interval_with_a_skewed_cost_range(tmp_path):
         assert lo < sim.central[metric] < hi, metric
     # PERT mean (190 + 4 x 200 + 400) / 6 = 231.67, uplifted by 40%
     assert sim.draws["pv_costs"].mean() == pytest.approx(1.4 * 1390 / 6, rel=0.005)
+
+
+def test_saved_summary_has_the_seed_draws_intervals_and_chance(sample):
+    """What value_results.json and results.json keep of the Monte Carlo (not the draws)."""
+    spec, r = sample
+    sim = value.simulate(r, n_draws=3000, random_state=spec.seed)
+    d = sim.to_dict()
+    assert d["n_draws"] == 3000 and d["random_state"] == spec.seed
+    assert d["prob_npv_positive"] == pytest.approx(float((sim.draws["npv"] > 0).mean()))
+    for level in (90, 95):
+        q = (1 - level / 100) / 2
+        for metric in ("sroi_ratio", "npv"):
+            x = sim.draws[metric]
+            assert d[f"{metric}_{level}"] == pytest.approx(
+                [x.quantile(q), x.quantile(1 - q)], rel=1e-12
+            )
+    pct = {row["metric"]: row for row in d["percentiles"]}
+    assert pct["npv"]["p50"] == pytest.approx(sim.draws["npv"].median(), rel=1e-12)
+    assert pct["npv"]["central"] == pytest.approx(r.npv, rel=1e-12)
+    assert "draws" not in d

@@ -220,3 +220,61 @@ def test_simulation_unbiased_with_attrition_at_random() -> None:
     est_a = np.asarray(est)
     mc_se = est_a.std(ddof=1) / np.sqrt(est_a.size)
     assert abs(est_a.mean() - 1.0) < 3 * mc_se, (est_a.mean(), mc_se)
+
+
+def _keep_all(cs: pd.DataFrame, treatment: str, covariates: list, random_state: object, **kw):
+    """A matcher that keeps every treated and pool unit with weight 1."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(data=cs.assign(weights=1.0))
+
+
+def _matched_panel() -> pd.DataFrame:
+    """Cohorts 3 and 4 and never treated over 6 periods; every unit observed in periods 2 and
+    3 (the reference periods), other unit-periods missing at random."""
+    rng = np.random.default_rng(5)
+    n, T = 200, 6
+    ids = np.repeat(np.arange(n), T)
+    t = np.tile(np.arange(1, T + 1), n)
+    z = rng.normal(size=n)
+    g = rng.choice([0, 0, 3, 4], n)[ids]
+    y = z[ids] * (1 + 0.2 * t) + 1.0 * ((g > 0) & (t >= g)) + rng.normal(size=n * T)
+    df = pd.DataFrame({"id": ids, "t": t, "g": g, "z": z[ids], "y": y})
+    keep = np.isin(t, [2, 3]) | (rng.random(n * T) > 0.3)
+    return df[keep].reset_index(drop=True)
+
+
+def test_matched_unbalanced_equals_plain_with_a_keep_all_matcher() -> None:
+    """With every unit matched at weight 1, the matched design is plain staggered DiD."""
+    from sroi.impact.staggered import matched_staggered_did
+
+    df = _matched_panel()
+    m = matched_staggered_did(
+        df, "y", "id", "t", "g", covariates=["z"], history=[], matcher=_keep_all,
+        allow_unbalanced_panel=True, small_sample="normal",
+    )  # fmt: skip
+    p = staggered_did(
+        df, "y", "id", "t", "g", estimator="reg", covariates=["z"],
+        allow_unbalanced_panel=True, small_sample="normal",
+    )  # fmt: skip
+    cols = ["cohort", "time", "att", "std_error", "n_treated", "n_control"]
+    pd.testing.assert_frame_equal(m.att_gt[cols], p.att_gt[cols], atol=1e-10)
+    for kind in ("simple", "dynamic", "group"):
+        a, b = m.aggregate_effect(kind), p.aggregate_effect(kind)
+        assert a.estimate == pytest.approx(b.estimate, abs=1e-10)
+        assert a.std_error == pytest.approx(b.std_error, rel=1e-9)
+    assert m.n_units_partial == p.n_units_partial > 0
+    assert m.aggregate_effect("group").extra["n_units_partial"] == m.n_units_partial
+
+
+def test_matched_default_counts_dropped_units() -> None:
+    from sroi.impact.staggered import matched_staggered_did
+
+    df = _matched_panel()
+    n_partial = int((df.groupby("id").size() < 6).sum())
+    with pytest.warns(SroiWarning, match="not observed in every period"):
+        m = matched_staggered_did(
+            df, "y", "id", "t", "g", covariates=["z"], history=[], matcher=_keep_all
+        )
+    assert m.n_units_dropped_unbalanced == n_partial
+    assert m.aggregate_effect("group").extra["n_units_dropped_unbalanced"] == n_partial

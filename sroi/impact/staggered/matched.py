@@ -44,6 +44,7 @@ from sroi.impact.matching import match
 from sroi.impact.staggered.aggregation import CellAggregator
 from sroi.impact.staggered.cell_inference import CellInference
 from sroi.impact.staggered.cells import GroupTimeCells, cells_frame, compute_cells, make_basis
+from sroi.impact.staggered.cells_rc import compute_cells_rc, long_rows
 from sroi.impact.staggered.data import CohortPanel, cohort_panel
 from sroi.impact.staggered.matched_samples import (
     CohortSample,
@@ -52,7 +53,12 @@ from sroi.impact.staggered.matched_samples import (
     match_cohort,
     pool_mask,
 )
-from sroi.impact.staggered.options import check_options, cluster_reason
+from sroi.impact.staggered.options import (
+    check_covariate_timing,
+    check_options,
+    check_unbalanced_options,
+    cluster_reason,
+)
 from sroi.impact.staggered.randomization import Reassignment
 from sroi.impact.staggered.result import StaggeredResultBase
 
@@ -102,6 +108,9 @@ class MatchedStaggeredResult(StaggeredResultBase):
             "extra": {
                 "anticipation": self.anticipation,
                 "history_periods": self.history_periods,
+                "allow_unbalanced_panel": self.n_units_partial > 0,
+                "n_units_dropped_unbalanced": self.n_units_dropped_unbalanced,
+                "n_units_partial": self.n_units_partial,
                 "cohorts": self.cohorts.drop(columns=["match_variables"]).to_dict(orient="records"),
                 "exclusions": self.exclusions.to_dict(orient="records"),
             },
@@ -149,6 +158,7 @@ def matched_staggered_did(
     restrict_support: bool = True,
     n_boot: int = 0,
     small_sample: Literal["auto", "t", "normal"] = "auto",
+    allow_unbalanced_panel: bool = False,
 ) -> MatchedStaggeredResult:
     """Cohort-wise matching on pre-period data, then stacked DiD on the matched samples.
 
@@ -216,6 +226,15 @@ def matched_staggered_did(
         randomization_test` re-runs the matching for every permutation of the programme
         schools, and :meth:`~MatchedStaggeredResult.wild_bootstrap` gives the school-level
         wild bootstrap-t of an aggregated effect.
+    allow_unbalanced_panel
+        ``False`` (default): units not observed in every period are dropped before matching,
+        with a warning, and counted (``exclusions``, ``n_units_dropped_unbalanced``).
+        ``True``: they are kept, as :func:`~sroi.impact.staggered.staggered_did` does (R
+        ``did``'s option of that name): a unit enters a cohort's matching when its matching
+        characteristics and history are observed at the reference period (otherwise it is
+        counted in ``cohorts["n_missing"]``), and each ATT(g,t) on the matched sample uses
+        every observation of its two periods through the repeated cross-section estimators
+        (:mod:`sroi.impact.staggered.cells_rc`), the influence function summed within unit.
 
     Returns
     -------
@@ -237,6 +256,7 @@ def matched_staggered_did(
     """
     check_options("never_treated", estimator, "varying", anticipation, n_boot, level)
     check_choice(small_sample, SMALL_SAMPLE_CHOICES, "small_sample")
+    check_unbalanced_options(allow_unbalanced_panel)
     design = _design(
         panel,
         outcome,
@@ -264,7 +284,9 @@ def matched_staggered_did(
         weights=None,
         anticipation=int(anticipation),
         extra=_extra_columns(design, pool),
+        allow_unbalanced=bool(allow_unbalanced_panel),
     )
+    check_covariate_timing("base", None, prep.observed is not None, estimator)
     glist = np.unique(prep.G[prep.G > 0])
     if glist.size == 0:
         raise SroiInputError("no treated units remain; see the exclusions")
@@ -447,28 +469,7 @@ def _estimate(
     for g, s in zip(glist, samples, strict=True):
         gidx = to_global.reindex(s.rows).to_numpy()
         G_glob[gidx[s.G > 0]] = g
-        X3 = (
-            None
-            if s.X is None or s.X.shape[1] == 0
-            else np.repeat(s.X[:, None, :], len(prep.times), axis=1)
-        )
-        parts.append(
-            compute_cells(
-                prep.Y[s.rows],
-                s.G,
-                prep.times,
-                np.array([g]),
-                X=X3,
-                x_time_invariant=True,
-                w=s.w,
-                estimator=design.estimator,
-                control_group="never_treated",
-                anticipation=design.anticipation,
-                base_period="varying",
-                n_scale=N,
-                unit_index=gidx,
-            )
-        )
+        parts.append(_cohort_cells(prep, s, g, gidx, N, design))
     cells = GroupTimeCells.stack(parts)
     codes, n_cl, cl_name, n_tc = _clustering(prep, all_rows, G_glob, cluster, design.unit)
     basis, groups = make_basis(cells, G_glob, np.ones(N))
@@ -504,6 +505,50 @@ def _estimate(
         n_control=int(np.sum(G_glob == 0)),
         cluster_reason=_cluster_reason(prep, codes is not None, cl_name, design.unit),
         critical_reason=crit_reason,
+        n_units_dropped_unbalanced=prep.n_units_dropped_unbalanced,
+        n_units_partial=prep.n_units_partial,
+    )
+
+
+def _cohort_cells(
+    prep: CohortPanel,
+    s: CohortSample,
+    g: float,
+    gidx: np.ndarray,
+    N: int,
+    design: MatchingDesign,
+) -> GroupTimeCells:
+    """ATT(g,t) of one cohort's matched sample (repeated cross-section 2x2s if unbalanced)."""
+    X3 = (
+        None
+        if s.X is None or s.X.shape[1] == 0
+        else np.repeat(s.X[:, None, :], len(prep.times), axis=1)
+    )
+    if prep.observed is not None:
+        return compute_cells_rc(
+            long_rows(prep.Y[s.rows], s.G, X3, s.w, unit_index=gidx),
+            prep.times,
+            np.array([g]),
+            n_scale=N,
+            estimator=design.estimator,
+            control_group="never_treated",
+            anticipation=design.anticipation,
+            base_period="varying",
+        )
+    return compute_cells(
+        prep.Y[s.rows],
+        s.G,
+        prep.times,
+        np.array([g]),
+        X=X3,
+        x_time_invariant=True,
+        w=s.w,
+        estimator=design.estimator,
+        control_group="never_treated",
+        anticipation=design.anticipation,
+        base_period="varying",
+        n_scale=N,
+        unit_index=gidx,
     )
 
 

@@ -213,3 +213,111 @@ def test_break_even_keeps_plausible_inputs_only_nearest_first():
     kept, far = _feasible_break_even(be)
     assert kept["parameter"].tolist() == ["cost:C"]
     assert far == ["effect:b", "attribution:a"]
+
+
+def test_value_summary_states_weak_share_and_what_would_change(small_result):
+    """Issue 15 part 4: next to the ratio, the share resting on weak figures and the break-even."""
+    import sroi.value
+    from sroi.report.sections.value import nearest_break_even
+    from sroi.report.steps.value import value_reliance
+
+    if small_result.value is None:
+        pytest.skip("no valuation in the small evaluation")
+    text = _text(sections.headline_section(small_result).html)
+    rel = value_reliance(small_result)
+    assert rel is not None and rel.share_weak is not None
+    assert 0 <= rel.share_illustrative <= rel.share_weak <= 1
+    box = text[text.index("Every £1") if "Every £1" in text else text.index("net loss") :]
+    box = box[: box.index("What would change the conclusion:")]
+    assert "of the valued benefits rest on illustrative or low-confidence unit costs" in box
+    assert f"{rel.share_weak:.0%} of the valued benefits" in box
+    change = text[text.index("What would change the conclusion:") :].split("Benefit unit")[0]
+    nearest = nearest_break_even(small_result)
+    if nearest is not None:  # the same label and numbers as the sensitivity section's table
+        sens = _text(sections.sensitivity_section(small_result).html)
+        assert f"{nearest[0]}, at {nearest[2]} against {nearest[1]} now" in change
+        assert f"{nearest[0]} {nearest[1]} {nearest[2]}" in sens
+    if rel.effect_multiple is not None:
+        k = rel.effect_multiple
+        assert f"every valued effect were {k:.{1 if k > 1 else 2}f} times its estimate" in change
+        # benefits are linear in the effects: scaling every effect by k breaks even exactly
+        effects = {n: o.headline for n, o in small_result.outcomes.items() if o.headline}
+        scaled = {n: e.with_(estimate=e.estimate * k) for n, e in effects.items()}
+        assert sroi.value.run(small_result.spec, scaled).sroi_ratio == pytest.approx(1.0)
+
+
+def test_weak_share_by_hand(small_result):
+    """The weak share is the absolute PV of lines with illustrative or grade 4-5 unit costs."""
+    from sroi.report.steps.value import value_reliance
+
+    v = small_result.value
+    if v is None:
+        pytest.skip("no valuation in the small evaluation")
+    s = v.streams
+    head = s[s["basis"].isin(["observed", "assumed"]) & ~s["transfer"].astype(bool)]
+    pv = head.groupby("cost_id")["pv"].sum().abs()
+    table = v.model.cost_table.set_index("id")
+    weak = [
+        c
+        for c in pv.index
+        if str(table.loc[c, "source"]).lower().startswith("illustrative")
+        or str(table.loc[c, "confidence"]) in ("4", "5")
+    ]
+    assert value_reliance(small_result).share_weak == pytest.approx(pv[weak].sum() / pv.sum())
+
+
+def test_value_effects_rule_values_zero_interval_effects_at_zero():
+    from types import SimpleNamespace
+
+    from sroi.effect import Effect
+    from sroi.report.steps.value import effects_to_value, zero_interval_effects
+
+    clear = Effect(estimate=0.03, std_error=0.01, ci_low=0.01, ci_high=0.05, outcome="a")
+    null = Effect(estimate=-0.02, std_error=0.02, ci_low=-0.06, ci_high=0.02, outcome="b")
+    edge = Effect(estimate=0.02, std_error=0.01, ci_low=0.0, ci_high=0.04, outcome="d")
+    assumed = Effect.assumed(0.01, outcome="c", source="a published trial")
+    effects = {"a": clear, "b": null, "c": assumed, "d": edge}
+    assert zero_interval_effects({"a": clear, "b": null, "d": edge}) == ["b", "d"]
+    spec = SimpleNamespace(valuation=SimpleNamespace(value_effects="all"))
+    assert effects_to_value(spec, effects) == effects
+    spec.valuation.value_effects = "significant"
+    out = effects_to_value(spec, effects)
+    assert out["a"] is clear and out["c"] is assumed
+    for k in ("b", "d"):
+        assert (out[k].estimate, out[k].std_error, out[k].ci_low, out[k].ci_high) == (0, 0, 0, 0)
+        assert out[k].draws is None and "valued at zero" in out[k].notes[-1]
+
+
+def test_value_effects_significant_in_the_spec_and_the_report(small_result):
+    import copy
+
+    from sroi.errors import SroiInputError
+    from sroi.report.steps.value import value_effects, zero_interval_effects
+    from sroi.spec import Spec
+
+    if small_result.value is None:
+        pytest.skip("no valuation in the small evaluation")
+    raw = small_result.spec.model_dump(mode="json", exclude_none=True)
+    raw["valuation"]["value_effects"] = "sometimes"
+    with pytest.raises(SroiInputError, match="value_effects"):
+        Spec.from_dict(raw)
+    spec = small_result.spec.model_copy(deep=True)
+    spec.valuation.value_effects = "significant"
+    # the main effect with an interval widened to include zero: valued at zero
+    prim = copy.copy(small_result.primary)
+    e = prim.headline
+    prim.headline = e.with_(ci_low=-abs(e.estimate), ci_high=3 * abs(e.estimate))
+    outcomes = {**small_result.outcomes, prim.name: prim}
+    effects = {n: o.headline for n, o in outcomes.items() if o.headline}
+    assert prim.name in zero_interval_effects(effects)
+    value, sim, _ = value_effects(spec, effects, n_draws=500)
+    pv = value.streams.groupby("outcome")["pv"].sum()
+    assert pv.get(prim.name, 0.0) == 0.0
+    base = small_result.value.streams.groupby("outcome")["pv"].sum()
+    assert base[prim.name] != 0.0  # valued as estimated under the default rule
+    res = copy.copy(small_result)
+    res.spec, res.value, res.simulation, res.outcomes = spec, value, sim, outcomes
+    text = _text(sections.headline_section(res).html)
+    assert "Only effects whose confidence interval excludes zero are valued" in text
+    assert "All estimated effects are valued" not in text
+    assert prim.label in text.split("valued at zero")[1].split(".")[0]

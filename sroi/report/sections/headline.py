@@ -17,6 +17,7 @@ from sroi.report.sections.text import (
     ci_text,
     clean_text,
     format_effect,
+    lower_first,
     money,
     num,
     p_phrase,
@@ -155,7 +156,7 @@ def _impact_clause(result: EvaluationResult) -> str:
         )
     change = "a rise" if e.estimate > 0 else "a fall"
     return (
-        f"there is no clear effect on {label}: the estimate, {change} of {size}, could be due "
+        f"there is no detectable effect on {label}: the estimate, {change} of {size}, could be due "
         f"to chance ({p_phrase(p)})"
     )
 
@@ -198,19 +199,35 @@ def _main_outcome(s: Section, result: EvaluationResult) -> None:
         s.unavailable(f"effect on {prim.label}", clean_text(result, reason))
         return
     sig, p = significance(prim, result.spec.design.alpha)
-    fav = {True: "an improvement", False: "a worsening", None: "no change"}[prim.favourable]
     days = school_days(prim, e.estimate)
+    size = (
+        f"{format_effect(abs(e.estimate), prim.type, signed=False)} "
+        f"{'higher' if e.estimate > 0 else 'lower'}"
+    )
+    interval = (
+        f"{int(round(e.level * 100))}% confidence interval {ci_text(e, prim)}"
+        f"{' percentage points' if reads_in_points(prim.type) else ''}"
+    )
+    if p is not None and p < result.spec.design.alpha:
+        fav = {True: "an improvement", False: "a worsening", None: "no change"}[prim.favourable]
+        lead = (
+            f"<strong>{html.escape(prim.label)}</strong> of participants was "
+            f"<strong>{size}</strong> per term than it would have been without the programme "
+            f"({fav}"
+            + (f"; {days}, at {SCHOOL_DAYS_PER_YEAR} school days a year" if days else "")
+            + f"); {interval}. This difference is unlikely to be due to chance ({p_phrase(p)})."
+        )
+    else:
+        lead = (
+            f"<strong>No detectable effect on {html.escape(lower_first(prim.label))}</strong>: "
+            f"the estimate for participants is {size} per term than without the programme"
+            + (f" ({days}, at {SCHOOL_DAYS_PER_YEAR} school days a year)" if days else "")
+            + f", but the {interval} includes no effect, so the difference could be due to "
+            f"chance (not statistically significant, {p_phrase(p)})."
+        )
     ev = result.evidence
     s.p(
-        f"<strong>{html.escape(prim.label)}</strong> of participants was "
-        f"<strong>{format_effect(abs(e.estimate), prim.type, signed=False)} "
-        f"{'higher' if e.estimate > 0 else 'lower'}</strong> per term than it would have been "
-        f"without the programme ({fav}"
-        + (f"; {days}, at {SCHOOL_DAYS_PER_YEAR} school days a year" if days else "")
-        + f"); {int(round(e.level * 100))}% confidence interval "
-        f"{ci_text(e, prim)}{' percentage points' if reads_in_points(prim.type) else ''}. "
-        f"This difference {sig.removesuffix(' (it is not statistically significant)')} "
-        f"({'not statistically significant, ' if 'could be' in sig else ''}{p_phrase(p)})."
+        lead
         + (
             f" Confidence in this evidence: <strong>{ev.confidence}</strong> (see Strength of "
             "evidence below)."
@@ -254,10 +271,11 @@ def _reading(o: OutcomeResult, sig: str) -> str:
     se = o.headline.std_error if o.headline is not None else None
     if not se or not math.isfinite(se):
         return "could not be estimated"
-    chance = "unlikely to be chance" if sig.startswith("is unlikely") else "could be chance"
+    if not sig.startswith("is unlikely"):
+        return "no detectable effect (could be chance)"
     if o.favourable is None:
-        return f"no change; {chance}"
-    return ("improvement; " if o.favourable else "worsening; ") + chance
+        return "change, unlikely to be chance"
+    return ("improvement" if o.favourable else "worsening") + ", unlikely to be chance"
 
 
 def _outcome_row(result: EvaluationResult, o: OutcomeResult) -> dict[str, str]:

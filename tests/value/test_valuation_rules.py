@@ -53,6 +53,35 @@ def test_comparison_group_effect_is_net_of_deadweight_in_every_year(tmp_path):
     assert "comparison group" in reg.loc["deadweight:o", "note"]
 
 
+def test_lagged_effect_observed_two_years_net_of_deadweight_then_drop_off(tmp_path):
+    # Lag 1, observed for 2 years, then drop-off 0.5 a year; deadweight 0.3 in the spec is not
+    # applied in any year (comparison group). 60 pupils x 0.1 = 6 events a year x 1,000 x
+    # (1 - attribution 0.2) = 4,800 a year while observed:
+    #   year 0: 0 (lag); years 1-2: 4,800 (observed); year 3: 2,400; year 4: 1,200.
+    spec = vh.tiny_spec(
+        tmp_path,
+        [vh.cost_row(amount=1000)],
+        valuation={
+            "appraisal_years": 5,
+            "adjustments": {"deadweight": 0.3, "attribution": 0.2, "drop_off": 0.5},
+            "outcomes": [vh.tiny_outcome(observed_years=2, benefit_years=5, lag_years=1)],
+        },
+        cohort=60,
+    )
+    r = run(spec, {"o": est(-0.1)})
+    benefits = np.array([0, 4800, 4800, 2400, 1200])
+    np.testing.assert_allclose(r.by_year()["benefits"], benefits, rtol=1e-12, atol=1e-9)
+    d5 = 1 / 1.035 ** np.arange(5)  # Green Book 3.5% for years 0-30
+    pv = 4800 / 1.035 + 4800 / 1.035**2 + 2400 / 1.035**3 + 1200 / 1.035**4
+    assert r.pv_benefits == pytest.approx(pv, rel=1e-12)
+    assert r.pv_benefits == pytest.approx((benefits * d5).sum(), rel=1e-12)
+    # every Monte Carlo draw values the same years the same way: zero-width effect
+    s = value.simulate(r.model, n_draws=50, random_state=0)
+    assert s.draws["pv_benefits"].std() > 0  # the effect is drawn...
+    fixed = {"effect:o": np.full(3, -0.1)}
+    assert r.model.headline(fixed)["pv_benefits"] == pytest.approx(np.full(3, pv), rel=1e-12)
+
+
 def test_drop_off_alone_governs_persistence_beyond_the_observed_period(tmp_path):
     spec = vh.tiny_spec(
         tmp_path,
@@ -148,6 +177,33 @@ def test_green_book_discounting_year_zero_undiscounted_for_costs_and_benefits(tm
         value.discount_factors(3, convention="end")  # type: ignore[call-arg]
 
 
+def test_green_book_costs_and_benefits_over_three_years_by_hand(tmp_path):
+    # Delivery: 200 spent in year 0 (no optimism bias), 100 planned for year 2 (+10% optimism
+    # bias = 110). Benefits: 1 event a year x 100 in years 0, 1, 2.
+    #   PV costs    = 200 + 110 / 1.071225               = 302.686177...
+    #   PV benefits = 100 + 96.618357 + 93.351070       = 289.969427...
+    spec = vh.tiny_spec(
+        tmp_path,
+        valuation={"optimism_bias": {"costs": 0.1}},
+        delivery=[
+            {"year": 0, "amount": 200, "description": "spent", "spent": True},
+            {"year": 2, "amount": 100, "description": "planned"},
+        ],
+    )
+    r = run(spec, {"o": est(-0.1)})
+    pv_costs = 200 + 110 / 1.035**2
+    pv_benefits = 100 + 100 / 1.035 + 100 / 1.035**2
+    assert pv_costs == pytest.approx(302.686177, abs=1e-6)
+    assert pv_benefits == pytest.approx(289.969427, abs=1e-6)
+    assert r.pv_costs == pytest.approx(pv_costs, rel=1e-12)
+    assert r.pv_benefits == pytest.approx(pv_benefits, rel=1e-12)
+    assert r.npv == pytest.approx(pv_benefits - pv_costs, abs=1e-6)
+    assert r.sroi_ratio == pytest.approx(pv_benefits / pv_costs, rel=1e-12)
+    c = r.costs.set_index("year")
+    assert c.loc[0, "discount_factor"] == 1.0 and c.loc[0, "pv"] == 200.0
+    assert c.loc[2, "pv"] == pytest.approx(110 / 1.035**2, rel=1e-12)
+
+
 # ------------------------------------------------------------------ WELLBY and QALY
 def _wellbeing_spec(tmp_path, rows, outcome_costs):
     ls = {"name": "ls", "column": "ls", "type": "continuous", "direction": "increase"}
@@ -186,3 +242,25 @@ def test_qaly_valued_at_the_dhsc_value(tmp_path):
     # 10 x 0.01 = 0.1 QALY a year x 70,000 (2024 prices) x 0.9 (grade 2), health discounting
     line = r.by_outcome().set_index("cost_id")["pv"]
     assert line["Q"] == pytest.approx(0.1 * 70000 * 0.9 * D15.sum(), rel=1e-12)
+
+
+def test_health_rate_is_per_line_not_per_outcome(tmp_path):
+    # One outcome valued twice: in WELLBYs (health rate 1.5%) and in money (standard 3.5%).
+    # 10 pupils x +0.1 points = 1 unit a year; WELLBY 13,000 (2019) x 100 / 81.1085 (2024)
+    # x 0.9 (grade 2); the money line is 50 a unit (grade 1).
+    rows = [
+        vh.cost_row(),
+        {"id": "WB", "library": "WELLBY", "outcome": "ls"},
+        vh.cost_row(id="M", outcome="ls", amount=50, description="money per point"),
+    ]
+    r = run(
+        _wellbeing_spec(tmp_path, rows, ["WB", "M"]),
+        {"o": est(-0.1), "ls": est(0.1, outcome="ls", period="year")},
+    )
+    line = r.by_outcome().set_index("cost_id")["pv"]
+    wellby = 13000 * 100 / 81.1085 * 0.9
+    assert line["WB"] == pytest.approx(wellby * D15.sum(), rel=1e-12)
+    assert line["M"] == pytest.approx(50 * D35.sum(), rel=1e-12)
+    rates = r.streams.groupby("cost_id")["discount_factor"].apply(list)
+    np.testing.assert_allclose(rates["WB"], D15, rtol=1e-12)
+    np.testing.assert_allclose(rates["M"], D35, rtol=1e-12)

@@ -315,11 +315,12 @@ def cmd_pool(args: argparse.Namespace) -> int:
     from sroi.report.runner import run_pool
 
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
-    _check_output_dir(Path(args.output))
+    out, existed = Path(args.output), Path(args.output).exists()
+    _check_output_dir(out)
     try:
         html_path = run_pool(
             args.results,
-            Path(args.output),
+            out,
             outcome=args.outcome,
             method=args.method,
             test=args.test,
@@ -329,6 +330,10 @@ def cmd_pool(args: argparse.Namespace) -> int:
     except ReportError as exc:
         print(f"sroi: pooled report failed: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    except SroiInputError:
+        if not existed and not any(out.iterdir()):
+            out.rmdir()  # a bad input leaves no empty folder behind
+        raise
     doc = json.loads((html_path.parent / "pool_results.json").read_text(encoding="utf-8"))
     meta = doc["meta"]
     pct = round(meta["level"] * 100)

@@ -226,6 +226,14 @@ class ReportSection(_Strict):
 
     title: str = "Programme evaluation"
     disclosure_threshold: int = Field(default=10, ge=1)
+    disclosure_rounding_base: int | None = Field(
+        default=None,
+        ge=2,
+        description=(
+            "round every published count of people to the nearest multiple of this base "
+            "(e.g. 5), in every output; none by default"
+        ),
+    )
     output: str = "reports"
     author: str | None = None
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,13 @@ __all__ = [
     "suppress_rows_with_units",
     "suppress_people_counts",
     "ADDITIVE_COLUMNS",
+    "Threshold",
+    "rounding_base",
+    "round_count",
+    "linked_suppression",
+    "publish_linked",
+    "suppress_group_statistics",
+    "GROUP_STATISTICS",
 ]
 
 #: Marker of a cell suppressed only so that another suppressed cell cannot be worked out.
@@ -76,13 +83,66 @@ class DisclosureError(RuntimeError):
     """An output would disclose an identifier or an unsuppressed small count."""
 
 
+class Threshold(int):
+    """The disclosure threshold ``k`` with the optional rounding base of published counts.
+
+    An ``int`` (every function taking ``threshold`` accepts it as one), carrying
+    ``report.disclosure_rounding_base`` so that each function that publishes a count also
+    rounds it, in every output.
+
+    Parameters
+    ----------
+    k
+        Smallest count of people that may be shown.
+    base
+        Round every shown count of people to the nearest multiple of ``base`` (halves up);
+        ``None`` (default): no rounding.
+    """
+
+    base: int | None
+
+    def __new__(cls, k: int, base: int | None = None) -> Threshold:
+        """Validate ``k`` and ``base``."""
+        obj = super().__new__(cls, int(_check_threshold(k)))
+        if base is not None and (
+            isinstance(base, bool) or not isinstance(base, (int, np.integer)) or base < 2
+        ):
+            raise SroiInputError(
+                "disclosure rounding base must be a whole number >= 2 "
+                f"(report.disclosure_rounding_base), got {base!r}"
+            )
+        obj.base = None if base is None else int(base)
+        return obj
+
+    def __reduce__(self) -> tuple[Any, tuple[int, int | None]]:
+        """Pickle with the base (a plain ``int`` would lose it)."""
+        return (Threshold, (int(self), self.base))
+
+    def __repr__(self) -> str:
+        """``Threshold(10, base=5)``."""
+        return f"Threshold({int(self)}, base={self.base})"
+
+
+def rounding_base(threshold: int) -> int | None:
+    """The rounding base carried by ``threshold`` (``None`` for a plain int)."""
+    return threshold.base if isinstance(threshold, Threshold) else None
+
+
+def round_count(n: int, base: int | None) -> int:
+    """``n`` rounded to the nearest multiple of ``base`` (halves up); ``n`` when no base."""
+    if not base:
+        return int(n)
+    return int(base * math.floor(n / base + 0.5))
+
+
 def _check_threshold(threshold: int) -> int:
+    """The threshold, validated (a :class:`Threshold` keeps its rounding base)."""
     if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 1:
         raise SroiInputError(
             f"disclosure threshold must be a positive integer (report.disclosure_threshold), "
             f"got {threshold!r}"
         )
-    return int(threshold)
+    return threshold if isinstance(threshold, Threshold) else int(threshold)
 
 
 def suppress_count(n: Any, threshold: int = 10) -> int | str | None:
@@ -98,7 +158,8 @@ def suppress_count(n: Any, threshold: int = 10) -> int | str | None:
     Returns
     -------
     int, str or None
-        The count, the string ``"<threshold>"`` (e.g. ``"<10"``), or ``None``.
+        The count (rounded to the threshold's base when it has one, see :class:`Threshold`),
+        the string ``"<threshold>"`` (e.g. ``"<10"``), or ``None``.
     """
     k = _check_threshold(threshold)
     if n is None or (isinstance(n, float) and math.isnan(n)):
@@ -112,8 +173,8 @@ def suppress_count(n: Any, threshold: int = 10) -> int | str | None:
         raise SroiInputError(f"suppress_count: a count must be a whole number >= 0, got {n!r}")
     value_int = int(value)
     if 0 < value_int < k:
-        return f"<{k}"
-    return value_int
+        return f"<{int(k)}"
+    return round_count(value_int, rounding_base(k))
 
 
 def is_count_column(name: str) -> bool:
@@ -318,15 +379,21 @@ def suppress_text_counts(text: str, threshold: int = 10) -> str:
     """
     k = _check_threshold(threshold)
 
-    def sub(m: re.Match[str]) -> str:
-        n = int(m.group(1))
-        return (f"<{k}" if 0 < n < k else m.group(1)) + m.group(2)
+    base = rounding_base(k)
 
-    out = _N_OF_M.sub(sub, str(text))
+    def shown(n: int) -> str:
+        return f"<{int(k)}" if 0 < n < k else str(round_count(n, base))
+
+    def sub(m: re.Match[str]) -> str:
+        return shown(int(m.group(1))) + m.group(2)
+
+    def sub_of(m: re.Match[str]) -> str:
+        total = re.sub(r"\d+", lambda d: shown(int(d.group())), m.group(2))
+        return shown(int(m.group(1))) + total
+
+    out = _N_OF_M.sub(sub_of, str(text))
     out = _N_WORD.sub(sub, out)
-    return _COLON_N.sub(
-        lambda m: m.group(1) + (f"<{k}" if 0 < int(m.group(2)) < k else m.group(2)), out
-    )
+    return _COLON_N.sub(lambda m: m.group(1) + shown(int(m.group(2))), out)
 
 
 def sanitize_text(text: str, ids: Iterable[Any] = (), threshold: int = 10) -> str:
@@ -369,7 +436,7 @@ def suppress_people_counts(x: Any, threshold: int = 10) -> Any:
 
 
 def _is_small(n: Any, k: int) -> bool:
-    return n is not None and not isinstance(n, str) and 0 < int(n) < k
+    return not _missing(n) and not isinstance(n, str) and 0 < int(n) < k
 
 
 def secondary_suppress(cells: Sequence[Any], threshold: int = 10) -> list[int | str | None]:
@@ -426,3 +493,110 @@ def suppress_rows_with_units(
     if isinstance(units, str) and isinstance(rows, int) and rows > 0:
         rows = SECONDARY_MARKER
     return rows, units
+
+
+def linked_suppression(
+    columns: Mapping[str, Mapping[Hashable, Any]],
+    threshold: int = 10,
+    forced: Iterable[Hashable] = (),
+) -> set[Hashable]:
+    """Keys (e.g. cohorts) to hide in every table of one output, so no hidden cell is recoverable.
+
+    The same rows (cohorts) appear in several tables of one output (pupils per cohort in the
+    programme table, treated and matched pupils per cohort in the matching table, the
+    pupils behind each cohort's estimate), and each column adds up to a total that is
+    shown. A cohort hidden in one table but shown in another could be worked out by
+    subtraction there, so a key is hidden in *every* column at once: first every key with
+    a count ``0 < n < k`` in any column; then, while some column's hidden cells are fewer
+    than two or hold fewer than ``k`` people together, its smallest shown positive cell's
+    key is hidden too (everywhere), until no column changes.
+
+    Parameters
+    ----------
+    columns
+        Column name -> (key -> count, or ``None`` when missing).
+    threshold
+        Smallest count that may be shown.
+    forced
+        Keys hidden from the start for a reason outside these columns (e.g. a cohort whose
+        unmatched pupils are suppressed in the same row as its matched pupils).
+
+    Returns
+    -------
+    set
+        The keys to hide; publish each cell with :func:`publish_linked`.
+    """
+    k = _check_threshold(threshold)
+    hidden: set[Hashable] = set(forced) | {
+        key for col in columns.values() for key, n in col.items() if _is_small(n, k)
+    }
+    changed = bool(hidden)
+    while changed:
+        changed = False
+        for col in columns.values():
+            cells = {key: int(n) for key, n in col.items() if not _missing(n) and int(n) > 0}
+            inside = [key for key in cells if key in hidden]
+            if not inside:
+                continue
+            if len(inside) >= 2 and sum(cells[key] for key in inside) >= k:
+                continue
+            rest = sorted((n, str(key), key) for key, n in cells.items() if key not in hidden)
+            if rest:
+                hidden.add(rest[0][2])
+                changed = True
+    return hidden
+
+
+def publish_linked(n: Any, hidden: bool, threshold: int = 10) -> int | str | None:
+    """A cell of a linked table: ``"<k"`` when small, ``"c"`` when its row is hidden, else shown.
+
+    See :func:`linked_suppression`.
+    """
+    shown = suppress_count(n, threshold)
+    if hidden and isinstance(shown, int) and shown > 0:
+        return SECONDARY_MARKER
+    return shown
+
+
+#: Statistics computed over a group of people: not shown when the group is under the threshold.
+GROUP_STATISTICS = ("estimate", "std_error", "ci_low", "ci_high", "p_value", "mean", "share")
+
+
+def suppress_group_statistics(
+    row: Mapping[str, Any],
+    sizes: Sequence[Any],
+    threshold: int = 10,
+    fields: Sequence[str] = GROUP_STATISTICS,
+) -> dict[str, Any]:
+    """Copy of ``row`` with its means, shares and estimates removed when a group is too small.
+
+    A mean, a percentage or an estimate computed over fewer than ``k`` people describes
+    those few people (a share of 1 in a group of 3 says what each of them did). When any of
+    ``sizes`` (the people behind the statistic, e.g. the cohort's treated and comparison
+    pupils) is ``0 < n < k`` or already suppressed, every field of ``fields`` in ``row``
+    becomes ``None`` (not available); counts are left to :func:`suppress_count`.
+
+    Parameters
+    ----------
+    row
+        One table row (e.g. a cohort's estimate).
+    sizes
+        Numbers of people behind the row's statistics (ints, ``"<k"``/``"c"`` markers or
+        ``None`` for unknown).
+    threshold
+        Smallest group a statistic may describe.
+    fields
+        Names of the statistics in ``row``.
+    """
+    k = _check_threshold(threshold)
+    small = any(
+        (isinstance(n, str) and (n.startswith("<") or n == SECONDARY_MARKER))
+        or (n is not None and not isinstance(n, str) and not _missing(n) and 0 < int(n) < k)
+        for n in sizes
+    )
+    out = dict(row)
+    if small:
+        for f in fields:
+            if f in out:
+                out[f] = None
+    return out

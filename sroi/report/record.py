@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sroi.effect import Effect
+from sroi.report.disclosure import Threshold
 from sroi.report.evidence import EvidenceAssessment
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -261,9 +262,10 @@ class EvaluationResult:
         return next(o for o in self.outcomes.values() if o.primary)
 
     @property
-    def threshold(self) -> int:
-        """The disclosure threshold (``report.disclosure_threshold``)."""
-        return int(self.spec.report.disclosure_threshold)
+    def threshold(self) -> Threshold:
+        """The disclosure threshold with its rounding base (``report.disclosure_*``)."""
+        r = self.spec.report
+        return Threshold(r.disclosure_threshold, r.disclosure_rounding_base)
 
     def effects(self) -> dict[str, Effect]:
         """Headline effect of each outcome that was estimated."""

@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -27,11 +27,22 @@ import pandas as pd
 
 from sroi.effect import Effect
 from sroi.errors import SroiInputError
+from sroi.report.cross_tables import (
+    TOTALS,
+    cohort_group,
+    effect_cohort_rows,
+    hidden_cohorts,
+    small_gap,
+)
 from sroi.report.disclosure import (
+    SECONDARY_MARKER,
     check_no_identifiers,
+    publish_linked,
+    rounding_base,
     sanitize_text,
     secondary_suppress,
     suppress_count,
+    suppress_group_statistics,
     suppress_people_counts,
     suppress_rows_with_units,
     suppress_text_counts,
@@ -135,6 +146,10 @@ class _Publish:
 
     threshold: int
     ids: frozenset[str]
+    #: per group of per-cohort counts, the cohorts hidden in every table (cross_tables)
+    hidden: Mapping[str, frozenset[Any]] = field(default_factory=dict)
+    #: the evaluation, for the totals an effect's counts are compared with
+    result: EvaluationResult | None = None
 
     def text(self, s: str) -> str:
         """Free text: identifiers removed, small counts of people suppressed."""
@@ -148,6 +163,33 @@ class _Publish:
         """A count of people: ``"<k"`` below the threshold."""
         return suppress_count(n, self.threshold)
 
+    def linked(self, n: Any, column: str, cohort: Any, table: str = "") -> int | str | None:
+        """A per-cohort count, hidden wherever its cohort is hidden for its group."""
+        group = cohort_group(column, table)
+        hidden = (
+            group is not None
+            and cohort is not None
+            and int(cohort) in self.hidden.get(group, frozenset())
+        )
+        return publish_linked(n, hidden, self.threshold)
+
+    def cohort_rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The matched DiD's per-cohort summary: linked counts, the rest suppressed."""
+        out = []
+        for r in rows:
+            row = suppress_people_counts(dict(r), self.threshold)
+            for c in r:
+                if cohort_group(str(c), "") is not None and not isinstance(r[c], str):
+                    row[c] = self.linked(r[c], str(c), r["cohort"])
+            if "n_unmatched_treated" in r and int(r["cohort"]) in self.hidden.get(
+                "matched", frozenset()
+            ):
+                # matched + unmatched + missing = enrolled: hide the unmatched with the matched
+                shown = publish_linked(r["n_unmatched_treated"], True, self.threshold)
+                row["n_unmatched_treated"] = SECONDARY_MARKER if shown == 0 else shown
+            out.append(row)
+        return out
+
     def clean(self, x: Any) -> Any:
         """JSON-safe copy with every string treated as free text."""
         return json_safe(x, self.text)
@@ -159,6 +201,8 @@ class _Publish:
         d = e.to_dict(include_draws=False)
         for c in _PEOPLE_COUNTS:
             d[c] = self.count(d.get(c))
+            if c in TOTALS and self.result is not None and small_gap(self.result, e, c):
+                d[c] = publish_linked(d[c], True, self.threshold)
         extra = d.get("extra") or {}
         # exclusion tables inside 'extra' carry counts: rows and units suppressed together
         if isinstance(extra, dict) and isinstance(extra.get("exclusions"), list):
@@ -166,8 +210,12 @@ class _Publish:
             extra["exclusions"] = [
                 self.exclusion_counts(r) for r in extra["exclusions"] if isinstance(r, dict)
             ]
+        rows = effect_cohort_rows(extra)
         # every other count of people in 'extra' (n_unmatched_treated, n_pool_off_support...)
-        d["extra"] = self.clean(suppress_people_counts(json_safe(extra), self.threshold))
+        extra = suppress_people_counts(json_safe(extra), self.threshold)
+        if rows:
+            extra["cohorts"] = self.cohort_rows(json_safe(rows))
+        d["extra"] = self.clean(extra)
         d["notes"] = [self.text(str(n)) for n in d.get("notes") or []]
         out: dict[str, Any] = self.clean(d)
         return out
@@ -193,17 +241,30 @@ class _Publish:
         d = df.rename(columns=rename or {})
         keep = [c for c in d.columns if c in _ROW_KEYS]
         out = []
+        by_cohort = "cohort" in keep
+        # counts by event time are sums of cohort counts: hidden when a cohort's count is
+        hide = {
+            "n_treated": bool(self.hidden.get("matched")),
+            "n_control": bool(self.hidden.get("controls")),
+        }
         for r in d[keep].to_dict(orient="records"):
             row: dict[str, Any] = {}
+            sizes = []
             for c, v in r.items():
                 if c in ("n_treated", "n_control"):
                     missing = v is None or (isinstance(v, float) and math.isnan(v))
-                    row[str(c)] = self.count(None if missing else v)
+                    sizes.append(None if missing else v)
+                    row[str(c)] = (
+                        self.linked(None if missing else v, str(c), r["cohort"], "estimates")
+                        if by_cohort
+                        else publish_linked(None if missing else v, hide[c], self.threshold)
+                    )
                 elif c in ("event_time", "cohort", "time"):
                     row[str(c)] = int(v)
                 else:
                     row[str(c)] = v
-            out.append(row)
+            # an estimate over fewer than k pupils describes those few pupils: not shown
+            out.append(suppress_group_statistics(row, sizes, self.threshold))
         cleaned: list[dict[str, Any]] = self.clean(out)
         return cleaned
 
@@ -275,7 +336,7 @@ def build_results(result: EvaluationResult, provenance: dict[str, Any]) -> dict[
         raise SroiInputError(
             f"build_results: expected an EvaluationResult, got {type(result).__name__}"
         )
-    pub = _Publish(result.threshold, result.all_identifiers())
+    pub = _Publish(result.threshold, result.all_identifiers(), hidden_cohorts(result), result)
     doc: dict[str, Any] = json_safe(_build(result, provenance, pub), pub.counts_in_text)
     return doc
 
@@ -284,18 +345,25 @@ def _programme(result: EvaluationResult, pub: _Publish) -> dict[str, Any]:
     prog = result.programme
     cohorts = []
     records = result.cohorts.to_dict(orient="records")
-    # the cohorts add up to n_treated, which is shown: secondary suppression
-    pupils = secondary_suppress([int(r["n_pupils"]) for r in records], pub.threshold)
-    for r, n_pupils in zip(records, pupils, strict=True):
-        row = {"cohort": int(r["cohort"]), "n_pupils": n_pupils}
+    # the cohorts add up to n_treated, which is shown, and appear in other tables of the
+    # output: hidden wherever their cohort is hidden (cross_tables)
+    for r in records:
+        row = {
+            "cohort": int(r["cohort"]),
+            "n_pupils": pub.linked(r["n_pupils"], "n_pupils", r["cohort"]),
+        }
         if "n_schools" in r:
             row["n_schools"] = _whole(r["n_schools"])
         if "terms_observed_after_start" in r:
             row["terms_observed_after_start"] = int(r["terms_observed_after_start"])
         cohorts.append(row)
+    # participants and the comparison pool add up to all pupils, which is shown
+    n_treated, n_pool = secondary_suppress(
+        [prog["n_treated"], prog["n_comparison_pool"]], pub.threshold
+    )
     return {
-        "n_treated": pub.count(prog["n_treated"]),
-        "n_comparison_pool": pub.count(prog["n_comparison_pool"]),
+        "n_treated": n_treated,
+        "n_comparison_pool": n_pool,
         "n_units": pub.count(prog["n_units"]),
         "n_clusters": _whole(prog.get("n_clusters")),
         "n_treated_clusters": _whole(prog.get("n_treated_clusters")),
@@ -336,20 +404,24 @@ def _diagnostics(result: EvaluationResult, pub: _Publish) -> dict[str, Any]:
     bal = None if m is None else m.balance()
     matching = None
     if m is not None:
-        # per-cohort columns add up to totals shown elsewhere: secondary suppression per column
-        cols = {
-            name: secondary_suppress([getattr(c, name) for c in m.cohorts], pub.threshold)
-            for name in ("n_treated", "n_treated_matched", "n_controls_matched")
-        }
+        # per-cohort columns add up to totals shown elsewhere and appear in other tables:
+        # hidden wherever their cohort is hidden (cross_tables); the balance of a cohort
+        # matched on fewer than k pupils describes those pupils, so it is not shown
+        names = ("n_treated", "n_treated_matched", "n_controls_matched")
         matching = [
-            {
-                "cohort": int(c.cohort),
-                **{name: cols[name][i] for name in cols},
-                "max_abs_smd_after": None
-                if c.balance is None
-                else pub.clean(float(c.balance["smd_after"].abs().max())),
-            }
-            for i, c in enumerate(m.cohorts)
+            suppress_group_statistics(
+                {
+                    "cohort": int(c.cohort),
+                    **{name: pub.linked(getattr(c, name), name, c.cohort) for name in names},
+                    "max_abs_smd_after": None
+                    if c.balance is None
+                    else pub.clean(float(c.balance["smd_after"].abs().max())),
+                },
+                [c.n_treated_matched, c.n_controls_matched],
+                pub.threshold,
+                ("max_abs_smd_after",),
+            )
+            for c in m.cohorts
         ]
     return {
         "evidence": None if ev is None else pub.clean(ev.to_dict()),
@@ -374,7 +446,12 @@ def _build(result: EvaluationResult, provenance: dict[str, Any], pub: _Publish) 
             "description": " ".join(spec.programme.description.split()),
         },
         "provenance": provenance,
-        "disclosure": {"threshold": pub.threshold, "suppressed_marker": f"<{pub.threshold}"},
+        "disclosure": {
+            "threshold": int(pub.threshold),
+            "suppressed_marker": f"<{int(pub.threshold)}",
+            "secondary_marker": SECONDARY_MARKER,
+            "rounding_base": rounding_base(pub.threshold),
+        },
         "design": {
             "name": result.design,
             "sms_design_level": ev.design_level if ev is not None else 3,

@@ -1,29 +1,49 @@
 """Statistical disclosure control for reports about children.
 
-Two rules, applied to every table, figure label and ``results.json`` the report writes:
+The rules, applied to every count of people that an output shows (HTML, notebook,
+``results.json``, value JSON, workbooks, batch summary, figure labels, warnings):
 
-1. **Small-count suppression.** A count of people (pupils, schools, rows) below the spec's
-   threshold ``k`` (``report.disclosure_threshold``, default 10) is shown as ``"<k"``, never
-   as the number. Zero is not suppressed: "no one" discloses nothing about a person. This is
-   threshold suppression as described in the Office for National Statistics / Government
-   Statistical Service guidance on disclosure control of tables; the threshold is set by the
-   data owner, not here.
-2. **Secondary suppression.** A suppressed cell must not be recoverable by subtraction.
-   In a table whose cells add up to a total that is shown (pupils per cohort and all
-   participants), when one cell is suppressed the next smallest cell is suppressed too, and
-   cells keep being suppressed (smallest first) until the suppressed cells together hold at
-   least ``k`` people (:func:`secondary_suppress`). In an exclusions row, when the number of
-   pupils is suppressed the number of rows (pupil-terms) is suppressed with it, since rows
-   divided by terms would recover the pupils (:func:`suppress_rows_with_units`). A cell
-   suppressed for this reason alone is shown as ``"c"`` (confidential, the official-statistics
-   symbol); a cell under the threshold as ``"<k"``.
-3. **People, not institutions.** Counts of schools (clusters), periods, draws or outcomes are
-   not counts of people and are shown as they are (:func:`is_people_count`): the schools are
-   named in the programme description and their number discloses nothing about a child.
-4. **No identifiers.** No unit identifier (pupil id) or cluster identifier (school id) may
+1. **Small-count suppression.** A count of people (pupils, pupil-terms) between 1 and k-1,
+   k = ``report.disclosure_threshold`` (default 10), is never shown: it is written as
+   ``"<k"`` (e.g. ``"<10"``, :func:`suppress_count`). Zero is shown: "no one" discloses
+   nothing about a person. This is threshold suppression as described in the Office for
+   National Statistics / Government Statistical Service guidance on disclosure control of
+   tables; the threshold is set by the data owner, not here.
+2. **Secondary suppression within a table.** Where the cells of a table add up to a total
+   that is shown (pupils per cohort and all participants), a suppressed cell could be worked
+   out by subtraction, so the next smallest cells are suppressed too until at least two cells
+   are hidden and together they hold at least k people (:func:`secondary_suppress`). In an
+   exclusions row, when the number of pupils is hidden the number of rows (pupil-terms) is
+   hidden with it (:func:`suppress_rows_with_units`). A cell hidden only for this reason is
+   written as ``"c"`` (:data:`SECONDARY_MARKER`, the official-statistics symbol for
+   "confidential"), so a reader can tell the two apart.
+3. **Secondary suppression across tables.** One output shows the same cohorts in several
+   tables (participants per cohort, matched pupils per cohort, the pupils behind each
+   cohort's estimate). A cohort hidden in one table is hidden in every table showing the
+   same quantity, and the rule of point 2 is then applied to every such column at once
+   (:func:`linked_suppression`, :mod:`sroi.report.cross_tables`): no hidden cell can be
+   recovered from a total in another table. The parts of a row are hidden together
+   (matched and unmatched pupils of a cohort), a total within k of another total is hidden
+   (participants minus the pupils behind an estimate), and counts that are sums of hidden
+   cells (pupils by event time) are hidden with them.
+4. **Rounding (optional).** With ``report.disclosure_rounding_base: 5`` every count of people
+   that is shown, totals included, is rounded to the nearest multiple of 5
+   (:class:`Threshold`, :func:`round_count`), in every output; by default counts are exact.
+5. **Statistics over small groups.** A mean, a percentage, an estimate or a balance
+   statistic computed over fewer than k people describes those few people, so it is not
+   shown either (``null`` in ``results.json``, :func:`suppress_group_statistics`).
+6. **People, not institutions.** Counts of schools (clusters), periods, draws or outcomes
+   are not counts of people and are shown as they are (:func:`is_people_count`): the
+   schools are named in the programme description and their number discloses nothing about
+   a child.
+7. **No identifiers.** No unit identifier (pupil id) or cluster identifier (school id) may
    appear in any output. :func:`check_no_identifiers` searches output files or strings for
-   every identifier in the data and raises when one is found; its message names the file and
-   the kind of identifier, never the identifier itself.
+   every identifier in the data and raises when one is found; its message names the file
+   and the kind of identifier, never the identifier itself.
+
+In ``results.json`` a suppressed count is the string ``"<k"`` or ``"c"``, never the number;
+the ``disclosure`` block records k, both markers and the rounding base, and the JSON Schema
+(``schema/results.schema.json``, ``$defs/count``) says so.
 """
 
 from __future__ import annotations

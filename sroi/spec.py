@@ -163,6 +163,25 @@ class DidOptions(_Strict):
     covariates: list[str] = Field(default_factory=list)
     window: tuple[int, int] = (-4, 4)
     matched: bool = Field(default=True, description="run DiD on the matched sample")
+    allow_unbalanced_panel: bool = Field(
+        default=False,
+        description=(
+            "keep pupils observed in only some periods (joiners, leavers, gaps): each "
+            "group-time effect then uses every observation of its two periods (repeated "
+            "cross-section estimators, as R did's option of that name); false drops them, "
+            "counted in the report's exclusions table"
+        ),
+    )
+    covariate_timing: Literal["base", "change", "both"] = Field(
+        default="base",
+        description=(
+            "which values of time-varying design.did.covariates condition each comparison: "
+            "'base' the period before enrolment (R did; right when the programme could "
+            "change the covariate), 'change' their change over the comparison (right when "
+            "the outcome's trend follows how they evolve and the programme does not affect "
+            "them), 'both'; unmatched design (design.did.matched: false) only"
+        ),
+    )
 
     @model_validator(mode="after")
     def _window_order(self) -> DidOptions:

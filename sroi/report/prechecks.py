@@ -108,6 +108,7 @@ def check_inference(spec: Spec, data: EvaluationData) -> None:
                 "errors are not clustered)."
             )
     _check_exact_strata(spec, data)
+    _check_covariate_timing(spec, data)
     for i, o in enumerate(spec.design.outcomes):
         values = data.panel[o.column]
         if values.nunique() < 2:
@@ -183,6 +184,41 @@ def _check_exact_strata(spec: Spec, data: EvaluationData) -> None:
             f"design.matching.exact: {m.exact}: no treated unit shares its value(s) with any "
             "comparison unit, so matching would leave no comparison group. Check the columns, "
             "or remove them from design.matching.exact."
+        )
+
+
+def _check_covariate_timing(spec: Spec, data: EvaluationData) -> None:
+    """``design.did.covariate_timing`` other than ``base`` fits the design and the data."""
+    d = spec.design.did
+    field = "design.did.covariate_timing"
+    if d.covariate_timing == "base":
+        return
+    fix = f"or set {field}: base"
+    if d.matched and spec.design.matching.method != "none":
+        raise SroiInputError(
+            f"{field}: {d.covariate_timing!r} applies to the unmatched design only; the matched "
+            "design conditions on the matching characteristics at the period before "
+            f"enrolment. Set design.did.matched: false {fix}"
+        )
+    if not d.covariates:
+        raise SroiInputError(
+            f"{field}: {d.covariate_timing!r} conditions on design.did.covariates, which is "
+            f"empty; list the time-varying covariates {fix}"
+        )
+    r = data.roles
+    by_unit = data.panel.groupby(r.unit)
+    if not any(bool((by_unit[c].nunique() > 1).any()) for c in d.covariates):
+        raise SroiInputError(
+            f"{field}: none of design.did.covariates {list(d.covariates)} changes over time "
+            f"within a {r.unit}, so there is no change to condition on; {fix}"
+        )
+    n_partial = int((by_unit[r.time].nunique() < data.panel[r.time].nunique()).sum())
+    if d.allow_unbalanced_panel and n_partial:
+        raise SroiInputError(
+            f"{field}: {d.covariate_timing!r} needs each {r.unit}'s covariates in both periods "
+            f"of every comparison, but {n_partial} are observed in only some periods and "
+            "design.did.allow_unbalanced_panel is true; set design.did.allow_unbalanced_panel: "
+            f"false (they are then dropped, counted) {fix}"
         )
 
 

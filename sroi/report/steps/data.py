@@ -81,6 +81,7 @@ def describe_programme(data: EvaluationData, spec: Spec) -> tuple[dict[str, Any]
         tab["n_schools"] = cohorts.groupby(r.cohort)[r.cluster].nunique()
     tab = tab.reset_index().rename(columns={r.cohort: "cohort"})
     times = data.panel[r.time]
+    observed = data.panel.groupby(r.unit)[r.time].nunique()
     last = int(times.max())
     tab["terms_observed_after_start"] = last - tab["cohort"].astype(int) + 1
     prog = spec.programme
@@ -98,6 +99,10 @@ def describe_programme(data: EvaluationData, spec: Spec) -> tuple[dict[str, Any]
         "first_period": int(times.min()),
         "last_period": last,
         "n_periods": int(times.nunique()),
+        # pupils observed in only some periods: dropped by the estimators (counted in the
+        # exclusions) unless design.did.allow_unbalanced_panel keeps them
+        "n_units_partial": int((observed < times.nunique()).sum()),
+        "allow_unbalanced_panel": spec.design.did.allow_unbalanced_panel,
         "cluster": r.cluster,
         "n_clusters": int(data.panel[r.cluster].nunique()) if r.cluster else None,
         "n_treated_clusters": int(cohorts[r.cluster].nunique()) if r.cluster else None,

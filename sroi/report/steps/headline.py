@@ -99,6 +99,7 @@ def _estimate(
                 matcher=matcher,
                 cluster=cluster,
                 n_boot=d.n_boot,
+                allow_unbalanced_panel=d.allow_unbalanced_panel,
             )
     with log.capture(f"{outcome.name}: staggered DiD"):
         return staggered_did(
@@ -115,6 +116,8 @@ def _estimate(
             n_boot=d.n_boot,
             random_state=seed,
             cluster=cluster,
+            allow_unbalanced_panel=d.allow_unbalanced_panel,
+            covariate_timing=d.covariate_timing,
         )
 
 

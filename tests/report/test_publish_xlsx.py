@@ -1,8 +1,12 @@
 """No live formula from user text in any workbook sroi writes; workbook bytes reproducible.
 
-Injection strings are put in every text field that reaches a workbook (delivery cost
-descriptions and sources, unit-cost notes and units, the programme name), ``sroi value``
-writes its workbook, and every cell is scanned for a formula.
+Injection strings are put in every text field that reaches a workbook or CSV output (delivery
+cost descriptions and sources, unit-cost descriptions, units, sources and notes, outcome
+labels, the programme name), ``sroi value`` writes its two workbooks (``value_results.xlsx``,
+the live ``value_model.xlsx``) and the cost table is written as CSV, and every cell is scanned
+for a formula. Agencies and value types are not free text (one of the known names, checked
+when the cost table is read); outcome names and cost ids go through the same writers as the
+labels and descriptions tested here.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import yaml
 
 from sroi import Effect
 from sroi._xlsx_text import (
@@ -93,9 +98,10 @@ def _injected_evaluation(folder: Path) -> tuple[Path, Path]:
     costs = pd.read_csv(UNIT_COSTS, dtype=str)
     inj = INJECTIONS[:4]  # tab and CR are tested in the delivery costs (not CSV-safe)
     costs["notes"] = [inj[i % len(inj)] for i in range(len(costs))]
-    costs["source"] = [
-        s if pd.isna(s) else f"{inj[i % len(inj)]} {s}" for i, s in enumerate(costs["source"])
-    ]
+    for column in ("source", "description", "unit"):
+        costs[column] = [
+            s if pd.isna(s) else f"{inj[i % len(inj)]} {s}" for i, s in enumerate(costs[column])
+        ]
     folder.mkdir(parents=True, exist_ok=True)
     cost_file = folder / "unit_costs.csv"
     costs.to_csv(cost_file, index=False)
@@ -114,6 +120,11 @@ def _injected_evaluation(folder: Path) -> tuple[Path, Path]:
         Effect.from_estimate(-0.004, 0.002, outcome="camhs_referral", n_treated=250),
         Effect.from_estimate(-0.002, 0.002, outcome="csc_referral", n_treated=250),
     ]
+    # outcome labels are free text too (outcome names are identifiers matched across sections)
+    raw = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    for i, o in enumerate(raw["design"]["outcomes"]):
+        o["label"] = f"{INJECTIONS[i % 4]} {o['name']}"
+    spec.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     res = folder / "results.json"
     res.write_text(json.dumps(results_document(effects)))
     return spec, res
@@ -131,10 +142,43 @@ def value_workbooks(tmp_path_factory):
     return outs
 
 
-def test_value_workbook_has_no_live_formula_from_user_text(value_workbooks):
-    found = live_formulas(value_workbooks[0])
+@pytest.mark.parametrize("name", ["value_results.xlsx", "value_model.xlsx"])
+def test_value_workbooks_have_no_live_formula_from_user_text(value_workbooks, name):
+    book = value_workbooks[0].parent / name
+    found = live_formulas(book)
     from_user = [f for f in found if any(s.strip("\t\r")[1:] in f[2] for s in INJECTIONS)]
-    assert from_user == [], f"live formulas from user text (value workbook, issue 14): {from_user}"
+    assert from_user == [], f"live formulas from user text ({name}): {from_user}"
+    # the injected text is there, as text: the test would see a formula if it were one
+    texts = [
+        str(c.value)
+        for ws in openpyxl.load_workbook(book).worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    ]
+    assert any("HYPERLINK" in s for s in texts), name
+
+
+def test_cost_table_csv_output_has_no_formula_text(tmp_path):
+    from sroi.value import load_unit_costs
+
+    spec, _ = _injected_evaluation(tmp_path / "eval")
+    table = load_unit_costs(tmp_path / "eval" / "unit_costs.csv")
+    out = table.to_csv(tmp_path / "costs_out.csv")
+    import csv
+
+    with open(out, encoding="utf-8", newline="") as fh:
+        cells = [c for row in csv.reader(fh) for c in row]
+    assert [c for c in cells if is_formula_like(c) and not _number(c)] == []
+    assert any(c.startswith("'=HYPERLINK") for c in cells)
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def test_value_workbook_is_byte_reproducible(value_workbooks):

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sroi._xlsx_text import neutralise_frame
 from sroi.errors import SroiInputError
 from sroi.value.costs.validate import validate_cost_frame
 from sroi.value.prices import load_deflators, price_factor
@@ -147,14 +148,18 @@ class UnitCostTable:
         return self.data.copy()
 
     def to_csv(self, path: str | Path) -> Path:
-        """Write the table as CSV (``inf`` durations as ``remaining``); returns the path."""
+        """Write the table as CSV (``inf`` durations as ``remaining``); returns the path.
+
+        Text that a spreadsheet could take for a formula (a description starting with ``=``)
+        is written with a leading apostrophe (:func:`sroi._xlsx_text.neutralise_frame`).
+        """
         p = Path(path)
         out = self.data.copy()
         out["duration_years"] = out["duration_years"].map(
             lambda x: "remaining" if np.isinf(x) else x
         )
         out["transfer"] = out["transfer"].map({True: "yes", False: "no"})
-        out.to_csv(p, index=False)
+        neutralise_frame(out).to_csv(p, index=False)
         return p
 
     @classmethod

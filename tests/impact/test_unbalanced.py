@@ -278,3 +278,27 @@ def test_matched_default_counts_dropped_units() -> None:
         )
     assert m.n_units_dropped_unbalanced == n_partial
     assert m.aggregate_effect("group").extra["n_units_dropped_unbalanced"] == n_partial
+
+
+def test_clustered_and_bootstrap_inference_on_the_unit_sums() -> None:
+    """Clustered SE = sqrt(sum over clusters of the summed unit influence functions^2) / n;
+    the multiplier bootstrap runs on the same unit-level influence functions."""
+    df = PANEL.assign(school=PANEL["id"] % 17)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SroiWarning)
+        res = staggered_did(
+            df, "y", "id", "t", "g", estimator="reg", covariates=["x"], cluster="school",
+            allow_unbalanced_panel=True, small_sample="normal",
+        )  # fmt: skip
+        boot = staggered_did(
+            df, "y", "id", "t", "g", estimator="reg", covariates=["x"], cluster="school",
+            allow_unbalanced_panel=True, n_boot=499, random_state=3,
+        )  # fmt: skip
+    inf = res.influence_functions
+    units = np.sort(df["id"].unique())
+    school = (units % 17).astype(int)
+    sums = np.vstack([inf[school == c].sum(axis=0) for c in range(17)])
+    expected = np.sqrt((sums**2).sum(axis=0)) / len(units)
+    np.testing.assert_allclose(res.att_gt["std_error"], expected, rtol=1e-12)
+    ratio = boot.att_gt["std_error"] / res.att_gt["std_error"]
+    assert ratio.between(0.8, 1.25).all(), ratio.describe()

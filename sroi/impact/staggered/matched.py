@@ -108,7 +108,6 @@ class MatchedStaggeredResult(StaggeredResultBase):
             "extra": {
                 "anticipation": self.anticipation,
                 "history_periods": self.history_periods,
-                "allow_unbalanced_panel": self.n_units_partial > 0,
                 "n_units_dropped_unbalanced": self.n_units_dropped_unbalanced,
                 "n_units_partial": self.n_units_partial,
                 "cohorts": self.cohorts.drop(columns=["match_variables"]).to_dict(orient="records"),

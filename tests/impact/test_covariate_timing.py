@@ -119,3 +119,34 @@ def test_bad_covariate_timing() -> None:
     df["z"] = df.groupby("id")["x"].transform("first")
     with pytest.raises(SroiInputError, match="no covariate changes over time"):
         staggered_did(df, "y", "id", "t", "g", covariates=["z"], covariate_timing="change")
+
+
+@pytest.mark.parametrize("estimator", ["dr", "ipw", "reg"])
+@pytest.mark.parametrize("timing", ["change", "both"])
+def test_two_periods_equal_the_2x2_on_hand_built_covariates(estimator: str, timing: str) -> None:
+    """Two periods: the cell is the panel 2x2 with covariates [x_1 (both), x_2 - x_1]."""
+    from sroi.impact.staggered.drdid import panel_did
+
+    rng = np.random.default_rng(11)
+    n = 300
+    d = rng.random(n) < 0.4
+    x1 = rng.normal(size=n)
+    x2 = x1 + 0.5 * d + rng.normal(size=n)
+    y1 = x1 + rng.normal(size=n)
+    y2 = y1 + x2 - x1 + d + rng.normal(size=n)
+    df = pd.DataFrame(
+        {
+            "id": np.repeat(np.arange(n), 2),
+            "t": np.tile([1, 2], n),
+            "g": np.repeat(np.where(d, 2, 0), 2),
+            "x": np.column_stack([x1, x2]).ravel(),
+            "y": np.column_stack([y1, y2]).ravel(),
+        }
+    )
+    res = staggered_did(
+        df, "y", "id", "t", "g", estimator=estimator, covariates=["x"], covariate_timing=timing
+    )
+    X = (x2 - x1)[:, None] if timing == "change" else np.column_stack([x1, x2 - x1])
+    ref = panel_did(y2, y1, d.astype(float), X, method=estimator)
+    assert res.att_gt["att"].iloc[0] == pytest.approx(ref.att, abs=1e-10)
+    assert res.att_gt["std_error"].iloc[0] == pytest.approx(ref.std_error, rel=1e-9)

@@ -149,6 +149,17 @@ class MatchingOptions(_Strict):
     history_periods: int = Field(
         default=2, ge=1, description="how many periods before enrolment the history covers"
     )
+    history_within_school: list[str] = Field(
+        default_factory=list,
+        description=(
+            "history columns (e.g. the outcome) matched on relative to the pupil's school in "
+            "the same period (the school's level measured on its pupils not yet enrolled) "
+            "instead of their raw value; needs data.columns.cluster. Recommended for outcome "
+            "history when the programme is assigned by school: with persistent school "
+            "shocks, matching raw levels across schools biases the matched estimate and its "
+            "standard error (docs/simulation.md). Keep markers that drive enrolment raw"
+        ),
+    )
 
 
 class DidOptions(_Strict):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sroi import Effect
-from sroi.report.sections.headline import _inference_sentence
+from sroi.report.sections.headline import _inference_sentence, _randomization_line
 
 
 def _effect(**kw) -> Effect:
@@ -33,3 +33,26 @@ def test_normal_and_unclustered_sentences():
         "(clustered standard errors)."
     )
     assert "may be too narrow" in _inference_sentence(_effect(cluster=None))
+
+
+def test_sentence_says_why_the_school_level():
+    why = (
+        "The interval allows for pupils in the same school being alike, because the programme "
+        "was given to whole schools (7 of 40 schools), so the school is the level at which it "
+        "was assigned."
+    )
+    text = _inference_sentence(_effect(cluster="school_id", extra={"df": 6, "cluster_choice": why}))
+    assert "(clustered standard errors), because the programme was given to whole schools" in text
+    assert "(7 of 40 schools)" in text and "t distribution with 6 degrees" in text
+    assert text.endswith(".") and ". " not in text  # one sentence
+
+
+def test_randomization_line_beside_the_sentence():
+    ri = {"p_value": 0.214, "n_draws": 999, "n_programme_schools": 7, "n_schools": 40}
+    line = _randomization_line(_effect(cluster="school_id", extra={"randomization": ri}))
+    assert line is not None
+    assert "reshuffles which schools had the programme" in line and "p = 0.214" in line
+    assert "7 programme schools of 40; with so few schools this check has little power" in line
+    many = dict(ri, n_programme_schools=25)
+    assert "little power" not in _randomization_line(_effect(extra={"randomization": many}))
+    assert _randomization_line(_effect(extra={})) is None

@@ -3,7 +3,16 @@
 Run (not part of the default test run; the fast version is ``test_coverage_fast.py``)::
 
     python -m tests.simulation.study --reps 500 --estimator staggered
-    python -m tests.simulation.study --reps 500 --estimator matched --ri-reps 100
+    python -m tests.simulation.study --reps 500 --estimator matched_school --no-pupil
+
+Estimators: ``staggered`` (:func:`~sroi.impact.staggered.staggered_did`, regression on
+``x`` and ``flag``); ``matched`` (:func:`~sroi.impact.staggered.matched_staggered_did` as
+the sample report configured it before issue 13: nearest-neighbour logit propensity
+matching 1:1 without replacement, caliper 0.2 SD, on ``x``, ``flag`` and the last two
+terms' attendance); ``matched_school`` (the same, matching on the pupil's attendance
+relative to the school's level in those terms, from
+:func:`~sroi.impact.staggered.school_history.add_school_level`: the sample report's
+design since issue 13).
 
 For each scenario of :mod:`tests.simulation.dgp` and each replication the group-aggregated
 ATT is estimated once, clustered on ``school_id``, and every inference option is read off the
@@ -16,9 +25,13 @@ same fit:
   critical values (R ``did`` with ``clustervars``), and ``mult. boot t``: t(G_treated - 1);
 * ``wild boot``: school-level wild bootstrap-t (Webb weights, 999 draws);
 * ``pupil``: (``staggered`` estimator only) SEs clustered on the pupil, normal;
-* ``RI``: randomisation test over the programme schools on the outcome with the true effect
-  removed (the sharp null holds), so its rejection rate at 5% is its size; run on the first
-  ``--ri-reps`` replications.
+* ``RI (inverted)``: the fast randomisation test over programme schools
+  (:func:`~sroi.impact.staggered.school_randomization.school_randomization_test`, the report's
+  check: unmatched, unadjusted group ATT, ``--ri-perms`` reshuffles) inverted for a constant
+  additive effect; with varying effects it covers the truth only approximately;
+* ``RI (size at 5%)``: the same test on the outcome with the true effect removed (the sharp
+  null holds), so its rejection rate at 5% is its size; run on the first ``--ri-reps``
+  replications.
 
 Reported per option: bias and its Monte Carlo SE, SD of the estimate, mean SE, coverage of
 the 95% interval with its Monte Carlo SE ``sqrt(c(1-c)/R)``, and mean interval length.
@@ -39,10 +52,22 @@ from scipy import stats
 
 from sroi.impact.inference.multiplier_bootstrap import rademacher_draws, summarise_draws
 from sroi.impact.staggered import matched_staggered_did, staggered_did
+from sroi.impact.staggered.school_history import add_school_level
+from sroi.impact.staggered.school_randomization import school_randomization_test
 from tests.simulation.dgp import SCENARIOS, Scenario, _tau, simulate
 
 LEVEL = 0.95
 COVARIATES = ["x", "flag"]
+RI_COLUMNS = ("attendance", "pupil_id", "term", "cohort", "school_id")
+ESTIMATORS = ("staggered", "matched", "matched_school")
+#: the sample report's matching options (evaluations/impact_programmes/evaluation.yaml)
+MATCH_KWARGS = {
+    "method": "nearest",
+    "distance": "logit",
+    "ratio": 1,
+    "replace": False,
+    "caliper": 0.2,
+}
 
 
 @dataclass
@@ -58,9 +83,19 @@ class Draw:
 
 def _fit(panel: pd.DataFrame, estimator: str, cluster: str | None) -> object:
     kw = dict(outcome="attendance", unit="pupil_id", time="term", cohort="cohort")
-    if estimator == "matched":
+    if estimator in ("matched", "matched_school"):
+        history = ["attendance"]
+        if estimator == "matched_school":
+            panel = add_school_level(panel, "attendance", "pupil_id", "term", "cohort", "school_id")
+            history = ["attendance_vs_school"]
         return matched_staggered_did(
-            panel, covariates=COVARIATES, pool="pool", cluster=cluster, **kw
+            panel,
+            covariates=COVARIATES,
+            history=history,
+            pool="pool",
+            cluster=cluster,
+            match_kwargs=MATCH_KWARGS,
+            **kw,
         )
     return staggered_did(panel, estimator="reg", covariates=COVARIATES, cluster=cluster, **kw)
 
@@ -101,14 +136,18 @@ def one_rep(
             iv["pupil"] = (pe.ci_low, pe.ci_high)
         ri_p = np.nan
         if ri_perms:
-            null = panel.assign(
-                attendance=panel["attendance"]
-                - _tau(sc, panel["cohort"].to_numpy(float), panel["term"].to_numpy())
-            )
-            ri = _fit(null, estimator, "school_id").randomization_test(  # type: ignore[attr-defined]
-                "group", n_perm=ri_perms, random_state=seed
-            )
-            ri_p = ri.p_value
+            ri_kw = dict(n_perm=ri_perms, random_state=seed)
+            ri = school_randomization_test(panel, *RI_COLUMNS, **ri_kw)  # type: ignore[arg-type]
+            iv["RI (inverted)"] = ri.interval(LEVEL)
+            if not sc.varying:
+                # the sharp null "effect = truth" for every treated pupil-term holds exactly
+                ri_p = float(ri.p_value_at(truth)[0])
+            else:
+                null = panel.assign(
+                    attendance=panel["attendance"]
+                    - _tau(sc, panel["cohort"].to_numpy(float), panel["term"].to_numpy())
+                )
+                ri_p = school_randomization_test(null, *RI_COLUMNS, **ri_kw).p_value  # type: ignore[arg-type]
     return Draw(est, truth, se, iv, ri_p)
 
 
@@ -119,21 +158,22 @@ def summarise(draws: Sequence[Draw], scenario: str) -> pd.DataFrame:
     err = est - truth
     sd = float(np.std(err, ddof=1))
     rows = []
-    for name in draws[0].intervals:
-        lo = np.array([d.intervals[name][0] for d in draws])
-        hi = np.array([d.intervals[name][1] for d in draws])
-        cov = float(np.mean((lo <= truth) & (truth <= hi)))
+    for name in dict.fromkeys(k for d in draws for k in d.intervals):
+        has = np.array([name in d.intervals for d in draws])
+        lo = np.array([d.intervals[name][0] for d in draws if name in d.intervals])
+        hi = np.array([d.intervals[name][1] for d in draws if name in d.intervals])
+        cov = float(np.mean((lo <= truth[has]) & (truth[has] <= hi)))
         rows.append(
             {
                 "scenario": scenario,
                 "option": name,
-                "reps": len(draws),
+                "reps": int(has.sum()),
                 "bias": float(np.mean(err)),
                 "bias_mcse": sd / np.sqrt(len(draws)),
                 "sd": sd,
                 "mean_se": float(np.mean([d.se for d in draws])),
                 "coverage": cov,
-                "coverage_mcse": float(np.sqrt(cov * (1 - cov) / len(draws))),
+                "coverage_mcse": float(np.sqrt(cov * (1 - cov) / has.sum())),
                 "length": float(np.mean(hi - lo)),
             }
         )
@@ -161,6 +201,7 @@ def run(
     seed: int = 20261202,
     pupil: bool = True,
     draws_out: str | None = None,
+    start: int = 0,
 ) -> pd.DataFrame:
     """The study: one table row per scenario and inference option.
 
@@ -171,9 +212,13 @@ def run(
     for sc in scenarios:
         k = SCENARIOS.index(sc)
         draws = []
-        for r in range(reps):
+        for r in range(start, start + reps):
             d = one_rep(
-                sc, seed + 100_000 * k + r, estimator, ri_perms if r < ri_reps else 0, pupil=pupil
+                sc,
+                seed + 100_000 * k + r,
+                estimator,
+                ri_perms if r - start < ri_reps else 0,
+                pupil=pupil,
             )
             draws.append(d)
             if draws_out:
@@ -207,12 +252,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Command line: print the coverage table (and write it with ``--out``)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=500)
-    ap.add_argument("--estimator", choices=["staggered", "matched"], default="staggered")
+    ap.add_argument("--estimator", choices=ESTIMATORS, default="staggered")
     ap.add_argument("--ri-reps", type=int, default=0)
     ap.add_argument("--ri-perms", type=int, default=99)
     ap.add_argument("--scenario", type=int, action="append", help="index into SCENARIOS")
     ap.add_argument("--out", default=None, help="CSV file for the table")
     ap.add_argument("--no-pupil", action="store_true", help="skip the pupil-clustered refit")
+    ap.add_argument("--start", type=int, default=0, help="first replication's index")
     ap.add_argument("--draws-out", default=None, help="append each replication (JSON lines)")
     ap.add_argument("--summarise", nargs="+", default=None, help="table from --draws-out files")
     a = ap.parse_args(argv)
@@ -230,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         a.ri_perms,
         pupil=not a.no_pupil,
         draws_out=a.draws_out,
+        start=a.start,
     )
     print(table.to_string(index=False, float_format=_fmt))
     print(f"# {a.estimator}, {a.reps} reps, {time.time() - t0:.0f} s")

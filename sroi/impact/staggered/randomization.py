@@ -38,7 +38,12 @@ import numpy as np
 from sroi._checks import check_int, check_random_state
 from sroi.errors import SroiInputError, SroiWarning
 
-__all__ = ["Reassignment", "RandomizationTest", "permute_assignment", "run_randomization"]
+__all__ = [
+    "RandomizationTest",
+    "Reassignment",
+    "permute_assignment",
+    "run_randomization",
+]
 
 
 @dataclass(frozen=True)
@@ -118,10 +123,22 @@ def permute_assignment(
     (G_new, perm)
         New cohorts, and ``perm[c]``: the cluster receiving cluster ``c``'s assignment.
     """
-    n_cl = int(codes.max()) + 1
-    perm = rng.permutation(n_cl)
+    return _permute(G, codes, _members(codes), rng)
+
+
+def _members(codes: np.ndarray) -> list[np.ndarray]:
+    """Positions of each cluster's units (``codes`` are ``0..n_clusters-1``)."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(int(codes.max()) + 2))
+    return [order[bounds[c] : bounds[c + 1]] for c in range(len(bounds) - 1)]
+
+
+def _permute(
+    G: np.ndarray, codes: np.ndarray, members: list[np.ndarray], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`permute_assignment` with the clusters' members computed once."""
+    perm = rng.permutation(len(members))
     G_new = np.zeros_like(G)
-    members = [np.flatnonzero(codes == c) for c in range(n_cl)]
     for c in np.unique(codes[G > 0]):
         src = members[c]
         dst = members[perm[c]]
@@ -151,8 +168,9 @@ def run_randomization(
     rng = check_random_state(random_state)
     draws: list[float] = []
     failed = 0
+    members = _members(design.codes)
     for _ in range(int(n_perm)):
-        G_new, perm = permute_assignment(design.G, design.codes, rng)
+        G_new, perm = _permute(design.G, design.codes, members, rng)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", SroiWarning)

@@ -30,7 +30,13 @@ import pandas as pd
 from sroi._checks import check_int, check_random_state, require_columns
 from sroi.errors import SroiInputError
 
-__all__ = ["SchoolPretrend", "add_school_history", "school_history", "school_pretrend"]
+__all__ = [
+    "SchoolPretrend",
+    "add_school_history",
+    "add_school_level",
+    "school_history",
+    "school_pretrend",
+]
 
 
 def school_history(
@@ -122,6 +128,74 @@ def add_school_history(
     hist = school_history(panel, outcome, time, cohort, school, anticipation)
     cols = hist.drop(columns=["programme"])
     return panel.join(cols, on=school)
+
+
+def add_school_level(
+    panel: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    school: str,
+    anticipation: int = 0,
+) -> pd.DataFrame:
+    """Add the school's outcome level in every period and each pupil's position against it.
+
+    The level of school ``s`` in period ``t`` is measured only on its pupils not yet in the
+    programme at ``t`` (never treated, or ``t < cohort - anticipation``), so it contains no
+    treated outcome, and corrected for who those pupils are: it is the school's mean over
+    the pre-window (the periods before the earliest cohort starts, as :func:`school_history`)
+    plus the mean change of the not-yet-treated pupils since their own pre-window mean,
+
+    ``level_st = mean_{i in s, pre} y_i + mean_{i in s, not yet treated at t}
+    (y_it - mean_pre y_i)``.
+
+    With persistent (random-walk) school shocks the level follows the school's shock at
+    each cohort's reference period, which :func:`~sroi.impact.staggered.matched_staggered_did`
+    reads for ``covariates`` (and lags of for ``history``). Matching on the pupil's position
+    against the level (``<outcome>_vs_school``) instead of the raw outcome compares pupils'
+    standing within their own schools, as within-school enrolment ranks them, and keeps the
+    pupils' period-to-period noise from being selected on through the school shock.
+
+    Parameters
+    ----------
+    panel
+        Long panel (one row per unit and period).
+    outcome, unit, time, cohort, school
+        Column names (``cohort``: first treated period, 0 = never treated).
+    anticipation
+        Periods of anticipation (as the estimator's).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``panel`` with ``<outcome>_school`` (the level; missing where a school
+        has no not-yet-treated pupil with pre-window data in that period) and
+        ``<outcome>_vs_school`` (outcome minus level).
+
+    Raises
+    ------
+    SroiInputError
+        As :func:`school_history`.
+    """
+    require_columns(panel, [outcome, unit, time, cohort, school], where="the panel")
+    hist = school_history(panel, outcome, time, cohort, school, anticipation)
+    g = panel[cohort].fillna(0).to_numpy(float)
+    t = panel[time].to_numpy(float)
+    y = panel[outcome].to_numpy(float)
+    last = float(g[g > 0].min()) - 1 - anticipation
+    in_pre = t <= last
+    pre_mean = pd.Series(np.where(in_pre, y, np.nan)).groupby(panel[unit].to_numpy()).mean()
+    ybar = pre_mean.reindex(panel[unit].to_numpy()).to_numpy(float)
+    untreated = (g == 0) | (t < g - anticipation)
+    change = pd.Series(np.where(untreated, y - ybar, np.nan))
+    keys = [panel[school].to_numpy(), t]
+    mean_change = change.groupby(keys).transform("mean").to_numpy(float)
+    base = hist[f"{outcome}_school_level"].reindex(panel[school].to_numpy()).to_numpy(float)
+    level = base + mean_change
+    return panel.assign(
+        **{f"{outcome}_school": level, f"{outcome}_vs_school": y - level},
+    )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sroi.report.sections.text import (
     ci_text,
     clean_text,
     format_effect,
+    html_table,
     lower_first,
     money,
     num,
@@ -243,11 +244,20 @@ def _main_outcome(s: Section, result: EvaluationResult) -> None:
         "range of effects consistent with the data."
     )
     s.p(_inference_sentence(e))
+    ri_line = _randomization_line(e)
+    if ri_line:
+        s.p(ri_line)
 
 
 def _inference_sentence(e: Effect) -> str:
-    """One plain sentence on the inference behind the headline interval (issue 13)."""
-    df = e.extra.get("df") if isinstance(e.extra, dict) else None
+    """One plain sentence on the inference behind the headline interval (issue 13).
+
+    It says which level the standard errors are clustered at and why (the pipeline's
+    ``extra["cluster_choice"]`` sentence when present) and, with few programme schools,
+    that t critical values are used.
+    """
+    extra = e.extra if isinstance(e.extra, dict) else {}
+    df, why = extra.get("df"), extra.get("cluster_choice")
     if not e.cluster:
         return (
             "Uncertainty: the interval treats pupils as independent of each other; pupils in "
@@ -255,6 +265,8 @@ def _inference_sentence(e: Effect) -> str:
         )
     where = "the same school" if "school" in str(e.cluster).lower() else "the same cluster"
     text = f"Uncertainty: the interval allows for pupils in {where} being alike (clustered standard errors)"
+    if isinstance(why, str) and ", because " in why:
+        text += ", because " + html.escape(why.split(", because ", 1)[1].rstrip("."))
     if isinstance(df, int) and df > 0:
         return (
             text + f"; with only {df + 1} programme schools it uses a t distribution with {df} "
@@ -262,6 +274,22 @@ def _inference_sentence(e: Effect) -> str:
             "one (Cameron, Gelbach &amp; Miller, 2008)."
         )
     return text + "."
+
+
+def _randomization_line(e: Effect) -> str | None:
+    """The randomisation check beside the inference sentence (``extra["randomization"]``)."""
+    ri = e.extra.get("randomization") if isinstance(e.extra, dict) else None
+    if not isinstance(ri, dict) or ri.get("p_value") is None:
+        return None
+    p, k = float(ri["p_value"]), ri.get("n_programme_schools")
+    few = isinstance(k, int) and k < 10
+    return (
+        "A check that reshuffles which schools had the programme "
+        f"({ri.get('n_draws')} times, on the simpler unmatched comparison) gives "
+        f"{p_phrase(p)} ({k} programme schools of {ri.get('n_schools')}"
+        + ("; with so few schools this check has little power" if few else "")
+        + ")."
+    )
 
 
 def _reading(o: OutcomeResult, sig: str) -> str:
@@ -307,7 +335,7 @@ def _other_outcomes(s: Section, result: EvaluationResult) -> None:
         return
     s.add("<h3>Other outcomes</h3>")
     rows = [_outcome_row(result, o) for o in sec]
-    s.add(pd.DataFrame(rows).to_html(index=False, escape=True, border=0))
+    s.add(html_table(pd.DataFrame(rows), result.threshold, caption="Effects on the other outcomes"))
     words = _MULTIPLICITY_WORDS[result.spec.design.multiplicity]
     s.p(
         f"Several outcomes were tested, so by chance alone one may look significant. The "

@@ -8,12 +8,17 @@ Bacon decomposition, and for the primary outcome the honest-DiD bounds (:mod:`.d
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sroi.data.loading import EvaluationData
 from sroi.report.capture import WarningLog
 from sroi.report.record import RARE_EVENTS, OutcomeResult
+from sroi.report.steps.clustering import ClusterChoice
 from sroi.report.steps.diagnostics import compare_twfe_cs, honest_bounds, run_event_study
 from sroi.report.steps.headline import estimate_headline
 from sroi.report.steps.matching import CachedMatcher
+from sroi.report.steps.randomization import randomization_check
+from sroi.report.steps.school_design import prepare_design
 from sroi.spec import OutcomeSpec, Spec
 
 __all__ = ["estimate_outcome", "estimate_outcomes"]
@@ -51,6 +56,7 @@ def estimate_outcome(
     log: WarningLog | None = None,
     matcher: CachedMatcher | None = None,
     diagnostics: bool = True,
+    cluster: ClusterChoice | None = None,
 ) -> OutcomeResult:
     """Estimate the programme's effect on one outcome, with the checks on it.
 
@@ -71,6 +77,14 @@ def estimate_outcome(
     diagnostics
         Also run the event study, TWFE versus Callaway-Sant'Anna and (primary outcome) the
         honest-DiD bounds.
+    cluster
+        The clustering, with ``data`` and ``spec`` already passed through
+        :func:`~sroi.report.steps.school_design.prepare_design`; default ``None``: prepare
+        them here. Its sentence is stored
+        with the headline (``extra["cluster_choice"]``), and for the primary outcome of a
+        programme assigned by school the randomisation check (``extra["randomization"]``,
+        :mod:`~sroi.report.steps.randomization`) and the schools' pre-trend comparison
+        (``extra["school_pretrend"]``).
 
     Returns
     -------
@@ -78,6 +92,10 @@ def estimate_outcome(
         What was estimated, and why any part is not available.
     """
     log = log if log is not None else WarningLog()
+    if cluster is None:
+        data, spec, choice = prepare_design(data, spec)
+    else:
+        choice = cluster
     res = _describe(outcome, data)
     estimate_headline(
         res,
@@ -88,6 +106,15 @@ def estimate_outcome(
         matcher=matcher if matcher is not None else CachedMatcher(),
         log=log,
     )
+    if res.headline is not None:
+        extra = {**res.headline.extra, "cluster_choice": choice.reason}
+        if outcome.primary:
+            ri = randomization_check(data, spec, outcome, choice, seed, log)
+            if ri is not None:
+                extra["randomization"] = ri
+            if choice.pretrend is not None:
+                extra["school_pretrend"] = choice.pretrend
+        res.headline = replace(res.headline, extra=extra)
     if not diagnostics:
         return res
     # the event study gives the honest-DiD bounds (primary outcome) and the pre-trend test
@@ -109,7 +136,9 @@ def estimate_outcomes(
     """
     log = log if log is not None else WarningLog()
     matcher = CachedMatcher()
+    data, spec, choice = prepare_design(data, spec)
     ordered = sorted(spec.design.outcomes, key=lambda o: not o.primary)
     return {
-        o.name: estimate_outcome(data, spec, o, seed, log=log, matcher=matcher) for o in ordered
+        o.name: estimate_outcome(data, spec, o, seed, log=log, matcher=matcher, cluster=choice)
+        for o in ordered
     }

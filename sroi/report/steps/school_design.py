@@ -1,0 +1,149 @@
+"""School-level design steps: the clustering, school-relative history, schools' pre-trends.
+
+:func:`prepare_design` gives the data and spec the estimators see:
+
+* ``design.did.cluster`` set to :func:`~sroi.report.steps.clustering.choose_cluster`'s
+  column (the school when the data name one);
+* every history column ``c`` listed in ``design.matching.history_within_school`` replaced
+  by ``c_vs_school``, the pupil's value relative to the school's level in the same period
+  (:func:`~sroi.impact.staggered.school_history.add_school_level`), so the matching compares
+  pupils' standing within their own schools (see docs/simulation.md for why); only for the
+  matched design;
+* for a programme assigned by school, the comparison of programme schools' pre-period trend
+  of the primary outcome with the other schools'
+  (:func:`~sroi.impact.staggered.school_history.school_pretrend`), kept on the returned
+  :class:`~sroi.report.steps.clustering.ClusterChoice` for the report's appendix.
+
+School levels and trends are measured on all pupils in the data files: when the comparison
+pool leaves out the programme schools' other pupils, the files are read again without it, so
+a programme school is not described by its enrolled pupils alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+
+from sroi.data.loading import EvaluationData, load_evaluation_data
+from sroi.errors import SroiInputError
+from sroi.impact.staggered.school_history import add_school_level, school_pretrend
+from sroi.report.steps.clustering import ClusterChoice, choose_cluster
+from sroi.report.steps.headline import is_matched
+from sroi.spec import Spec
+
+__all__ = ["prepare_design"]
+
+
+def prepare_design(data: EvaluationData, spec: Spec) -> tuple[EvaluationData, Spec, ClusterChoice]:
+    """The data and spec the estimators see, and the clustering (see the module notes).
+
+    Parameters
+    ----------
+    data
+        The validated data.
+    spec
+        The spec (not changed: a changed copy is returned).
+
+    Returns
+    -------
+    (data, spec, choice)
+        The data with any school-relative history columns, the spec with the cluster and
+        history the estimators use, and the clustering with the schools' pre-trend.
+
+    Raises
+    ------
+    SroiInputError
+        When ``history_within_school`` names a column not in ``history``, is used without a
+        cluster column, or would add a column the data already have.
+    """
+    choice = choose_cluster(data, spec)
+    m = spec.design.matching
+    unknown = [c for c in m.history_within_school if c not in m.history]
+    if unknown:
+        raise SroiInputError(
+            f"design.matching.history_within_school: {unknown[0]!r} is not in "
+            f"design.matching.history ({m.history}); list only history columns"
+        )
+    if m.history_within_school and choice.column is None:
+        raise SroiInputError(
+            "design.matching.history_within_school needs the school of each pupil: set "
+            "data.columns.cluster (e.g. school_id), or remove history_within_school"
+        )
+    if choice.column is not None and spec.design.did.cluster != choice.column:
+        spec = spec.model_copy(deep=True)
+        spec.design.did.cluster = choice.column
+    school = choice.column
+    within_school = bool(m.history_within_school) and is_matched(spec)
+    if school is None or not (choice.by_cluster or within_school):
+        return data, spec, choice
+    full = _whole_schools(data, spec)
+    choice = replace(choice, pretrend=_pretrend(full, data, spec, school))
+    if not within_school:
+        return data, spec, choice
+    panel = _with_school_levels(full, data, spec, school)
+    spec = spec.model_copy(deep=True)
+    within = set(m.history_within_school)
+    spec.design.matching.history = [f"{c}_vs_school" if c in within else c for c in m.history]
+    return replace(data, panel=panel), spec, choice
+
+
+def _whole_schools(data: EvaluationData, spec: Spec) -> pd.DataFrame:
+    """Every pupil of every school in the data files (the comparison pool not applied)."""
+    if spec.design.comparison_pool is None:
+        return data.panel
+    whole = spec.model_copy(deep=True)
+    whole.design.comparison_pool = None
+    return load_evaluation_data(whole).panel
+
+
+def _with_school_levels(
+    full: pd.DataFrame, data: EvaluationData, spec: Spec, school: str
+) -> pd.DataFrame:
+    """``data.panel`` with ``c_school`` and ``c_vs_school`` for each school-relative ``c``."""
+    r = data.roles
+    added: list[str] = []
+    for c in spec.design.matching.history_within_school:
+        taken = [n for n in (f"{c}_school", f"{c}_vs_school") if n in full.columns]
+        if taken:
+            raise SroiInputError(
+                f"design.matching.history_within_school: the data already have a column "
+                f"{taken[0]!r}; rename it (it is added from {c!r})"
+            )
+        full = add_school_level(
+            full, c, r.unit, r.time, r.cohort, school, spec.design.did.anticipation
+        )
+        added += [f"{c}_school", f"{c}_vs_school"]
+    keys = [r.unit, r.time]
+    return data.panel.merge(full[keys + added], on=keys, how="left", validate="one_to_one")
+
+
+def _pretrend(
+    full: pd.DataFrame, data: EvaluationData, spec: Spec, school: str
+) -> dict[str, Any] | None:
+    """Programme schools' pre-period trend of the primary outcome against the other schools'."""
+    prim = [o for o in spec.design.outcomes if o.primary]
+    if not prim:
+        return None
+    r = data.roles
+    try:
+        d = school_pretrend(
+            full,
+            prim[0].column,
+            r.time,
+            r.cohort,
+            school,
+            anticipation=spec.design.did.anticipation,
+            random_state=spec.seed,
+        )
+    except SroiInputError:
+        return None
+    return {
+        "outcome": prim[0].name,
+        "difference_per_period": d.difference,
+        "std_difference": d.std_difference,
+        "p_value": d.p_value,
+        "n_programme_schools": d.n_programme,
+        "n_comparison_schools": d.n_comparison,
+    }

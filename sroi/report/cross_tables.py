@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from sroi.report.disclosure import _is_small, linked_suppression
+from sroi.report.disclosure import _is_small, linked_suppression, publish_linked
 from sroi.report.record import EvaluationResult
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "cohort_group",
     "effect_cohort_rows",
     "small_gap",
+    "publish_cohort_columns",
 ]
 
 #: Column name -> the group of per-cohort counts it belongs to.
@@ -166,3 +167,41 @@ def small_gap(result: EvaluationResult, effect: Any, name: str) -> bool:
 
 def _headline_effects(result: EvaluationResult) -> list[Any]:
     return [e for o in result.outcomes.values() for e in (o.headline, o.simple) if e is not None]
+
+
+def publish_cohort_columns(
+    table: pd.DataFrame,
+    result: EvaluationResult,
+    cohort_column: str,
+    groups: Mapping[str, str],
+) -> pd.DataFrame:
+    """A per-cohort table as the report may show it: counts hidden wherever their cohort is.
+
+    Parameters
+    ----------
+    table
+        One row per cohort, raw counts.
+    result
+        The evaluation (its threshold and the cohorts hidden in every table).
+    cohort_column
+        The column holding the cohort (first treated period).
+    groups
+        Count column -> its group (``"treated"``, ``"matched"`` or ``"controls"``).
+
+    Returns
+    -------
+    DataFrame
+        A copy whose count columns hold ints, ``"<k"`` or ``"c"``, as in ``results.json``.
+    """
+    hidden = hidden_cohorts(result)
+    out = table.copy()
+    for column, group in groups.items():
+        out[column] = pd.Series(
+            [
+                publish_linked(n, int(c) in hidden.get(group, frozenset()), result.threshold)
+                for c, n in zip(table[cohort_column], table[column], strict=True)
+            ],
+            index=table.index,
+            dtype=object,
+        )
+    return out

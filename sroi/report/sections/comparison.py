@@ -7,6 +7,7 @@ import html
 import numpy as np
 import pandas as pd
 
+from sroi.report.cross_tables import publish_cohort_columns
 from sroi.report.figures import love_plot, overlap_plot
 from sroi.report.record import EvaluationResult
 from sroi.report.sections.base import Section
@@ -52,7 +53,18 @@ def comparison_section(result: EvaluationResult) -> Section:
         "history before enrolment. Participants without a close enough match are left out of "
         "the estimate."
     )
-    s.add(html_table(pd.DataFrame(rows), k, caption="Participants matched, by enrolment wave"))
+    # the same cohorts are hidden here as in every other table of the outputs (cross_tables)
+    shown = publish_cohort_columns(
+        pd.DataFrame(rows),
+        result,
+        "first term in programme (wave)",
+        {
+            "participants": "treated",
+            "participants matched": "matched",
+            "comparison pupils": "controls",
+        },
+    )
+    s.add(html_table(shown, k, caption="Participants matched, by enrolment wave"))
     bal = m.balance()
     if bal is None:
         s.unavailable("balance table", "no cohort had participants to check balance on")

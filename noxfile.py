@@ -41,12 +41,14 @@ def report(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Speed benchmarks: sroi side by side with its peers, then tests/benchmarks.
 
-    The peers (pyfixest, linearmodels) are installed into this session's own environment,
-    never as dependencies of sroi. ``nox -s bench -- --units 100000 --repeats 3`` passes
-    options to ``tests/benchmarks/side_by_side.py``, which prints one table (medians, ratios,
-    peak memory) with the load average. Nothing is asserted about time.
+    The peers (pyfixest, linearmodels, csdid, diff-diff 3.13; R MatchIt where ``Rscript``
+    has it, e.g. Debian's r-cran-matchit) are installed into this session's own
+    environment, never as dependencies of sroi. ``nox -s bench -- --cases twfe event_study
+    --repeats 5`` passes options to ``tests/benchmarks/side_by_side.py``, which prints one
+    table (medians, wall and CPU ratios, peak memory, the Callaway-Sant'Anna scaling slope)
+    with the load average. Nothing is asserted about time.
     """
-    session.install("-e", ".[test]", "pyfixest", "linearmodels")
+    session.install("-e", ".[test]", "pyfixest", "linearmodels", "csdid", "diff-diff>=3.13,<3.14")
     session.run("python", "tests/benchmarks/side_by_side.py", *session.posargs)
     session.run(
         "python",
@@ -61,10 +63,24 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def simulation(session: nox.Session) -> None:
-    """Coverage study of the headline inference (tests/simulation; 500 replications per scenario).
+    """Coverage study of the headline inference (tests/simulation; docs/simulation.md).
 
-    Pass options after ``--``, e.g. ``nox -s simulation -- --reps 100 --estimator matched``.
+    Default: the sample report's matched design (school-relative history) in the four
+    scenarios, 500 replications each, every inference option including the randomisation
+    check. Pass options after ``--``, e.g.
+    ``nox -s simulation -- --reps 500 --estimator staggered`` (the unmatched design) or
+    ``--estimator matched`` (matching on raw attendance levels, the design before issue 13).
     """
     session.install("-e", ".[test]")
-    args = session.posargs or ["--reps", "500"]
+    args = session.posargs or [
+        "--estimator",
+        "matched_school",
+        "--reps",
+        "500",
+        "--no-pupil",
+        "--ri-reps",
+        "500",
+        "--ri-perms",
+        "199",
+    ]
     session.run("python", "-m", "tests.simulation.study", *args)

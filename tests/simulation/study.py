@@ -231,6 +231,15 @@ def run(
 def table_from_draws(paths: Sequence[str]) -> pd.DataFrame:
     """The table of :func:`run` from the JSON lines written with ``draws_out``."""
     recs = [json.loads(line) for p in paths for line in open(p) if line.strip()]
+    # a replication run twice (overlapping --start ranges) is the same draw: keep it once
+    seen: set[tuple[str, float, float]] = set()
+    unique = []
+    for r in recs:
+        key = (r["scenario"], r["estimate"], r["se"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(r)
+    recs = unique
     out = []
     for name in dict.fromkeys(r["scenario"] for r in recs):
         draws = [

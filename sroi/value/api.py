@@ -302,9 +302,6 @@ def simulate(
     n = check_int(n_draws, "n_draws", minimum=2)
     seed = check_seed(random_state, "random_state")
     if isinstance(spec, CompiledModel):
-        model = spec
-    elif isinstance(spec, ValueResult):
-        model = spec.model
-    else:
-        model = run(spec, effects).model
-    return monte_carlo(model, n, seed, effect_cov=effect_cov)
+        return monte_carlo(spec, n, seed, effect_cov=effect_cov)
+    result = spec if isinstance(spec, ValueResult) else run(spec, effects)
+    return monte_carlo(result.model, n, seed, effect_cov=effect_cov, switching=result.switching)

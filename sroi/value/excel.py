@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sroi._xlsx_text import formulas_to_text, make_reproducible, set_text
+from sroi._xlsx_text import make_reproducible, set_text
 from sroi.errors import SroiInputError
 from sroi.value.costs import (
     AGENCIES,
@@ -175,5 +176,17 @@ def write_result_workbook(
             messages.to_excel(xw, sheet_name="summary", index=False, startrow=len(summary) + 2)
         for name, df in sheets.items():
             _sheet_frame(df).to_excel(xw, sheet_name=name[:31], index=False)
-    formulas_to_text(p)  # no formulas intended: text pandas took for one becomes text again
+        _formulas_as_text(xw.book)  # before the workbook is saved: no second read and write
     return make_reproducible(p)
+
+
+def _formulas_as_text(book: Any) -> None:
+    """No formulas intended: text pandas took for a formula becomes text again.
+
+    The in-memory form of :func:`sroi._xlsx_text.formulas_to_text` (which reads a saved file).
+    """
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    set_text(cell, str(cell.value))

@@ -9,7 +9,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["BLANKS", "MONEY", "is_blank", "money_col", "text_cell", "text_col", "token_col"]
+__all__ = [
+    "BLANKS",
+    "MONEY",
+    "is_blank",
+    "money_cell",
+    "money_col",
+    "text_cell",
+    "text_col",
+    "token_col",
+]
 
 #: Cell texts that mean "blank".
 BLANKS = ("", "-", "\u2014", "n/a", "N/A", "nan", "NaN", "None")
@@ -55,29 +64,41 @@ def token_col(txt: pd.Series) -> pd.Series:
     )
 
 
+def money_cell(v: Any) -> tuple[float, bool]:
+    """Parse one finance-style cell: ``(value, bad)``; a blank is ``(nan, False)``.
+
+    Numbers are taken as they are; text as ``£1,234.50``, ``1 234``, ``GBP 5``, ``(120)``
+    (negative) or ``-5``; booleans and any other text are bad.
+    """
+    if isinstance(v, bool | np.bool_):
+        return math.nan, True
+    if isinstance(v, int | float | np.number) and not pd.isna(v):
+        return float(v), False
+    txt = text_cell(v)
+    if txt == "":
+        return math.nan, False
+    clean = txt.replace("\u00a0", " ").replace("GBP", "").strip()
+    if not MONEY.match(clean):
+        return math.nan, True
+    try:
+        x = float(re.sub(r"[()£$€,\s]", "", clean))
+    except ValueError:
+        return math.nan, True
+    return (-x if clean.startswith("(") and clean.endswith(")") else x), False
+
+
 def money_col(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse finance-style cells (``£1,234.50``, ``1 234``, ``(120)`` negative) to floats.
 
-    Numeric cells (e.g. currency-formatted Excel cells) are taken as they are.
+    Numeric cells (e.g. currency-formatted Excel cells) are taken as they are; each cell is
+    parsed by :func:`money_cell`.
 
     Returns
     -------
     pandas.Series, pandas.Series
         The values (NaN for blanks and bad cells) and a mask of cells that are not numbers.
     """
-    obj = col.astype(object)
-    kind = obj.map(type)
-    is_bool = kind.map(lambda t: issubclass(t, bool | np.bool_)).astype(bool)
-    is_num = obj.notna() & kind.map(lambda t: issubclass(t, int | float | np.number)) & ~is_bool
-    txt = text_col(obj.where(~is_num))
-    blank = (txt == "") & ~is_num & ~is_bool
-    clean = txt.str.replace("\u00a0", " ", regex=False).str.replace("GBP", "", regex=False)
-    clean = clean.str.strip()
-    ok = clean.str.match(MONEY.pattern) | blank | is_num
-    neg = clean.str.startswith("(") & clean.str.endswith(")")
-    digits = clean.str.replace(r"[()£$€,\s]", "", regex=True)
-    parsed = pd.to_numeric(digits.where(ok & ~blank & ~is_num), errors="coerce")
-    parsed = parsed.where(~neg, -parsed)
-    vals = pd.to_numeric(obj.where(is_num), errors="coerce").fillna(parsed)
-    bad = (~ok | (vals.isna() & ~blank) | is_bool).astype(bool)
-    return vals.where(~bad).astype(float), bad
+    parsed = [money_cell(v) for v in col.astype(object)]
+    vals = pd.Series([x for x, _ in parsed], index=col.index, name=col.name, dtype=float)
+    bad = pd.Series([b for _, b in parsed], index=col.index, name=col.name, dtype=bool)
+    return vals, bad

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -46,6 +47,14 @@ def load_confidence_grades(path: str | Path | None = None) -> pd.DataFrame:
     p = Path(path) if path is not None else DATA_DIR / "confidence_grades.csv"
     if not p.exists():
         raise SroiInputError(f"{p}: confidence-grade file not found")
+    st = p.stat()
+    return _read_grades(str(p), str(p.resolve()), st.st_mtime_ns, st.st_size).copy()
+
+
+@lru_cache(maxsize=16)
+def _read_grades(path: str, resolved: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    """The same unchanged file is read once (its resolved path, time and size identify it)."""
+    p = Path(path)
     df = pd.read_csv(p, comment="#", dtype={"grade": str})
     df.columns = [str(c).strip().lower() for c in df.columns]
     need = ["grade", "description", "benefit_reduction"]

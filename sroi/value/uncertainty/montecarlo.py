@@ -50,6 +50,7 @@ def monte_carlo(
     seed: int,
     *,
     effect_cov: pd.DataFrame | None = None,
+    switching: pd.DataFrame | None = None,
 ) -> SimulationResult:
     """Monte Carlo, tornado, scenarios and switching values of a compiled model.
 
@@ -69,6 +70,9 @@ def monte_carlo(
         Seed of the draws, a whole number >= 0 (the same seed gives identical results).
     effect_cov
         Optional outcome x outcome covariance of the effect estimates.
+    switching
+        The model's switching values when already computed (:func:`switching_values`, as in
+        :attr:`sroi.value.ValueResult.switching`); computed here otherwise.
 
     Returns
     -------
@@ -102,7 +106,7 @@ def monte_carlo(
         parameters=pd.DataFrame(info, columns=["parameter", "distribution", "source"]),
         tornado=tor,
         scenarios=scenarios(model, tor),
-        switching_values=switching_values(model),
+        switching_values=switching_values(model) if switching is None else switching,
         central=central,
         notes=notes,
     )

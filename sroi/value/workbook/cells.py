@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -36,10 +36,32 @@ MONEY_P = '"£"#,##0.00;[Red]-"£"#,##0.00'
 RATIO = "0.00"
 PCT = "0.0%"
 FACTOR = "0.000000"
-_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-_INPUT_FONT = Font(color="1F4E79", bold=True)
-_FIXED_FILL = PatternFill("solid", fgColor="EDEDED")
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+#: The workbook's cell styles, registered once per workbook as named styles: a cell then
+#: takes its style by name (setting fills and fonts cell by cell makes openpyxl hash the style
+#: objects on every cell, most of the time spent writing the workbook).
+_STYLES = {
+    "sroi input": lambda: NamedStyle(
+        "sroi input",
+        fill=PatternFill("solid", fgColor="FFF2CC"),
+        font=Font(color="1F4E79", bold=True),
+    ),
+    "sroi fixed": lambda: NamedStyle("sroi fixed", fill=PatternFill("solid", fgColor="EDEDED")),
+    "sroi header": lambda: NamedStyle(
+        "sroi header",
+        fill=PatternFill("solid", fgColor="DDEBF7"),
+        font=Font(bold=True),
+        alignment=Alignment(wrap_text=True, vertical="top"),
+    ),
+    "sroi bold": lambda: NamedStyle("sroi bold", font=Font(bold=True)),
+}
+
+
+def _style(ws: Worksheet, row: int, column: int, name: str) -> None:
+    """Give a cell one of :data:`_STYLES` (before its value: the style replaces the cell's)."""
+    wb = ws.parent
+    if name not in wb.named_styles:
+        wb.add_named_style(_STYLES[name]())
+    ws.cell(row=row, column=column).style = name
 
 
 @dataclass
@@ -82,13 +104,13 @@ def rng(sheet: str, r1: int, c1: int, r2: int, c2: int) -> str:
 
 def text(ws: Worksheet, row: int, column: int, value: Any, *, bold: bool = False) -> None:
     """Write text as text, never as a formula (:func:`sroi._xlsx_text.set_text`)."""
-    cell = ws.cell(row=row, column=column)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return
+    if bold:
+        _style(ws, row, column, "sroi bold")
+    cell = ws.cell(row=row, column=column)
     set_text(cell, str(value))
     cell.data_type = "s"
-    if bold:
-        cell.font = Font(bold=True)
 
 
 def put(
@@ -106,18 +128,14 @@ def put(
     """
     if isinstance(value, np.generic):
         value = value.item()
+    if kind in ("input", "fixed"):
+        _style(ws, row, column, f"sroi {kind}")
     if isinstance(value, str):
         text(ws, row, column, value)
     elif value is not None and not (isinstance(value, float) and math.isnan(value)):
         ws.cell(row=row, column=column, value=value)
-    cell = ws.cell(row=row, column=column)
     if fmt:
-        cell.number_format = fmt
-    if kind == "input":
-        cell.fill = _INPUT_FILL
-        cell.font = _INPUT_FONT
-    elif kind == "fixed":
-        cell.fill = _FIXED_FILL
+        ws.cell(row=row, column=column).number_format = fmt
 
 
 def formula(ws: Worksheet, row: int, column: int, f: str, fmt: str | None = None) -> None:
@@ -130,10 +148,8 @@ def formula(ws: Worksheet, row: int, column: int, f: str, fmt: str | None = None
 def header(ws: Worksheet, row: int, names: list[str], first: int = 1) -> None:
     """A bold, shaded header row."""
     for j, name in enumerate(names, start=first):
-        text(ws, row, j, name, bold=True)
-        cell = ws.cell(row=row, column=j)
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        _style(ws, row, j, "sroi header")
+        text(ws, row, j, name)
 
 
 def widths(ws: Worksheet, sizes: dict[int, float], default: float | None = None) -> None:

@@ -28,12 +28,17 @@ _EST = {"dr": "dr", "reg": "reg", "ipw": "ipw"}
 _CG = {"nevertreated": "never_treated", "notyettreated": "not_yet_treated"}
 
 
-def _fit(case: dict) -> object:
+def _complete_units(df: pd.DataFrame) -> pd.DataFrame:
+    n_obs = df.groupby("id")["t"].transform("size")
+    return df[n_obs == df["t"].nunique()].reset_index(drop=True)
+
+
+def _fit(case: dict, data: pd.DataFrame = PANEL) -> object:
     opts = case["options"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SroiWarning)
         return staggered_did(
-            PANEL,
+            data,
             "y",
             "id",
             "t",
@@ -42,15 +47,21 @@ def _fit(case: dict) -> object:
             covariates=None if opts["xformla"] == "~1" else ["x"],
             control_group=_CG[opts["control_group"]],
             base_period=opts.get("base_period", "varying"),
+            anticipation=opts.get("anticipation", 0),
             allow_unbalanced_panel=True,
             small_sample="normal",
         )
 
 
-@pytest.mark.parametrize("name", sorted(REF["cases"]))
-def test_att_gt_and_aggregations_match_moderndid(name: str) -> None:
-    case = REF["cases"][name]
-    res = _fit(case)
+_ALL = [("cases", k) for k in sorted(REF["cases"])]
+_ALL += [("balanced_cases", k) for k in sorted(REF["balanced_cases"])]
+
+
+@pytest.mark.parametrize(("group", "name"), _ALL)
+def test_att_gt_and_aggregations_match_moderndid(group: str, name: str) -> None:
+    case = REF[group][name]
+    balanced = group == "balanced_cases"
+    res = _fit(case, _complete_units(PANEL) if balanced else PANEL)
     tab = res.att_gt.set_index(["cohort", "time"])
     ref = case["att_gt"]
     keys = list(zip(ref["cohort"], ref["time"], strict=True))
@@ -70,8 +81,9 @@ def test_att_gt_and_aggregations_match_moderndid(name: str) -> None:
     se_e = np.array(case["dynamic"]["se_e"], dtype=float)
     ok = ~np.isnan(se_e)
     np.testing.assert_allclose(dyn["std_error"].to_numpy()[ok], se_e[ok], rtol=1e-8)
-    assert res.n_units_partial > 0
-    assert res.n_units == PANEL["id"].nunique()
+    assert (res.n_units_partial > 0) is not balanced
+    if not case["options"].get("anticipation"):
+        assert res.n_units == PANEL["id"].nunique()
 
 
 def test_point_estimates_match_diff_diff() -> None:

@@ -91,8 +91,9 @@ def cell_periods(
 ) -> list[tuple[int, int]]:
     """``(period, base period)`` index pairs of cohort ``g``'s cells, in period order.
 
-    The base period is ``g - 1 - anticipation`` for post-treatment periods (and every period
-    with a universal base), the previous period otherwise (R ``did``'s ``base_period``).
+    The base period is ``g - 1 - anticipation`` for post-treatment periods ``t >= g`` (and
+    every period with a universal base), the previous period otherwise, including the
+    anticipation periods ``g - anticipation <= t < g`` (R ``did``'s ``base_period``).
     """
     pre_g = last_pre_index(g, times, anticipation)
     if pre_g is None:
@@ -100,7 +101,7 @@ def cell_periods(
     out = []
     for t_i in range(len(times) - (0 if universal else 1)):
         tn = t_i + (0 if universal else 1)
-        pret = pre_g if universal or g - anticipation <= times[tn] else t_i
+        pret = pre_g if universal or g <= times[tn] else t_i
         out.append((tn, pret))
     return out
 

@@ -281,3 +281,39 @@ def test_file_errors(tmp_path):
     (tmp_path / "s.yaml").write_text("just text")
     with pytest.raises(SroiInputError, match="list of cost rows"):
         load_unit_costs(tmp_path / "s.yaml")
+
+
+@pytest.mark.parametrize(
+    ("cell", "value", "bad"),
+    [
+        ("£1,234.50", 1234.5, False),
+        ("1 234", 1234.0, False),
+        ("(120)", -120.0, False),
+        ("(£1,000)", -1000.0, False),
+        ("-5", -5.0, False),
+        ("GBP 5", 5.0, False),
+        ("\u00a0£7\u00a0", 7.0, False),
+        (".5", 0.5, False),
+        (3, 3.0, False),
+        (2.5, 2.5, False),
+        ("", None, False),
+        ("-", None, False),
+        ("n/a", None, False),
+        (None, None, False),
+        (float("nan"), None, False),
+        ("abc", None, True),
+        ("1.2.3", None, True),
+        ("1e5", None, True),
+        ("--5", None, True),
+        (True, None, True),
+    ],
+)
+def test_money_cells(cell, value, bad):
+    from sroi.value.costs.cells import money_cell, money_col
+
+    x, is_bad = money_cell(cell)
+    assert is_bad is bad
+    assert np.isnan(x) if value is None else x == value
+    vals, mask = money_col(pd.Series([cell, "£2"], dtype=object, name="amount"))
+    assert list(mask) == [bad, False] and vals.iloc[1] == 2.0 and vals.name == "amount"
+    assert np.isnan(vals.iloc[0]) if value is None else vals.iloc[0] == value

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import html
-from typing import Any
 
 import pandas as pd
 
 from sroi.report.pool import PooledResults
 from sroi.report.sections.base import Section
-from sroi.report.sections.text import num
+from sroi.report.sections.text import html_table, num
 
 __all__ = [
     "pooled_headline_section",
@@ -31,21 +30,18 @@ _METHODS = {
 }
 
 
-def _cell(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "-"
-    if isinstance(value, str):
-        return html.escape(value)
-    return html.escape(num(value, digits))
+#: Disclosure threshold of the pooled tables: the spec's default ``report.disclosure_threshold``.
+_THRESHOLD = 10
 
 
 def _table(frame: pd.DataFrame, columns: dict[str, str], digits: int = 3) -> str:
-    head = "".join(f"<th>{html.escape(label)}</th>" for label in columns.values())
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{_cell(r[c], digits)}</td>" for c in columns) + "</tr>"
-        for _, r in frame.iterrows()
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    """The chosen columns under their labels (:func:`html_table`; numbers to ``digits``).
+
+    Counts of participants are shown as each place published them (already suppressed
+    there), so the default disclosure threshold only guards a count column left raw.
+    """
+    t = frame[list(columns)].rename(columns=columns)
+    return html_table(t, _THRESHOLD, floats=digits)
 
 
 def pooled_headline_section(res: PooledResults) -> Section:

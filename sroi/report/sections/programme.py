@@ -46,13 +46,19 @@ def programme_section(result: EvaluationResult) -> Section:
             ),
             ("delivery", f"{prog.get('start') or 'n/a'} to {prog.get('end') or 'n/a'}"),
         ],
-        columns=["", "value"],
+        columns=["fact", "value"],
     )
-    s.add(facts.to_html(index=False, escape=True, border=0))
+    s.add(html_table(facts, k, caption="The programme in numbers"))
     if prog.get("comparison_pool"):
         s.p("Comparison pool: " + clean_text(result, prog["comparison_pool"]))
     s.add("<h3>Enrolment waves</h3>")
-    s.add(html_table(result.cohorts.rename(columns={"cohort": "first term in programme"}), k))
+    s.add(
+        html_table(
+            result.cohorts.rename(columns={"cohort": "first term in programme"}),
+            k,
+            caption="Pupils and schools by enrolment wave",
+        )
+    )
     s.add("<h3>Left out of the analysis</h3>")
     ex = result.exclusions
     if ex.empty:

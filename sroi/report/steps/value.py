@@ -316,9 +316,10 @@ def value_reliance(result: EvaluationResult) -> ValueReliance | None:
     ratio = float(v.sroi_ratio)
     rule = str(getattr(result.spec.valuation, "value_effects", "all"))
     zeroed: tuple[str, ...] = ()
-    if rule == "significant":
+    if rule == "significant" and result.spec.valuation is not None:
         effects = {n: o.headline for n, o in result.outcomes.items() if o.headline is not None}
-        zeroed = tuple(n for n in zero_interval_effects(effects) if n in set(s["outcome"]))
+        valued = {o.outcome for o in result.spec.valuation.outcomes}
+        zeroed = tuple(n for n in zero_interval_effects(effects) if n in valued)
     return ValueReliance(
         share_weak=share_weak,
         share_illustrative=share_ill,

@@ -161,6 +161,16 @@ class MatchingOptions(_Strict):
         ),
     )
 
+    @model_validator(mode="after")
+    def _within_school_in_history(self) -> MatchingOptions:
+        unknown = [c for c in self.history_within_school if c not in self.history]
+        if unknown:
+            raise ValueError(
+                f"history_within_school: {unknown[0]!r} is not in history {self.history}; "
+                "list only history columns"
+            )
+        return self
+
 
 class DidOptions(_Strict):
     """Difference-in-differences options (``design.did:``): estimator, control group, inference."""

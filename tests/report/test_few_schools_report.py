@@ -91,11 +91,10 @@ def test_school_relative_history_is_measured_on_whole_schools(tmp_path):
 
 def test_school_relative_history_bad_settings(small):
     spec, data = small
+    with pytest.raises(SroiInputError, match="'suspensions' is not in history"):
+        spec.with_overrides({"design.matching.history_within_school": ["suspensions"]})
     bad = spec.model_copy(deep=True)
     bad.design.did.matched = True
-    bad.design.matching.history_within_school = ["suspensions"]
-    with pytest.raises(SroiInputError, match="not in design.matching.history"):
-        prepare_design(data, bad)
     bad.design.matching.history_within_school = ["attendance_rate"]
     none = replace(data, roles=data.roles.model_copy(update={"cluster": None}))
     with pytest.raises(SroiInputError, match="needs the school of each pupil"):

@@ -55,17 +55,11 @@ def prepare_design(data: EvaluationData, spec: Spec) -> tuple[EvaluationData, Sp
     Raises
     ------
     SroiInputError
-        When ``history_within_school`` names a column not in ``history``, is used without a
-        cluster column, or would add a column the data already have.
+        When ``history_within_school`` is used without a cluster column, or would add a
+        column the data already have.
     """
     choice = choose_cluster(data, spec)
     m = spec.design.matching
-    unknown = [c for c in m.history_within_school if c not in m.history]
-    if unknown:
-        raise SroiInputError(
-            f"design.matching.history_within_school: {unknown[0]!r} is not in "
-            f"design.matching.history ({m.history}); list only history columns"
-        )
     if m.history_within_school and choice.column is None:
         raise SroiInputError(
             "design.matching.history_within_school needs the school of each pupil: set "
@@ -85,7 +79,8 @@ def prepare_design(data: EvaluationData, spec: Spec) -> tuple[EvaluationData, Sp
     panel = _with_school_levels(full, data, spec, school)
     spec = spec.model_copy(deep=True)
     within = set(m.history_within_school)
-    spec.design.matching.history = [f"{c}_vs_school" if c in within else c for c in m.history]
+    history = [f"{c}_vs_school" if c in within else c for c in m.history]
+    spec.design.matching = m.model_copy(update={"history": history, "history_within_school": []})
     return replace(data, panel=panel), spec, choice
 
 

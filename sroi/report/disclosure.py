@@ -83,6 +83,7 @@ __all__ = [
     "publish_linked",
     "suppress_group_statistics",
     "GROUP_STATISTICS",
+    "small_group_rows",
 ]
 
 #: Marker of a cell suppressed only so that another suppressed cell cannot be worked out.
@@ -620,3 +621,21 @@ def suppress_group_statistics(
             if f in out:
                 out[f] = None
     return out
+
+
+def small_group_rows(
+    table: pd.DataFrame, threshold: int = 10, sizes: Sequence[str] = ("n_treated", "n_control")
+) -> np.ndarray:
+    """Rows of an estimate table whose statistics rest on fewer than ``k`` people.
+
+    A row is small when any of its ``sizes`` columns present in ``table`` holds a count
+    ``0 < n < k``; such rows are left out of charts and tables of estimates
+    (:func:`suppress_group_statistics` for single rows).
+    """
+    k = _check_threshold(threshold)
+    small = np.zeros(len(table), dtype=bool)
+    for c in sizes:
+        if c in table.columns:
+            n = pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=float)
+            small |= (n > 0) & (n < k)
+    return small

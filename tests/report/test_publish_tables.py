@@ -225,3 +225,35 @@ def test_group_statistics_need_k_people() -> None:
     assert suppress_group_statistics(row, ["<10"], K)["ci_low"] is None
     assert suppress_group_statistics(row, [12, 40], K)["estimate"] == 0.1
     assert suppress_group_statistics(row, [None, 40], K)["estimate"] == 0.1
+
+
+def test_report_charts_leave_out_estimates_over_fewer_than_k_pupils(result: Any) -> None:
+    import pandas as pd
+
+    from sroi.report.disclosure import small_group_rows
+    from sroi.report.sections.impact import impact_details_section, impact_section
+
+    table = pd.DataFrame({"n_treated": [3, 12, None, 0], "n_control": [40, 40, 40, 5]})
+    assert small_group_rows(table, K).tolist() == [True, False, False, True]
+    o = result.primary
+    assert o.att_gt is not None and small_group_rows(o.att_gt, K).any()
+    html = impact_section(result).html + impact_details_section(result).html
+    assert "with fewer than 10 pupils behind them are not shown" in html
+
+
+def test_report_matching_table_hides_the_same_cohorts_as_results_json(result: Any) -> None:
+    import re
+
+    from sroi.report.sections.comparison import comparison_section
+
+    doc = _doc(result)
+    html = comparison_section(result).html
+    table = html[html.index("Participants matched, by enrolment wave") :]
+    rows = re.findall(
+        r"<tr>\s*<td>(\d+)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", table
+    )
+    shown = {int(g): (a, b, c) for g, a, b, c in rows}
+    for r in doc["diagnostics"]["matching"]:
+        cells = shown[r["cohort"]]
+        expected = (r["n_treated"], r["n_treated_matched"], r["n_controls_matched"])
+        assert tuple(c.replace("&lt;", "<") for c in cells) == tuple(map(str, expected))

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sroi.effect import Effect
-from sroi.report.disclosure import suppress_count
+from sroi.report.disclosure import small_group_rows, suppress_count
 from sroi.report.figures import att_gt_plot, event_study_plot
 from sroi.report.record import RARE_EVENTS, EvaluationResult, OutcomeResult
 from sroi.report.sections.base import Section
@@ -167,7 +167,9 @@ def _event_study(s: Section, result: EvaluationResult, o: OutcomeResult) -> None
         reason = o.unavailable.get("event study", "not estimated")
         s.unavailable("event study", clean_text(result, reason))
         return
-    et = o.event_time.copy()
+    et = _without_small_groups(s, result, o.event_time, "terms since enrolment")
+    if et.empty:
+        return
     for c in ("estimate", "ci_low", "ci_high"):
         et[c] = et[c] * _scale(o)
     s.figure(
@@ -201,7 +203,9 @@ def _pretrend(s: Section, result: EvaluationResult, o: OutcomeResult) -> None:
 def _att_gt(s: Section, result: EvaluationResult, o: OutcomeResult) -> None:
     if o.att_gt is None or o.att_gt.empty:
         return
-    a = o.att_gt.copy()
+    a = _without_small_groups(s, result, o.att_gt, "waves and terms")
+    if a.empty:
+        return
     for c in ("att", "ci_low", "ci_high"):
         a[c] = a[c] * _scale(o)
     s.figure(
@@ -210,6 +214,19 @@ def _att_gt(s: Section, result: EvaluationResult, o: OutcomeResult) -> None:
         ),
         f"{o.label}: ATT(g,t), the effect for each enrolment wave g in each term t.",
     )
+
+
+def _without_small_groups(
+    s: Section, result: EvaluationResult, table: pd.DataFrame, what: str
+) -> pd.DataFrame:
+    """The estimates resting on at least k pupils (an estimate over fewer is not published)."""
+    small = small_group_rows(table, result.threshold)
+    if small.any():
+        s.p(
+            f"Estimates for {what} with fewer than {int(result.threshold)} pupils behind them "
+            "are not shown: they would describe too few children to publish."
+        )
+    return table.loc[~small].copy()
 
 
 def _school_trends(s: Section, o: OutcomeResult) -> None:

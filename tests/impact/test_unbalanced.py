@@ -314,3 +314,15 @@ def test_clustered_and_bootstrap_inference_on_the_unit_sums() -> None:
     np.testing.assert_allclose(res.att_gt["std_error"], expected, rtol=1e-12)
     ratio = boot.att_gt["std_error"] / res.att_gt["std_error"]
     assert ratio.between(0.8, 1.25).all(), ratio.describe()
+
+
+def test_a_cell_without_observations_is_named() -> None:
+    """A cohort unobserved in a base period: the error names the cell (R did returns NA)."""
+    df = _balanced(seed=4)
+    df = df[~((df["g"] == 3) & (df["t"] == 2))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SroiWarning)
+        with pytest.raises(
+            SroiInputError, match=r"ATT\(g=3, t=2\).*no treated observations in the later"
+        ):
+            staggered_did(df, "y", "id", "t", "g", allow_unbalanced_panel=True)

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from sroi._checks import check_int, check_probability, check_random_state, require_columns
 from sroi.errors import SroiInputError
@@ -167,19 +168,21 @@ def _statistic(
     out_y = np.zeros(len(Gs))
     out_d = np.zeros(len(Gs))
     n_treated = (Gs > 0).sum(axis=1)
-    C = ctrl.astype(float)
+    # few units are not comparison units: sum over those (sparse) and subtract from the total
+    not_ctrl = sparse.csr_matrix(~ctrl, dtype=float)
     for g in np.unique([c[0] for c in cells]):
         post = [(j, b) for gg, j, b in cells if gg == g]
         j, b = np.array(post).T
         dy = Y[:, j] - Y[:, b]
         obs = np.isfinite(dy)
         R = np.concatenate([np.where(obs, dy, 0.0), (D[:, j] - D[:, b]) * obs, obs], axis=1)
-        M = (Gs == g).astype(float)
-        mt, mc = np.split(M @ R, 3, axis=1), np.split(C @ R, 3, axis=1)
+        M = sparse.csr_matrix(Gs == g, dtype=float)
+        mt = np.split(np.asarray(M @ R), 3, axis=1)
+        mc = np.split(R.sum(axis=0)[None, :] - np.asarray(not_ctrl @ R), 3, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             att_y = (mt[0] / mt[2] - mc[0] / mc[2]).mean(axis=1)
             att_d = (mt[1] / mt[2] - mc[1] / mc[2]).mean(axis=1)
-        share = M.sum(axis=1) / np.maximum(n_treated, 1)
+        share = np.asarray(M.sum(axis=1)).ravel() / np.maximum(n_treated, 1)
         out_y += np.where(share > 0, share * att_y, 0.0)
         out_d += np.where(share > 0, share * att_d, 0.0)
     return out_y, out_d

@@ -472,7 +472,9 @@ def secondary_suppress(cells: Sequence[Any], threshold: int = 10) -> list[int | 
     Parameters
     ----------
     cells
-        Counts (int, or ``None`` for missing) that add up to a total shown elsewhere.
+        Counts (int, or ``None`` for missing) that add up to a total shown elsewhere. A
+        column that already holds markers (``"<k"``, ``"c"``: published by
+        :func:`linked_suppression`) is returned as it is.
     threshold
         Smallest count that may be shown.
 
@@ -483,6 +485,9 @@ def secondary_suppress(cells: Sequence[Any], threshold: int = 10) -> list[int | 
     """
     k = _check_threshold(threshold)
     out: list[int | str | None] = [suppress_count(c, k) for c in cells]
+    if any(isinstance(c, str) for c in cells):
+        # already published (e.g. by linked_suppression across tables): taken as it is
+        return out
     hidden = [i for i, c in enumerate(cells) if _is_small(c, k)]
     if not hidden:
         return out

@@ -257,3 +257,20 @@ def test_report_matching_table_hides_the_same_cohorts_as_results_json(result: An
         cells = shown[r["cohort"]]
         expected = (r["n_treated"], r["n_treated_matched"], r["n_controls_matched"])
         assert tuple(c.replace("&lt;", "<") for c in cells) == tuple(map(str, expected))
+
+
+def test_report_cohort_table_hides_the_same_waves_as_results_json(result: Any) -> None:
+    import re
+
+    from sroi.report.sections.programme import programme_section
+
+    cohorts = result.cohorts.copy()
+    cohorts["n_pupils"] = [3, 17][: len(cohorts)]  # a wave of 3 pupils
+    small = dataclasses.replace(result, cohorts=cohorts)
+    doc = _doc(small)
+    published = {r["cohort"]: str(r["n_pupils"]) for r in doc["programme"]["cohorts"]}
+    assert published[3] == "<10" and published[4] == SECONDARY_MARKER  # 17 = 20 - 3 otherwise
+    html = programme_section(small).html
+    table = html[html.index("Pupils and schools by enrolment wave") :]
+    rows = re.findall(r"<tr>\s*<td>(\d+)</td>\s*<td>(.*?)</td>", table)
+    assert {int(g): n.replace("&lt;", "<") for g, n in rows} == published

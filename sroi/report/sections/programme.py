@@ -6,7 +6,8 @@ import html
 
 import pandas as pd
 
-from sroi.report.disclosure import suppress_count
+from sroi.report.cross_tables import publish_cohort_columns
+from sroi.report.disclosure import secondary_suppress
 from sroi.report.record import EvaluationResult
 from sroi.report.sections.base import Section
 from sroi.report.sections.text import cell_text, clean_text, html_table, label_words, reader_warning
@@ -33,10 +34,12 @@ def programme_section(result: EvaluationResult) -> Section:
     s.add('<h2 id="programme">Programme and cohorts</h2>')
     if prog.get("description"):
         s.p(html.escape(prog["description"]))
+    # participants and pool add up to all pupils: suppressed together, as in results.json
+    n_treated, n_pool = secondary_suppress([prog["n_treated"], prog["n_comparison_pool"]], k)
     facts = pd.DataFrame(
         [
-            ("participants (pupils)", suppress_count(prog["n_treated"], k)),
-            ("comparison pool (pupils)", suppress_count(prog["n_comparison_pool"], k)),
+            ("participants (pupils)", n_treated),
+            ("comparison pool (pupils)", n_pool),
             # schools are institutions, not people: their number is not suppressed
             ("programme schools", prog.get("n_treated_clusters")),
             ("all schools in the analysis", prog.get("n_clusters")),
@@ -54,7 +57,10 @@ def programme_section(result: EvaluationResult) -> Section:
     s.add("<h3>Enrolment waves</h3>")
     s.add(
         html_table(
-            result.cohorts.rename(columns={"cohort": "first term in programme"}),
+            # the same waves hidden as in every other table (sroi.report.cross_tables)
+            publish_cohort_columns(
+                result.cohorts, result, "cohort", {"n_pupils": "treated"}
+            ).rename(columns={"cohort": "first term in programme"}),
             k,
             caption="Pupils and schools by enrolment wave",
         )

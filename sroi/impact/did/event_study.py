@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from sroi._checks import check_choice, check_number
+from sroi._threads import single_blas_thread
 from sroi.data.panel import Panel
 from sroi.errors import SroiInputError, SroiWarning
 from sroi.impact.did.clustered import (
@@ -450,6 +451,7 @@ def _check_options(
     return lo, hi
 
 
+@single_blas_thread
 def event_study(
     panel: pd.DataFrame,
     *,

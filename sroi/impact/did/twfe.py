@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sroi._threads import single_blas_thread
 from sroi.data.panel import Panel
 from sroi.effect import Effect
 from sroi.errors import SroiInputError
@@ -139,6 +140,7 @@ def _coefficients(
     return beta, bread, engine, Xd, yd
 
 
+@single_blas_thread
 def did_twfe(
     panel: pd.DataFrame,
     *,

@@ -40,6 +40,9 @@ __all__ = [
     "summarise_draws",
 ]
 
+CHUNK_CELLS = 2**23
+"""Largest number of multipliers (float64) held at once by :func:`rademacher_draws`."""
+
 _IQR_NORM = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
 
 
@@ -77,8 +80,9 @@ def cluster_sums(
         return inf_func
     if n_clusters is None:
         raise SroiInputError("cluster_sums: give n_clusters together with the cluster codes")
-    out = np.zeros((int(n_clusters), inf_func.shape[1]))
-    np.add.at(out, codes, inf_func)
+    out = np.empty((int(n_clusters), inf_func.shape[1]))
+    for j in range(inf_func.shape[1]):  # bincount adds in row order, as np.add.at does
+        out[:, j] = np.bincount(codes, inf_func[:, j], int(n_clusters))
     return out
 
 
@@ -100,7 +104,9 @@ def rademacher_draws(S: np.ndarray, n_boot: int, seed: int, n: int, chunk: int =
     n
         Number of units (the divisor).
     chunk
-        Draws generated at a time (bounds memory).
+        Draws generated at a time, at most; fewer when ``chunk x rows(S)`` multipliers
+        would exceed :data:`CHUNK_CELLS` (bounds memory: 64 MB of multipliers at a time),
+        so the draws for up to 65,536 rows are those of chunks of 128.
 
     Returns
     -------
@@ -115,6 +121,7 @@ def rademacher_draws(S: np.ndarray, n_boot: int, seed: int, n: int, chunk: int =
     colsum = S.sum(axis=0)
     draws = np.empty((n_boot, S.shape[1]))
     n_bytes = (G + 7) // 8
+    chunk = max(1, min(chunk, CHUNK_CELLS // max(G, 1)))
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
         raw = rng.integers(0, 256, size=(b, n_bytes), dtype=np.uint8)

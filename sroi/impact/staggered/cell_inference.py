@@ -16,6 +16,7 @@ import math
 import numpy as np
 from scipy import stats
 
+from sroi._threads import single_blas_thread
 from sroi.impact.inference.multiplier_bootstrap import (
     cluster_sums,
     rademacher_draws,
@@ -51,6 +52,7 @@ class CellInference:
         :func:`sroi.impact.inference.few_clusters.small_sample_df`.
     """
 
+    @single_blas_thread
     def __init__(
         self,
         basis: np.ndarray,
@@ -79,6 +81,7 @@ class CellInference:
         """Whether the multiplier bootstrap is used."""
         return self.n_boot > 0
 
+    @single_blas_thread
     def basis_draws(self) -> np.ndarray:
         """Bootstrap draws of the basis (drawn once, then reused)."""
         if self._draws is None:

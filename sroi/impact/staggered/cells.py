@@ -23,7 +23,7 @@ import pandas as pd
 
 from sroi.errors import SroiInputError
 from sroi.impact.staggered.cell_inference import CellInference
-from sroi.impact.staggered.drdid import fit_pscore, panel_did
+from sroi.impact.staggered.drdid import fit_pscore, panel_did_cells
 
 __all__ = ["GroupTimeCells", "cells_frame", "compute_cells", "make_basis", "maybe_int"]
 
@@ -179,8 +179,13 @@ class _CellEstimator:
         comparison: dict[Any, np.ndarray] = {}
         subsets: dict[Any, tuple[Any, ...]] = {}
         pscores: dict[Any, np.ndarray | None] = {}
+        batch: list[tuple[int, int]] = []  # cells sharing one 2x2 setup, estimated together
+        bkey: Any = None
         for tn, pret in cell_periods(g, self.times, self.anticipation, self.universal):
             if self.universal and pret == tn:
+                if batch:
+                    self._cells(g, batch, comparison[bkey[0]], subsets[bkey], pscores.get(bkey))
+                    batch = []
                 self.rows.append(
                     (g, self.times[tn], 0.0, int(np.sum(is_g)), 0, self.times[pret], True)
                 )
@@ -195,6 +200,9 @@ class _CellEstimator:
             idx = comparison[ckey]
             dkey = self.design_key(tn, pret)
             pkey = (ckey, dkey)
+            if batch and pkey != bkey:
+                self._cells(g, batch, comparison[bkey[0]], subsets[bkey], pscores.get(bkey))
+                batch = []
             if pkey not in subsets:
                 subsets.clear()
                 subsets[pkey] = (
@@ -205,7 +213,10 @@ class _CellEstimator:
             if self.method in ("ipw", "dr", "dr_imp") and pkey not in pscores:
                 d, Zc, wc = subsets[pkey]
                 pscores[pkey] = fit_pscore(d, Zc, wc, self.method)  # type: ignore[arg-type]
-            self._cell(g, tn, pret, idx, subsets[pkey], pscores.get(pkey))
+            bkey = pkey
+            batch.append((tn, pret))
+        if batch:
+            self._cells(g, batch, comparison[bkey[0]], subsets[bkey], pscores.get(bkey))
 
     def _comparison(self, g: float, tn: int, is_g: np.ndarray, ckey: Any) -> np.ndarray:
         """Rows of cohort ``g`` and its comparison units for comparison set ``ckey``."""
@@ -219,21 +230,21 @@ class _CellEstimator:
             )
         return np.flatnonzero(is_g | ctrl)
 
-    def _cell(
+    def _cells(
         self,
         g: float,
-        tn: int,
-        pret: int,
+        cells: list[tuple[int, int]],
         idx: np.ndarray,
         subset: tuple[Any, ...],
         pscore: np.ndarray | None,
     ) -> None:
-        """One ATT(g,t): the 2x2 on rows ``idx`` between periods ``pret`` and ``tn``."""
+        """ATT(g,t) of ``cells`` (period, base) on rows ``idx``: one vectorised call."""
         d, Zc, wc = subset
+        tn, base = np.array(cells, dtype=np.intp).T
         try:
-            res = panel_did(
-                self.Y[idx, tn],
-                self.Y[idx, pret],
+            res = panel_did_cells(
+                self.Y[np.ix_(idx, tn)],
+                self.Y[np.ix_(idx, base)],
                 d,
                 Zc,
                 wc,
@@ -241,14 +252,16 @@ class _CellEstimator:
                 pscore=pscore,
             )
         except SroiInputError as err:
-            gt = maybe_int(np.array([g, self.times[tn]], dtype=float))
+            gt = maybe_int(np.array([g, self.times[tn[0]]], dtype=float))
             raise SroiInputError(f"ATT(g={gt[0]}, t={gt[1]}): {err}") from err
-        full = np.zeros(self.n_scale)
-        full[self.pos[idx]] = (self.n_scale / len(idx)) * res.inf_func
-        self.rows.append(
-            (g, self.times[tn], res.att, res.n_treated, res.n_control, self.times[pret], False)
-        )
-        self.infs.append(full)
+        rows = self.pos[idx]
+        scale = self.n_scale / len(idx)
+        for k, (t_k, b_k) in enumerate(cells):
+            full = np.zeros(self.n_scale)
+            full[rows] = scale * res.inf[:, k]
+            t_val, b_val = self.times[t_k], self.times[b_k]
+            self.rows.append((g, t_val, res.att[k], res.n_treated, res.n_control, b_val, False))
+            self.infs.append(full)
 
     def result(self) -> GroupTimeCells:
         """The cells computed so far."""
@@ -257,11 +270,14 @@ class _CellEstimator:
                 "no ATT(g,t) could be computed: no cohort has a pre-treatment period"
             )
         g, t, att, n_t, n_c, base, ref = (list(col) for col in zip(*self.rows, strict=True))
+        inf = np.empty((self.n_scale, len(self.infs)), order="F")  # columns contiguous
+        for j, col in enumerate(self.infs):
+            inf[:, j] = col
         return GroupTimeCells(
             group=np.asarray(g, dtype=float),
             time=np.asarray(t, dtype=float),
             att=np.asarray(att, dtype=float),
-            inf=np.column_stack(self.infs),
+            inf=inf,
             n_treated=np.asarray(n_t),
             n_control=np.asarray(n_c),
             base=np.asarray(base, dtype=float),

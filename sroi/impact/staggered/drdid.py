@@ -44,9 +44,19 @@ from typing import Literal
 
 import numpy as np
 
+from sroi._threads import single_blas_thread
 from sroi.errors import SroiInputError
 
-__all__ = ["ESTIMATORS", "PanelDidEstimate", "fit_ipt", "fit_logit", "fit_pscore", "panel_did"]
+__all__ = [
+    "ESTIMATORS",
+    "PanelDidCells",
+    "PanelDidEstimate",
+    "fit_ipt",
+    "fit_logit",
+    "fit_pscore",
+    "panel_did",
+    "panel_did_cells",
+]
 
 ESTIMATORS = ("unconditional", "reg", "ipw", "dr", "dr_imp")
 Estimator = Literal["unconditional", "reg", "ipw", "dr", "dr_imp"]
@@ -189,11 +199,12 @@ def fit_ipt(
 
 
 def _wls(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted least squares coefficients; ``y`` may hold several outcomes (columns)."""
     xtwx = X.T @ (X * w[:, None])
     try:
         if 1.0 / np.linalg.cond(xtwx, 1) < np.finfo(float).eps:
             raise np.linalg.LinAlgError
-        return np.linalg.solve(xtwx, X.T @ (w * y))
+        return np.linalg.solve(xtwx, X.T @ (w[:, None] * y if y.ndim == 2 else w * y))
     except np.linalg.LinAlgError as err:
         raise SroiInputError(
             "The outcome regression for the comparison units is singular: a covariate is "
@@ -262,6 +273,64 @@ def panel_did(
     Abadie, A. (2005). Semiparametric difference-in-differences estimators. Review of
     Economic Studies 72(1), 1-19.
     """
+    est = panel_did_cells(
+        np.asarray(y1, dtype=float)[:, None],
+        np.asarray(y0, dtype=float)[:, None],
+        d,
+        X,
+        weights,
+        method,
+        trim_level,
+        pscore,
+    )
+    return PanelDidEstimate(
+        float(est.att[0]),
+        est.inf[:, 0],
+        est.n_treated,
+        est.n_control,
+        est.n_trimmed,
+        est.max_pscore,
+    )
+
+
+@dataclass(frozen=True)
+class PanelDidCells:
+    """Several 2x2s on the same units, groups, covariates and weights (one per column).
+
+    ``att`` (K) and ``inf`` (n x K influence functions); counts as :class:`PanelDidEstimate`.
+    """
+
+    att: np.ndarray
+    inf: np.ndarray
+    n_treated: int
+    n_control: int
+    n_trimmed: int = 0
+    max_pscore: float = float("nan")
+
+
+@single_blas_thread
+def panel_did_cells(
+    y1: np.ndarray,
+    y0: np.ndarray,
+    d: np.ndarray,
+    X: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    method: Estimator = "dr",
+    trim_level: float = 0.995,
+    pscore: np.ndarray | None = None,
+) -> PanelDidCells:
+    """:func:`panel_did` for ``K`` pairs of periods at once (``y1``, ``y0``: n x K).
+
+    The group indicator, the design, the weights and the propensity score are shared, so
+    the first steps (propensity fit, the comparison units' Gram matrix, the Hessian) are
+    computed once and the outcome regressions and influence functions for all ``K``
+    outcome changes in matrix operations. Column ``k`` equals
+    ``panel_did(y1[:, k], y0[:, k], ...)``.
+
+    Returns
+    -------
+    PanelDidCells
+    """
     if method not in ESTIMATORS:
         raise SroiInputError(f"estimator must be one of {', '.join(ESTIMATORS)}; got {method!r}")
     d = np.asarray(d, dtype=float)
@@ -283,7 +352,7 @@ def panel_did(
 
 def _regression(
     dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray, n_t: int, n_c: int
-) -> PanelDidEstimate:
+) -> PanelDidCells:
     """Outcome regression (``"reg"``; ``"unconditional"`` with a constant-only design)."""
     n = len(d)
     ctrl = d == 0
@@ -291,18 +360,18 @@ def _regression(
     fitted = Z @ beta
     w_t = w * d
     mw_t = np.mean(w_t)
-    eta_t = np.dot(w_t, dy) / n / mw_t
-    eta_c = np.dot(w_t, fitted) / n / mw_t
+    eta_t = w_t @ dy / n / mw_t
+    eta_c = w_t @ fitted / n / mw_t
     att = eta_t - eta_c
     # asymptotic linear representation of the WLS coefficients, applied to m1:
     # alr_ols @ m1 = w_ols (dY - X'b) * (X (XpX)^{-1} m1)
     w_ols = w * (1 - d)
     xpx = Z.T @ (Z * w_ols[:, None]) / n
     m1 = Z.T @ w_t / n
-    alr_m1 = (w_ols * (dy - fitted)) * (Z @ np.linalg.solve(xpx, m1))
-    inf_t = w_t * (dy - eta_t) / mw_t
-    inf_c = (w_t * (fitted - eta_c) + alr_m1) / mw_t
-    return PanelDidEstimate(float(att), inf_t - inf_c, n_t, n_c)
+    alr_m1 = (w_ols[:, None] * (dy - fitted)) * (Z @ np.linalg.solve(xpx, m1))[:, None]
+    inf_t = w_t[:, None] * (dy - eta_t) / mw_t
+    inf_c = (w_t[:, None] * (fitted - eta_c) + alr_m1) / mw_t
+    return PanelDidCells(att, inf_t - inf_c, n_t, n_c)
 
 
 def _pscore(
@@ -338,7 +407,7 @@ def _weighted(
     trim_level: float,
     n_t: int,
     n_c: int,
-) -> PanelDidEstimate:
+) -> PanelDidCells:
     """IPW, doubly robust and improved doubly robust estimators with trimmed weights."""
     n = len(d)
     ctrl = d == 0
@@ -352,17 +421,16 @@ def _weighted(
     if mw_c <= 0:
         raise SroiInputError("all comparison units were trimmed (propensity score >= trim level)")
     max_ps = float(np.max(ps))
+    counts = (n_t, n_c, n_trim, max_ps)
 
     if method == "ipw":
-        eta_t = np.dot(w_t, dy) / n / mw_t
-        eta_c = np.dot(w_c, dy) / n / mw_c
-        att = eta_t - eta_c
+        eta_t = w_t @ dy / n / mw_t
+        eta_c = w_c @ dy / n / mw_c
         # alr_ps @ m2 = w (D - p) * (X H m2), H = n (X' diag(w p (1-p)) X)^{-1}
-        m2 = Z.T @ (w_c * (dy - eta_c)) / n
-        alr_m2 = (w * (d - ps)) * (Z @ (_ps_hessian(Z, w, ps) @ m2))
-        inf_t = w_t * (dy - eta_t) / mw_t
-        inf_c = (w_c * (dy - eta_c) + alr_m2) / mw_c
-        return PanelDidEstimate(float(att), inf_t - inf_c, n_t, n_c, n_trim, max_ps)
+        m2 = Z.T @ (w_c[:, None] * (dy - eta_c)) / n
+        alr_m2 = (w * (d - ps))[:, None] * (Z @ (_ps_hessian(Z, w, ps) @ m2))
+        inf = (w_t[:, None] * (dy - eta_t)) / mw_t - (w_c[:, None] * (dy - eta_c) + alr_m2) / mw_c
+        return PanelDidCells(eta_t - eta_c, inf, *counts)
 
     if method == "dr_imp":
         # WLS with weights p/(1-p) among comparison units (R DRDID::wols_panel)
@@ -371,27 +439,29 @@ def _weighted(
     else:
         beta = _wls(dy[ctrl], Z[ctrl], w[ctrl])
     resid = dy - Z @ beta
-    eta_t = np.dot(w_t, resid) / n / mw_t
-    eta_c = np.dot(w_c, resid) / n / mw_c
+    eta_t = w_t @ resid / n / mw_t
+    eta_c = w_c @ resid / n / mw_c
     att = eta_t - eta_c
     if method == "dr_imp":
-        inf = w_t * (resid - eta_t) / mw_t - w_c * (resid - eta_c) / mw_c
-        return PanelDidEstimate(float(att), inf, n_t, n_c, n_trim, max_ps)
+        inf = w_t[:, None] * (resid - eta_t) / mw_t - w_c[:, None] * (resid - eta_c) / mw_c
+        return PanelDidCells(att, inf, *counts)
 
     w_ols = w * (1 - d)
     xpx = Z.T @ (Z * w_ols[:, None]) / n
-    m1 = Z.T @ w_t / n
-    m2 = Z.T @ (w_c * (resid - eta_c)) / n
-    m3 = Z.T @ w_c / n
-    e_ols = w_ols * resid
-    alr_m1 = e_ols * (Z @ np.linalg.solve(xpx, m1))
-    alr_m3 = e_ols * (Z @ np.linalg.solve(xpx, m3))
-    alr_m2 = (w * (d - ps)) * (Z @ (_ps_hessian(Z, w, ps) @ m2))
-    inf_t = (w_t * (resid - eta_t) - alr_m1) / mw_t
-    inf_c = (w_c * (resid - eta_c) + alr_m2 - alr_m3) / mw_c
-    return PanelDidEstimate(float(att), inf_t - inf_c, n_t, n_c, n_trim, max_ps)
+    v1 = Z @ np.linalg.solve(xpx, Z.T @ w_t / n)
+    v3 = Z @ np.linalg.solve(xpx, Z.T @ w_c / n)
+    m2 = Z.T @ (w_c[:, None] * (resid - eta_c)) / n
+    # inf = [w_t (r - eta_t) - e_ols v1] / mw_t - [w_c (r - eta_c) + alr_m2 - e_ols v3] / mw_c
+    # with e_ols = w_ols r and alr_m2 = w (D - p) (Z H m2), per column of r
+    a_r = w_t / mw_t - w_c / mw_c - w_ols * (v1 / mw_t - v3 / mw_c)
+    inf = a_r[:, None] * resid
+    inf -= np.outer(w_t, eta_t / mw_t)
+    inf += np.outer(w_c, eta_c / mw_c)
+    inf -= (w * (d - ps) / mw_c)[:, None] * (Z @ (_ps_hessian(Z, w, ps) @ m2))
+    return PanelDidCells(att, inf, *counts)
 
 
+@single_blas_thread
 def fit_pscore(
     d: np.ndarray, X: np.ndarray | None, weights: np.ndarray | None, method: Estimator
 ) -> np.ndarray | None:

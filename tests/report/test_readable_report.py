@@ -321,3 +321,28 @@ def test_value_effects_significant_in_the_spec_and_the_report(small_result):
     assert "Only effects whose confidence interval excludes zero are valued" in text
     assert "All estimated effects are valued" not in text
     assert prim.label in text.split("valued at zero")[1].split(".")[0]
+
+
+def test_assumptions_register_reads_in_words(small_result):
+    """Issue 15 part 6: no estimator codes, currency codes, arrows or list brackets."""
+    from sroi.report.sections.value import register_text
+
+    assert register_text(
+        "matched staggered DiD (cohort-wise matching, reg, stacked; SE clustered on school_id) "
+        "(ATT (group aggregation))"
+    ) == (
+        "matched difference-in-differences over staggered enrolment, standard errors clustered "
+        "by school, average effect on participants over enrolment waves"
+    )
+    assert register_text("GBP 2024 prices, Per process") == "£ in 2024 prices, per process"
+    assert register_text("price factor 2005-06 -> 2024") == "price factor 2005-06 to 2024"
+    assert register_text("starts by year [180, 70]") == "starts by year 180, 70"
+    assert register_text(0.5) == 0.5
+    if small_result.value is None:
+        pytest.skip("no valuation in the small evaluation")
+    reg = _text(sections.assumptions_section(small_result).html)
+    for bad in ("DiD", "GBP", "->", "[", "school_id", "optimism_bias", ".costs"):
+        assert bad not in reg, bad
+    assert not re.search(r"\bATT\b", reg)  # cost codes such as ATT_DAY stay, with their words
+    raw = r"\d\.0*[1-9]\d{4,}"  # five or more significant decimals: a raw float
+    assert not re.search(raw, reg), re.findall(r"\S*" + raw + r"\S*", reg)[:5]

@@ -361,18 +361,19 @@ def _no_keys(x: object) -> object:
 
 #: (pattern, replacement) applied in order to the assumptions register's text cells.
 _REGISTER_WORDS: tuple[tuple[str, str], ...] = (
-    (r"\bmatched staggered DiD\b", "matched difference-in-differences (staggered enrolment)"),
-    (r"\bstaggered DiD\b", "difference-in-differences (staggered enrolment)"),
+    (r"\bmatched staggered DiD\b", "matched difference-in-differences over staggered enrolment"),
+    (r"\bstaggered DiD\b", "difference-in-differences over staggered enrolment"),
     (
-        r"\(cohort-wise matching, [^;()]*; SE clustered on school_id\)",
-        "(standard errors clustered by school)",
+        r"\s*\(cohort-wise matching, [^;()]*; SE clustered on school_id\)",
+        ", standard errors clustered by school",
     ),
     (r"\bSE clustered on school_id\b", "standard errors clustered by school"),
-    (r"\(ATT \(group aggregation\)\)", "(average effect on participants over enrolment waves)"),
+    (r"\s*\(ATT \(group aggregation\)\)", ", average effect on participants over enrolment waves"),
     (r"\bATT \(group aggregation\)", "average effect on participants over enrolment waves"),
     (r"^SE (\S+)$", r"standard error \1"),
     (r"\bx sign\b", "x direction of the effect"),
-    (r"\bGBP (\d{4}(?:-\d{2})?) prices, [Pp]er\b", r"£ in \1 prices, per"),
+    (r"\bGBP (\d{4}(?:-\d{2})?) prices, Per\b", r"£ in \1 prices, per"),
+    (r"\bGBP (\d{4}(?:-\d{2})?) prices\b", r"£ in \1 prices"),
     (r"\bGBP\b", "£"),
     (r" -> ", " to "),
     (r"\bSTPR\b", "social time preference rate (STPR)"),
@@ -442,9 +443,7 @@ def assumptions_section(result: EvaluationResult) -> Section:
         )
         reg = reg.assign(
             parameter=[
-                p.replace(".", ": ").replace("_", " ")
-                if re.fullmatch(r"[a-z_]+\.[a-z_]+", p)
-                else p
+                p.replace(".", ":") if re.fullmatch(r"[a-z_]+\.[a-z_]+", p) else p
                 for p in reg["parameter"].astype(str)
             ]
         )

@@ -346,3 +346,12 @@ def test_assumptions_register_reads_in_words(small_result):
     assert not re.search(r"\bATT\b", reg)  # cost codes such as ATT_DAY stay, with their words
     raw = r"\d\.0*[1-9]\d{4,}"  # five or more significant decimals: a raw float
     assert not re.search(raw, reg), re.findall(r"\S*" + raw + r"\S*", reg)[:5]
+
+
+def test_matching_method_reads_without_list_syntax():
+    from sroi.report.sections.comparison import method_words
+
+    assert method_words("caliper 0.2, exact on ['phase', 'sen_ehcp']") == (
+        "caliper 0.2, exact on phase, special educational needs: EHC plan"
+    )
+    assert method_words("no brackets") == "no brackets"

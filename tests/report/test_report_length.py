@@ -61,3 +61,6 @@ def test_sample_report_body_is_short_and_the_detail_is_in_the_appendix(sample_re
         assert heading in headings(appendix) and heading not in headings(body), heading
     for part in ("Bottom line:", "What would change the conclusion:", "Limitations"):
         assert part in body, part
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<style[^>]*>.*?</style>", " ", body, flags=re.S))
+    for code in ("['", "sroi.", "vcov", "school_id", "DiD", "ATT(g,t)"):
+        assert code not in text, code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ from sroi.report.record import EvaluationResult
 from sroi.report.sections.base import Section
 from sroi.report.sections.text import clean_text, html_table, label_words, num
 
-__all__ = ["balance_section", "comparison_section"]
+__all__ = ["balance_section", "comparison_section", "method_words"]
 
 
 def comparison_section(result: EvaluationResult) -> Section:
@@ -49,7 +50,7 @@ def comparison_section(result: EvaluationResult) -> Section:
     ]
     s.p(
         "For each enrolment wave, each participant was matched to similar pupils from the "
-        f"comparison pool ({html.escape(m.method)}) on their characteristics and their recent "
+        f"comparison pool ({html.escape(method_words(m.method))}) on their characteristics and their recent "
         "history before enrolment. Participants without a close enough match are left out of "
         "the estimate."
     )
@@ -89,9 +90,31 @@ def comparison_section(result: EvaluationResult) -> Section:
     else:
         s.unavailable(
             "overlap plot",
-            f"the matching method ({html.escape(m.method)}) does not estimate a propensity score",
+            f"the matching method ({html.escape(method_words(m.method))}) does not estimate a propensity score",
         )
     return s
+
+
+def method_words(method: str) -> str:
+    """The matching method's description without Python list syntax.
+
+    ``"exact on ['phase', 'sex']"`` reads ``"exact on phase, sex"``.
+
+    Parameters
+    ----------
+    method
+        The description the matching step gives.
+
+    Returns
+    -------
+    str
+        Plain text (not escaped).
+    """
+    return re.sub(
+        r"\[([^\[\]]*)\]",
+        lambda m: ", ".join(label_words(x.strip(" '\"")) for x in m.group(1).split(",")),
+        method,
+    )
 
 
 def _balance_sentence(bal: pd.DataFrame) -> str:

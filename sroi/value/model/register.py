@@ -156,7 +156,7 @@ def confidence_grades_record(grades: pd.DataFrame, applied: bool) -> dict[str, A
     note = (
         "applied to the benefits of each unit cost by its grade"
         if applied
-        else "not applied (optimism_bias.benefits_by_confidence is off)"
+        else "not applied (benefits_by_confidence is off)"
     )
     if status == "illustrative":
         note += (

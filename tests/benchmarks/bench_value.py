@@ -146,3 +146,44 @@ def test_bench_live_workbook(tmp_path):
         f"\nwrite_value_model (10 outcomes x 10 years, {len(cells)} result cells): median {t:.2f} s"
     )
     assert len(cells) > 300
+
+
+def test_bench_sroi_value_steps(tmp_path):
+    """The steps of ``sroi value`` on the sample valuation, in CPU seconds (the machine may be
+    shared): re-value, 10,000 Monte Carlo draws, the JSON, the results workbook and the live
+    workbook (imports and reading results.json not included)."""
+    import json
+    import warnings
+
+    from sroi import resources
+    from sroi.value.workbook import write_value_model
+    from tests.value.helpers import sample_effects
+
+    spec = Spec.load(resources.sample_spec())
+    effects = sample_effects()
+    warnings.simplefilter("ignore")
+    res = value.run(spec, effects)
+    sim = value.simulate(res, n_draws=10_000, random_state=spec.seed)
+    steps = {
+        "value.run": lambda: value.run(spec, effects),
+        "value.simulate (10,000 draws)": lambda: value.simulate(
+            res, n_draws=10_000, random_state=spec.seed
+        ),
+        "summary and JSON": lambda: json.dumps(
+            {**res.to_dict(), "monte_carlo": sim.to_dict(), "text": res.summary()}, default=str
+        ),
+        "results workbook": lambda: res.to_excel(tmp_path / "value_results.xlsx"),
+        "live workbook": lambda: write_value_model(res, tmp_path / "value_model.xlsx"),
+    }
+    total = 0.0
+    print()
+    for name, fn in steps.items():
+        cpu = []
+        for _ in range(3):
+            t0 = time.process_time()
+            fn()
+            cpu.append(time.process_time() - t0)
+        total += statistics.median(cpu)
+        print(f"sroi value step {name}: median CPU {statistics.median(cpu):.3f} s")
+    print(f"sroi value steps in all: {total:.2f} s CPU")
+    assert (tmp_path / "value_model.xlsx").is_file()

@@ -221,19 +221,22 @@ def _line_years(book: Book, model: CompiledModel, lay: Layout, out: Lines, j: in
 def _expectations(book: Book, model: CompiledModel, out: Lines) -> None:
     ws = book.wb["lines"]
     streams = model.streams()
-    P = model.central()
+    outcome, cost_id = streams["outcome"].to_numpy(), streams["cost_id"].to_numpy()
+    year = streams["year"].to_numpy()
+    value, pv = streams["value"].to_numpy(dtype=float), streams["pv"].to_numpy(dtype=float)
+    P = {k: np.array([v]) for k, v in model.central().items()}
     for j, ln in enumerate(model.lines):
         r = j + 2
-        s = streams.loc[(streams["outcome"] == ln.outcome) & (streams["cost_id"] == ln.cost_id)]
-        s = s.sort_values("year")
+        rows = np.flatnonzero((outcome == ln.outcome) & (cost_id == ln.cost_id))
+        rows = rows[np.argsort(year[rows], kind="stable")]
         for t in range(model.T):
-            book.expect(ws, r, out.value_col(t), float(s["value"].iloc[t]))
-            book.expect(ws, r, out.pv_col(t), float(s["pv"].iloc[t]))
-        book.expect(ws, r, _L["pv"], float(s["pv"].sum()))
+            book.expect(ws, r, out.value_col(t), float(value[rows[t]]))
+            book.expect(ws, r, out.pv_col(t), float(pv[rows[t]]))
+        book.expect(ws, r, _L["pv"], float(pv[rows].sum()))
         book.expect(ws, r, _L["price_factor"], ln.price_factor)
         book.expect(ws, r, _L["grade_reduction"], ln.grade_reduction)
         g = model.groups[ln.group]
-        mult = float(g.multiplier({k: np.array([v]) for k, v in P.items()})[0])
+        mult = float(g.multiplier(P)[0])
         book.expect(
             ws,
             r,

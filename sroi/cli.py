@@ -41,6 +41,7 @@ from sroi.errors import SroiInputError
 if TYPE_CHECKING:  # pragma: no cover
     from typing import TypeAlias
 
+    from sroi.report.kernel import PrestartedKernel
     from sroi.value import SimulationResult, ValueResult
 
     _Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -73,7 +74,19 @@ def _parse_parameters(items: Sequence[str] | None) -> dict[str, Any]:
 # ------------------------------------------------------------------------- commands
 def cmd_run(args: argparse.Namespace) -> int:
     """``sroi run``: run the report notebook; a failing report section exits 1."""
+    from sroi.report.kernel import start_kernel
+
+    # the kernel boots and imports the report code while the spec and data are checked
+    kernel = start_kernel()
+    try:
+        return _run_report(args, kernel)
+    finally:
+        kernel.shutdown()
+
+
+def _run_report(args: argparse.Namespace, kernel: PrestartedKernel) -> int:
     from sroi import report
+    from sroi.report.runner import output_folder
     from sroi.spec import Spec
 
     spec_path = Path(args.spec) if args.spec else resources.sample_spec()
@@ -83,11 +96,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         params["seed"] = args.seed
     # one rule (sroi.report.runner.output_folder): -o as given, else report.output inside
     # the current folder (relative, no '..'), else reports/<evaluation folder>
-    out = report.runner.output_folder(spec, spec_path, args.output)
+    out = output_folder(spec, spec_path, args.output)
     _check_output_dir(out)
     print(f"sroi run: {spec.programme.name} -> {out}")
     try:
-        html = report.run(spec_path, out, parameters=params or None, keep_failed=args.keep_failed)
+        html = report.run(
+            spec_path,
+            out,
+            parameters=params or None,
+            keep_failed=args.keep_failed,
+            kernel=kernel,
+        )
     except report.ReportError as exc:
         print(f"sroi: report failed: {exc}", file=sys.stderr)
         return EXIT_FAILURE

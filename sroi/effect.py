@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from sroi.errors import SroiInputError
 
@@ -112,6 +111,8 @@ class Effect:
 
         Uses the normal distribution, or Student's t with ``df`` degrees of freedom.
         """
+        from scipy import stats  # imported here: scipy.stats costs seconds at `import sroi`
+
         dist = stats.norm if df is None or not np.isfinite(df) else stats.t(df)
         crit = float(dist.ppf(0.5 + level / 2))
         if std_error > 0:

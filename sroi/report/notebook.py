@@ -17,7 +17,6 @@ from sroi import resources
 from sroi.data.loading import EvaluationData, file_hash
 from sroi.errors import SroiInputError
 from sroi.report.capture import WarningLog
-from sroi.report.pipeline import assemble as _assemble
 from sroi.report.provenance import provenance as _provenance
 from sroi.report.record import EvaluationResult, OutcomeResult
 from sroi.report.results import json_safe, saved_effects
@@ -41,7 +40,6 @@ from sroi.report.sections import (
     value_summary_section,
 )
 from sroi.report.steps import data as _data
-from sroi.report.steps import outcomes as _outcomes
 from sroi.report.steps.value import value_effects, value_headline
 from sroi.spec import Spec
 
@@ -109,6 +107,10 @@ def estimate_outcomes(
     data: EvaluationData, spec: Spec, log: WarningLog
 ) -> dict[str, OutcomeResult]:
     """Per-outcome estimates with the spec's seed; warnings go to this run's ``log``."""
+    # imported here: the estimation code (scipy.stats among it) takes seconds to import, and
+    # the value re-run notebook, which uses this module too, needs none of it
+    from sroi.report.steps import outcomes as _outcomes
+
     return _outcomes.estimate_outcomes(data, spec, spec.seed, log=log)
 
 
@@ -121,6 +123,8 @@ def assemble(
     log: WarningLog,
 ) -> EvaluationResult:
     """Multiplicity, valuation, Monte Carlo and the evidence rating."""
+    from sroi.report.pipeline import assemble as _assemble  # see estimate_outcomes
+
     return _assemble(spec, data, programme, cohorts, outcomes, spec.seed, log)
 
 

@@ -14,6 +14,12 @@ output folder:
   timestamps or random cell ids inside; set ``SOURCE_DATE_EPOCH`` to record a fixed time in
   the provenance).
 
+Speed: the kernel is started first (:mod:`sroi.report.kernel`) and imports the report code
+while the spec and data are checked; the notebook is saved once, when it ends; while the
+kernel draws the figures, a second thread (:mod:`sroi.report.alongside`) loads nbconvert's
+templates and, once ``results.json`` is written, checks it for identifiers and writes the live
+workbook. The outputs are the same as doing these steps one after the other.
+
 Output folder (one rule, :func:`output_folder`): the folder given (``sroi run -o OUT`` or
 ``output_dir``) is used as it is. Without one, the spec's ``report.output`` when the spec sets
 it, else ``reports/<name of the spec's folder>``, relative to the current folder; it must be
@@ -46,6 +52,7 @@ from typing import Any
 from sroi import resources
 from sroi._checks import check_seed
 from sroi.errors import SroiInputError
+from sroi.report.kernel import VALUE_WARM_UP, PrestartedKernel, start_kernel
 
 __all__ = [
     "ReportError",
@@ -109,17 +116,23 @@ def output_folder(spec: Any, spec_path: str | Path, output_dir: str | Path | Non
     return out
 
 
-def _normalise_notebook(executed: Path) -> None:
-    """Make the executed notebook byte-reproducible: no timings, fixed cell ids."""
+def _normalise_notebook(executed: Path, nb: Any = None) -> Any:
+    """Make the executed notebook byte-reproducible: no timings, fixed cell ids.
+
+    ``nb`` is the notebook as papermill wrote it to ``executed`` (default: read it). Returns
+    the notebook (:class:`nbformat.NotebookNode`) as written.
+    """
     import nbformat
 
-    nb = nbformat.read(str(executed), as_version=4)
+    if nb is None:
+        nb = nbformat.read(str(executed), as_version=4)
     nb.metadata.pop("papermill", None)
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:03d}"
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
     nbformat.write(nb, str(executed))
+    return nb
 
 
 def _write_run_log(path: Path, started: str) -> None:
@@ -221,12 +234,52 @@ def make_self_contained(body: str, title: str | None = None) -> str:
     return body
 
 
-def export_html(notebook: str | Path, html_path: str | Path, title: str | None = None) -> Path:
-    """Export an executed notebook to self-contained HTML with the code and stderr hidden."""
-    import nbformat
+def _html_exporter() -> Any:
+    """The HTML exporter of nbconvert, with code and prompts hidden (stderr: _write_html)."""
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(str(notebook), as_version=4)
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
+def _primed_exporter() -> Any:
+    """An exporter with its templates loaded (most of an export's time): run alongside."""
+    import nbformat
+
+    exporter = _html_exporter()
+    exporter.from_notebook_node(nbformat.v4.new_notebook())
+    return exporter
+
+
+def _run_to_html(
+    kernel: PrestartedKernel,
+    template: Path,
+    executed: Path,
+    parameters: dict[str, Any],
+    html_path: Path,
+    title: str,
+    *,
+    progress: bool,
+    timeout: int | None,
+) -> Path:
+    """Execute a value or pool notebook and export it (templates loaded while it runs)."""
+    from sroi.report.alongside import Alongside
+
+    alongside = Alongside(_primed_exporter)
+    alongside.start()
+    try:
+        nb = _execute(
+            template, executed, parameters, progress=progress, timeout=timeout, kernel=kernel
+        )
+    except BaseException:
+        alongside.abandon()
+        raise
+    return _write_html(nb, html_path, title, alongside.finish())
+
+
+def _write_html(nb: Any, html_path: Path, title: str | None, exporter: Any) -> Path:
+    import copy
+
+    nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
             cell["outputs"] = [
@@ -234,13 +287,17 @@ def export_html(notebook: str | Path, html_path: str | Path, title: str | None =
                 for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
-    exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-    )
     body, _ = exporter.from_notebook_node(nb)
-    html_path = Path(html_path)
     html_path.write_text(make_self_contained(body, title), encoding="utf-8")
     return html_path
+
+
+def export_html(notebook: str | Path, html_path: str | Path, title: str | None = None) -> Path:
+    """Export an executed notebook to self-contained HTML with the code and stderr hidden."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    return _write_html(nb, Path(html_path), title, _html_exporter())
 
 
 def _all_ids(ids: dict[str, set[str]]) -> frozenset[str]:
@@ -302,11 +359,14 @@ def _execute(
     timeout: int | None,
     ids: Collection[str] | None = None,
     keep_failed: bool = True,
-) -> None:
-    """Execute a report notebook; map failures to SroiInputError / ReportError.
+    kernel: PrestartedKernel,
+) -> Any:
+    """Execute a report notebook in ``kernel``; map failures to SroiInputError / ReportError.
 
     With ``ids`` (the data's identifiers) every message is redacted and the partial
-    notebook is deleted unless ``keep_failed`` (then it is redacted).
+    notebook is deleted unless ``keep_failed`` (then it is redacted). The notebook is written
+    once, when it ends (or fails), not after every cell; it is also returned (as papermill
+    wrote it). The kernel is shut down at the end.
     """
     import nbformat
     import papermill
@@ -317,16 +377,19 @@ def _execute(
     key = None if ids is None else frozenset(ids)
 
     try:
-        papermill.execute_notebook(
+        kernel.chdir(executed.parent)
+        kernel.wait()
+        return papermill.execute_notebook(
             str(template),
             str(executed),
             parameters=parameters,
             progress_bar=progress,
             log_output=False,
-            request_save_on_cell_execute=True,
+            request_save_on_cell_execute=False,
             execution_timeout=timeout,
             cwd=str(executed.parent),
             kernel_name="python3",
+            km=kernel.manager,
         )
     except PapermillExecutionError as exc:
         nb = nbformat.read(str(executed), as_version=4) if executed.exists() else None
@@ -341,6 +404,8 @@ def _execute(
             section=section,
             notebook=kept,
         ) from None
+    finally:
+        kernel.shutdown()
 
 
 def run(
@@ -352,6 +417,7 @@ def run(
     timeout: int | None = 900,
     notebook: str = REPORT_NOTEBOOK,
     keep_failed: bool = False,
+    kernel: PrestartedKernel | None = None,
 ) -> Path:
     """Run an evaluation report end to end; returns the path of the HTML report.
 
@@ -376,9 +442,35 @@ def run(
     keep_failed
         Keep the partial notebook of a failed run (redacted, with a warning); by default it
         is deleted, so a failure leaves no file that could hold identifiers.
+    kernel
+        A kernel from :func:`sroi.report.kernel.start_kernel`, started earlier so it boots
+        while the caller works (``sroi run`` starts it before checking the spec); by default
+        one is started here. It is shut down at the end.
     """
+    kernel = kernel if kernel is not None else start_kernel()  # boots while we check inputs
+    try:
+        return _run_report(
+            kernel, spec_path, output_dir, parameters, progress, timeout, notebook, keep_failed
+        )
+    finally:
+        kernel.shutdown()
+
+
+def _run_report(
+    kernel: PrestartedKernel,
+    spec_path: str | Path | None,
+    output_dir: str | Path | None,
+    parameters: dict[str, Any] | None,
+    progress: bool,
+    timeout: int | None,
+    notebook: str,
+    keep_failed: bool,
+) -> Path:
+    """:func:`run` once its kernel is starting."""
+    from sroi.report.alongside import Alongside
     from sroi.report.disclosure import DisclosureError, check_no_identifiers
-    from sroi.report.pipeline import load_spec
+    from sroi.report.live_workbook import MODEL_WORKBOOK, write_model_workbook
+    from sroi.report.steps.data import load_spec
 
     spec_path = Path(spec_path) if spec_path is not None else resources.sample_spec()
     overrides, seed = _split_parameters(parameters)
@@ -399,31 +491,55 @@ def run(
     executed = out / template.name
     html_path = out / HTML_NAME
     results_path = out / RESULTS_NAME
+    workbook = out / MODEL_WORKBOOK
     for stale in (html_path, results_path, out / RUN_LOG_NAME):
         if stale.exists():
             stale.unlink()
-    _execute(
-        template,
-        executed,
-        {
-            "spec_path": str(Path(spec_path).resolve()),
-            "output_dir": str(out),
-            "overrides": overrides,
-            "seed": seed,
-        },
-        progress=progress,
-        timeout=timeout,
-        ids=_all_ids(ids),
-        keep_failed=keep_failed,
-    )
-    _normalise_notebook(executed)
-    export_html(executed, html_path, title=spec.report.title)
-    outputs = [p for p in (html_path, executed, results_path) if p.exists()]
+    disclosed: list[DisclosureError] = []
+
+    def on_results(path: Path) -> None:
+        # the disclosure check of results.json, and the live workbook, while figures are drawn
+        try:
+            check_no_identifiers(path, ids)
+        except DisclosureError as exc:
+            disclosed.append(exc)
+            return
+        write_model_workbook(spec, path, workbook)
+
+    alongside = Alongside(_primed_exporter, results_path, on_results)
+    alongside.start()
     try:
+        ran = _execute(
+            template,
+            executed,
+            {
+                "spec_path": str(Path(spec_path).resolve()),
+                "output_dir": str(out),
+                "overrides": overrides,
+                "seed": seed,
+            },
+            progress=progress,
+            timeout=timeout,
+            ids=_all_ids(ids),
+            keep_failed=keep_failed,
+            kernel=kernel,
+        )
+    except BaseException:
+        if alongside.abandon() and workbook.exists():
+            workbook.unlink()  # written by this failed run
+        raise
+    nb = _normalise_notebook(executed, ran)
+    exporter = alongside.finish()
+    _write_html(nb, html_path, spec.report.title, exporter)
+    outputs = [p for p in (html_path, executed) if p.exists()]
+    try:
+        if disclosed:
+            raise disclosed[0]
         check_no_identifiers(outputs, ids)
     except DisclosureError as exc:
-        for p in outputs:
-            p.unlink()
+        for p in outputs + [results_path, workbook]:
+            if p.exists():
+                p.unlink()
         raise ReportError(
             f"disclosure check failed, outputs removed: {exc}", section="disclosure"
         ) from None
@@ -431,9 +547,6 @@ def run(
         raise ReportError(
             f"the notebook did not write {results_path}", section="results", notebook=executed
         )
-    from sroi.report.live_workbook import MODEL_WORKBOOK, write_model_workbook
-
-    write_model_workbook(spec, results_path, out / MODEL_WORKBOOK)
     _write_run_log(out / RUN_LOG_NAME, started)
     return html_path
 
@@ -455,7 +568,26 @@ def run_value(
     ``parameters`` are spec overrides (e.g. ``{"valuation.adjustments.attribution": 0.3}``)
     plus an optional ``seed``.
     """
-    from sroi.report.pipeline import load_spec
+    kernel = start_kernel(warm_up=VALUE_WARM_UP)  # boots while the inputs are checked
+    try:
+        return _run_value(
+            kernel, spec_path, results_path, output_dir, cost_file, parameters, progress, timeout
+        )
+    finally:
+        kernel.shutdown()
+
+
+def _run_value(
+    kernel: PrestartedKernel,
+    spec_path: str | Path,
+    results_path: str | Path,
+    output_dir: str | Path,
+    cost_file: str | Path | None,
+    parameters: dict[str, Any] | None,
+    progress: bool,
+    timeout: int | None,
+) -> Path:
+    from sroi.report.steps.data import load_spec
 
     overrides, seed = _split_parameters(parameters)
     over = dict(overrides)
@@ -471,10 +603,10 @@ def run_value(
     out = Path(output_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     template = resources.notebook(VALUE_NOTEBOOK)
-    executed = out / template.name
-    _execute(
+    return _run_to_html(
+        kernel,
         template,
-        executed,
+        out / template.name,
         {
             "spec_path": str(Path(spec_path).resolve()),
             "results_path": str(Path(results_path).resolve()),
@@ -483,13 +615,11 @@ def run_value(
             "overrides": overrides,
             "seed": seed,
         },
+        out / "value_report.html",
+        f"{spec.report.title}: value re-run",
         progress=progress,
         timeout=timeout,
     )
-    html_path = export_html(
-        executed, out / "value_report.html", title=f"{spec.report.title}: value re-run"
-    )
-    return html_path
 
 
 def run_pool(
@@ -523,10 +653,10 @@ def run_pool(
         raise SroiInputError(f"{out}: is a file; give a folder for the pooled report")
     out.mkdir(parents=True, exist_ok=True)
     template = resources.notebook(POOL_NOTEBOOK)
-    executed = out / template.name
-    _execute(
+    return _run_to_html(
+        start_kernel(warm_up=("sroi.report.pool", "sroi.report.sections.pooled")),
         template,
-        executed,
+        out / template.name,
         {
             "results_paths": paths,
             "outcome": res.outcome,
@@ -536,7 +666,8 @@ def run_pool(
             "labels": labels,
             "output_dir": str(out),
         },
+        out / "pool_report.html",
+        f"Pooled results: {res.outcome}",
         progress=progress,
         timeout=timeout,
     )
-    return export_html(executed, out / "pool_report.html", title=f"Pooled results: {res.outcome}")

@@ -182,3 +182,68 @@ def test_cli_report_error_exits_1(monkeypatch, small_spec_path, tmp_path, capsys
     assert main(["run", str(small_spec_path), "-o", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "section 'impact' failed" in err and "partial notebook" in err
+
+
+# ------------------------------------------------------------- speed machinery (issue 17)
+def test_prestarted_kernel_warm_up_is_invisible(tmp_path):
+    """The warm-up import and the change of folder run before the first cell, bind no name
+    and use no execution count; the cell runs in the output folder."""
+    from sroi.report.kernel import start_kernel
+    from sroi.report.runner import _execute
+
+    template = tmp_path / "probe.ipynb"
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import os, sys\n"
+                "print(os.getcwd(), 'json' in sys.modules, 'json' in dir(), 'sroi' in dir())"
+            )
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+    )
+    nbformat.write(nb, str(template))
+    out = tmp_path / "out"
+    out.mkdir()
+    kernel = start_kernel(warm_up=("json",))
+    ran = _execute(template, out / "probe.ipynb", {}, progress=False, timeout=120, kernel=kernel)
+    cell = ran.cells[0]
+    assert cell.execution_count == 1
+    assert cell.outputs[0]["text"].split() == [str(out.resolve()), "True", "False", "False"]
+    assert not kernel.manager.has_kernel  # shut down by _execute
+    kernel.shutdown()  # idempotent
+
+
+def test_alongside_handles_results_once_complete(tmp_path):
+    import time
+
+    from sroi.report.alongside import Alongside
+
+    results = tmp_path / "results.json"
+    seen = []
+    job = Alongside(lambda: "primed", results, lambda p: seen.append(p.read_text()))
+    job.start()
+    results.write_text('{"a": [1, 2')  # cut off: not handled yet
+    time.sleep(0.5)
+    assert seen == [] and job.is_alive()
+    results.write_text('{"a": [1, 2]}\n')
+    assert job.finish() == "primed"
+    assert seen == ['{"a": [1, 2]}\n'] and job.handled
+
+
+def test_alongside_errors_reach_the_caller(tmp_path):
+    from sroi.report.alongside import Alongside
+
+    results = tmp_path / "results.json"
+    results.write_text("{}")
+
+    def fail(path):
+        raise OSError(f"cannot write beside {path.name}")
+
+    job = Alongside(lambda: None, results, fail)
+    job.start()
+    with pytest.raises(OSError, match="cannot write beside results.json"):
+        job.finish()
+    # after a failed notebook the caller abandons the thread: nothing handled, nothing raised
+    idle = Alongside(lambda: None, tmp_path / "never.json", fail)
+    idle.start()
+    assert idle.abandon() is False

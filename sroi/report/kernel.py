@@ -1,0 +1,127 @@
+"""A notebook kernel started before it is needed, so it boots while the caller works.
+
+Starting a Python kernel and importing the report code in it takes seconds. ``sroi run``
+starts the kernel (:func:`start_kernel`) before it checks the spec and reads the data, and
+asks it at once to import the report code (a silent request, run before the notebook's first
+cell; nothing appears in the notebook and no execution count is used). Papermill then runs
+the notebook in that kernel (:attr:`PrestartedKernel.manager`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = ["PrestartedKernel", "start_kernel", "VALUE_WARM_UP", "WARM_UP"]
+
+#: Modules the kernel imports before the evaluation report runs: the setup cell's module and
+#: the estimation code its later cells import.
+WARM_UP = ("sroi.report.notebook", "sroi.report.pipeline")
+
+#: The value re-run notebook's setup (no estimation code).
+VALUE_WARM_UP = ("sroi.report.notebook",)
+
+
+class PrestartedKernel:
+    """A running kernel with its warm-up request sent (see :func:`start_kernel`).
+
+    Attributes
+    ----------
+    manager
+        The kernel manager (:class:`jupyter_client.AsyncKernelManager`), handed to papermill.
+    """
+
+    def __init__(self, kernel_name: str = "python3", warm_up: tuple[str, ...] = WARM_UP) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        class _Manager(AsyncKernelManager):
+            """Remembers its clients, so :meth:`shutdown` closes papermill's one too."""
+
+            def client(self, **kwargs: Any) -> Any:
+                made = super().client(**kwargs)
+                clients.append(made)
+                return made
+
+        clients: list[Any] = []
+        self._clients = clients
+        self._run_sync = run_sync
+        self.manager: Any = _Manager(kernel_name=kernel_name)
+        # no history database, as nbclient starts its kernels
+        run_sync(self.manager.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        self._client: Any = self.manager.client()
+        self._client.start_channels()
+        self._pending: list[str] = []
+        self._closed = False
+        # __import__: the modules are loaded, no name is bound in the notebook's namespace
+        self._silent("; ".join(f"__import__({m!r})" for m in warm_up))
+
+    def _silent(self, code: str) -> None:
+        # silent: no outputs, no execution count; stop_on_error=False: a failure here must not
+        # cancel the requests queued behind it (the notebook's own cell then reports it)
+        msg_id = self._client.execute(code, silent=True, store_history=False, stop_on_error=False)
+        self._pending.append(msg_id)
+
+    def wait(self, timeout: float = 300.0) -> None:
+        """Wait until the kernel has run the requests sent so far (the warm-up import).
+
+        Call it before papermill sends the first cell: requests from two connections are not
+        ordered, so a cell sent earlier could run before the warm-up or the change of folder.
+        Whether the warm-up failed does not matter (the notebook's setup cell then fails and
+        says why); if the kernel dies, papermill reports it.
+        """
+        import time
+
+        deadline = time.monotonic() + timeout
+        get = self._run_sync(self._client.get_shell_msg)
+        alive = self._run_sync(self.manager.is_alive)
+        while self._pending and time.monotonic() < deadline:
+            try:
+                msg = get(timeout=1.0)
+            except Exception:  # noqa: BLE001 - queue.Empty: no reply within the second
+                if not alive():
+                    return
+                continue
+            parent = msg.get("parent_header", {}).get("msg_id")
+            if parent in self._pending:
+                self._pending.remove(parent)
+
+    def chdir(self, folder: str | Path) -> None:
+        """Make ``folder`` the kernel's working folder (papermill's ``cwd`` for a new kernel)."""
+        self._silent(f"__import__('os').chdir({str(Path(folder).resolve())!r})")
+
+    def shutdown(self) -> None:
+        """Stop the kernel and close the connection (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            for client in self._clients:
+                if client.channels_running:
+                    client.stop_channels()
+        finally:
+            if self._run_sync(self.manager.is_alive)():
+                self._run_sync(self.manager.shutdown_kernel)(now=True)
+            self._run_sync(self.manager.cleanup_resources)()
+
+
+def start_kernel(
+    kernel_name: str = "python3", warm_up: tuple[str, ...] = WARM_UP
+) -> PrestartedKernel:
+    """Start a kernel and have it import the report code while the caller does other work.
+
+    Parameters
+    ----------
+    kernel_name
+        The Jupyter kernel (``python3``: this Python, as papermill uses for the reports).
+    warm_up
+        Modules to import in the kernel at once (default: :data:`WARM_UP`, for the
+        evaluation report).
+
+    Returns
+    -------
+    PrestartedKernel
+        Pass it to :func:`sroi.report.run` (``kernel=``); call
+        :meth:`~PrestartedKernel.shutdown` if it is not used.
+    """
+    return PrestartedKernel(kernel_name, warm_up)

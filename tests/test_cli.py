@@ -180,9 +180,14 @@ def test_value_cli_live_workbook_uncertainty_and_deflators(tmp_path, capsys):
     out = capsys.readouterr().out
     for words in ("Monte Carlo: 10,000 draws", "95% interval", "benefits exceed costs", "grade 5"):
         assert words in out
+    # the grade scale's status: illustrative steps, and what a council would use instead
+    assert "(illustrative)" in out and "ILLUSTRATIVE percentages, not a published table" in out
     live = tmp_path / "a" / "value_model.xlsx"
     base = json.loads((tmp_path / "a" / "value_results.json").read_text())
     assert live.exists() and base["monte_carlo"]["n_draws"] == 10_000
+    # the headline lies inside the Monte Carlo interval it is printed with
+    lo, hi = base["monte_carlo"]["npv_95"]
+    assert lo < base["npv"] < hi
     args = ["value", str(spec), "--impact", str(res), "--costs", str(live), "-o"]
     assert main([*args, str(tmp_path / "b")]) == 0
     again = json.loads((tmp_path / "b" / "value_results.json").read_text())

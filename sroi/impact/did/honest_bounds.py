@@ -1,46 +1,21 @@
-"""Sensitivity of event-study effects to violations of parallel trends (Rambachan & Roth 2023).
+"""Honest DiD on arrays: validation, the grid of restriction sizes, breakdown values.
 
-Event-study coefficients are ``beta = tau + delta``: the treatment effect ``tau`` (zero
-before treatment) plus a difference in trends ``delta``. Parallel trends says
-``delta_post = 0``; "honest DiD" instead bounds how far ``delta_post`` may stray, using the
-pre-period coefficients (which estimate ``delta_pre``), and reports confidence intervals for
-``theta = l' tau_post`` that stay valid for every ``delta`` in the restriction set.
+Event-study coefficients are ``beta = tau + delta``: the effect ``tau`` (zero before
+treatment) plus a difference in trends ``delta``. Rambachan & Roth (2023) bound how far
+``delta_post`` may stray given ``delta_pre`` and report confidence intervals for
+``theta = l' tau_post`` valid for every ``delta`` in the restriction set. Notation as R
+HonestDiD: ``betahat`` holds ``n_pre`` pre-period coefficients (earliest first, reference
+period excluded) then ``n_post`` post-period ones.
 
-Notation (as Rambachan & Roth 2023 and R HonestDiD): ``betahat`` holds ``n_pre`` pre-period
-coefficients (earliest first, the reference period excluded) then ``n_post`` post-period
-coefficients; the reference period is ``delta_0 = 0`` and sits between them. First
-differences ``Delta_s = delta_s - delta_{s-1}``.
-
-Restrictions and the intervals computed here (closed forms, exact statements):
-
-* ``"relative_magnitude"`` (``Delta^RM(Mbar)``): every post-period first difference is at most
-  ``Mbar`` times the largest pre-period first difference,
-  ``|Delta_t| <= Mbar * D``, ``D = max_{s<=0} |Delta_s|``. For ``theta = l' tau_post`` the
-  identified set is ``l' beta_post -+ Mbar * D * K_RM`` with
-  ``K_RM = sum_s |sum_{t>=s} l_t|``. **Interval**: a Bonferroni combination (not R&R's
-  conditional/hybrid test): with ``alpha_1 = (1 - kappa) alpha`` a two-sided interval for
-  ``l' beta_post`` and with ``alpha_2 = kappa alpha`` a one-sided sup-t upper bound
-  ``D_u`` for ``D`` (simultaneous over the pre-period differences, critical value by
-  simulation from their estimated covariance), giving
-  ``[l'b_post - z_{1-alpha_1/2} se - Mbar D_u K_RM, l'b_post + z se + Mbar D_u K_RM]``.
-  Valid at level ``1 - alpha`` by the union bound; somewhat conservative.
-* ``"smoothness"`` (``Delta^SD(M)``): second differences bounded,
-  ``|Delta_t - Delta_{t-1}| <= M``. The estimator is the linear extrapolation of the last
-  pre-period slope, ``theta_hat = l' beta_post - (sum_t t l_t) * (beta_0 - beta_{-1})``
-  (``beta_0 = 0``), whose worst-case bias over ``Delta^SD(M)`` is exactly
-  ``M * K_SD`` with ``K_SD = sum_r |sum_{t>=r} (t - r + 1) l_t|``. **Interval**: the
-  fixed-length confidence interval of Armstrong & Kolesar (2018) for this affine
-  estimator, ``theta_hat -+ cv_alpha(M K_SD / se) * se`` with ``cv_alpha(b)`` the
-  ``1 - alpha`` quantile of ``|N(b, 1)|``. Valid, but not R&R's optimal FLCI: theirs
-  optimises over all affine estimators (e.g. using every pre-period to estimate the
-  slope), so it is never longer; the two coincide only with one pre-period.
-
-The *breakdown value* is the smallest ``Mbar`` (``M``) whose robust interval contains 0:
-how large a violation of parallel trends would overturn the conclusion.
+Intervals per size: :mod:`.honest_ci` (``"FLCI"``, ``"conditional"``, ``"C-F"``, ``"C-LF"``)
+and :mod:`.honest_bonferroni` (``"bonferroni"``). The *breakdown value* is the smallest ``M``
+(``Mbar``) whose interval contains 0: the grid is scanned, then the switch is located by
+bisection (the grid is extended by doubling when no grid value reaches 0).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -49,21 +24,35 @@ from scipy import optimize, stats
 
 from sroi._checks import check_choice, check_int, check_number, check_random_state
 from sroi.errors import SroiInputError
+from sroi.impact.did.honest_bonferroni import bonferroni_relative_magnitude
+from sroi.impact.did.honest_ci import (
+    HonestProblem,
+    relative_magnitude_interval,
+    smoothness_interval,
+)
+from sroi.impact.did.honest_delta import (
+    identified_set,
+    relative_magnitude_constraints,
+    smoothness_constraints,
+)
 
-__all__ = ["honest_bounds"]
+__all__ = ["honest_bounds", "CI_METHODS", "DEFAULT_CI"]
 
+#: Interval methods by restriction (names as R HonestDiD, plus sroi's Bonferroni bound).
+CI_METHODS = {
+    "smoothness": ("FLCI", "conditional", "C-F", "C-LF"),
+    "relative_magnitude": ("C-LF", "conditional", "bonferroni"),
+}
+#: Defaults as R HonestDiD.
+DEFAULT_CI = {"smoothness": "FLCI", "relative_magnitude": "C-LF"}
 
-def _folded_normal_cv(bias: float, alpha: float) -> float:
-    """1 - alpha quantile of |N(bias, 1)|."""
-    b = abs(bias)
-    if b == 0:
-        return float(stats.norm.ppf(1 - alpha / 2))
-
-    def f(c: float) -> float:
-        return stats.norm.cdf(c - b) - stats.norm.cdf(-c - b) - (1 - alpha)
-
-    hi = b + stats.norm.ppf(1 - alpha) + 10
-    return float(optimize.brentq(f, 0.0, hi, xtol=1e-12))
+_DESCRIPTION = {
+    "FLCI": "optimal fixed-length confidence interval (Armstrong & Kolesar 2018)",
+    "conditional": "conditional moment-inequality test (Andrews, Roth & Pakes 2023)",
+    "C-F": "conditional / FLCI hybrid test (Rambachan & Roth 2023)",
+    "C-LF": "conditional / least-favourable hybrid test (Andrews, Roth & Pakes 2023)",
+    "bonferroni": "Bonferroni bound (sup-t bound on the largest pre-period difference)",
+}
 
 
 def _checked(
@@ -72,144 +61,136 @@ def _checked(
     """Coefficients, covariance, ``n_pre``, ``n_post`` and ``l`` (default: first post period)."""
     b = np.asarray(betahat, dtype=float).ravel()
     if sigma is None or n_pre is None or n_post is None:
-        raise SroiInputError("give betahat, sigma, n_pre and n_post (or an EventStudyResult)")
+        raise SroiInputError("give betahat, sigma, n_pre and n_post (or an event-study result)")
     S = np.asarray(sigma, dtype=float)
-    n_pre, n_post = int(n_pre), int(n_post)
-    if n_pre < 1 or n_post < 1:
-        raise SroiInputError(
-            f"need at least one pre and one post coefficient, got {n_pre}, {n_post}"
-        )
+    n_pre = check_int(n_pre, "n_pre", minimum=1)
+    n_post = check_int(n_post, "n_post", minimum=1)
     if b.size != n_pre + n_post:
         raise SroiInputError(f"betahat has {b.size} entries but n_pre + n_post = {n_pre + n_post}")
     if S.shape != (b.size, b.size):
         raise SroiInputError(f"sigma must be {b.size} x {b.size}, got {S.shape}")
     if not (np.isfinite(b).all() and np.isfinite(S).all()):
         raise SroiInputError("betahat and sigma must be finite")
+    scale = float(np.max(np.abs(S))) or 1.0
+    if not np.allclose(S, S.T, rtol=0, atol=1e-10 * scale):
+        raise SroiInputError("sigma must be symmetric (a covariance matrix)")
+    if np.min(np.linalg.eigvalsh(S)) < -1e-10 * scale:
+        raise SroiInputError(
+            "sigma is not positive semi-definite (a negative eigenvalue); pass the "
+            "covariance matrix of the event-study coefficients"
+        )
     lv = np.zeros(n_post)
     if l_vec is None:
         lv[0] = 1.0
     else:
         lv = np.asarray(l_vec, dtype=float).ravel()
         if lv.size != n_post:
-            raise SroiInputError(f"l_vec must have n_post = {n_post} entries, got {lv.size}")
-    return b, S, n_pre, n_post, lv
+            raise SroiInputError(
+                f"l_vec must have n_post = {n_post} entries (one per post period), got "
+                f"{lv.size}; e.g. np.full({n_post}, 1 / {n_post}) for the average"
+            )
+        if not np.isfinite(lv).all() or not np.any(lv != 0):
+            raise SroiInputError("l_vec must be finite and not all zero")
+    return b, 0.5 * (S + S.T), n_pre, n_post, lv
 
 
-def _pre_differences(b: np.ndarray, n_pre: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pre-period first differences ``Delta_s`` (``delta_0 = 0``) and their contrast matrix."""
-    pre_full = np.concatenate([b[:n_pre], [0.0]])
-    Cdiff = np.zeros((n_pre, b.size))
-    for i in range(n_pre):
-        if i + 1 < n_pre:
-            Cdiff[i, i + 1] = 1.0
-        Cdiff[i, i] -= 1.0
-    return np.diff(pre_full), Cdiff
+def _grid(values: Any, default: np.ndarray, name: str) -> np.ndarray:
+    grid = default if values is None else np.atleast_1d(np.asarray(values, dtype=float))
+    if grid.size == 0 or not np.isfinite(grid).all() or (grid < 0).any():
+        raise SroiInputError(f"{name} values must be finite and >= 0, got {values!r}")
+    return grid
 
 
-def _relative_magnitude(
-    b: np.ndarray,
-    S: np.ndarray,
-    n_pre: int,
-    lv: np.ndarray,
+def breakdown_value(
+    interval: Callable[[float], tuple[float, float]],
     grid: np.ndarray,
-    alpha: float,
-    kappa: float,
-    n_sim: int,
-    rng: np.random.Generator,
-) -> tuple[pd.DataFrame, float, float, str]:
-    """Bonferroni intervals under ``Delta^RM(Mbar)``: table, breakdown, theta_hat, description."""
-    a_post = np.concatenate([np.zeros(n_pre), lv])
-    theta_post = float(a_post @ b)
-    se_post = float(np.sqrt(a_post @ S @ a_post))
-    diffs, Cdiff = _pre_differences(b, n_pre)
-    K = float(np.sum(np.abs(np.cumsum(lv[::-1])[::-1])))
-    a1, a2 = (1 - kappa) * alpha, kappa * alpha
-    z1 = stats.norm.ppf(1 - a1 / 2)
-    Vd = Cdiff @ S @ Cdiff.T
-    sd = np.sqrt(np.clip(np.diag(Vd), 0, None))
-    ok = sd > 0
-    if ok.any():
-        L = np.linalg.cholesky(Vd[np.ix_(ok, ok)] + 1e-14 * np.eye(ok.sum()))
-        draws = rng.standard_normal((n_sim, ok.sum())) @ L.T / sd[ok]
-        c_sup = float(np.quantile(np.abs(draws).max(axis=1), 1 - a2))
+    ends: list[tuple[float, float]],
+    rtol: float = 1e-6,
+) -> float:
+    """Smallest size whose interval contains 0: grid scan, then the crossing end's root.
+
+    Parameters
+    ----------
+    interval
+        The interval at a restriction size.
+    grid, ends
+        The sizes already computed and their intervals.
+    rtol
+        Relative precision.
+
+    Returns
+    -------
+    float
+        0 if the interval at size 0 already contains 0, ``inf`` if none up to ``2^12`` times
+        the largest grid value does.
+    """
+
+    def covers(e: tuple[float, float]) -> bool:
+        return bool(np.isfinite(e[0]) and e[0] <= 0 <= e[1])
+
+    known = {float(m): e for m, e in zip(grid, ends, strict=True)}
+    if 0.0 not in known:
+        known[0.0] = interval(0.0)
+    sizes = sorted(known)
+    if covers(known[0.0]):
+        return 0.0
+    hits = [m for m in sizes if covers(known[m])]
+    if hits:
+        hi_val = hits[0]
+        lo_val = max(m for m in sizes if m < hi_val)
     else:
-        c_sup = 0.0
-    D_hat = float(np.max(np.abs(diffs)))
-    D_u = float(np.max(np.abs(diffs) + c_sup * sd))
-    lo0, hi0 = theta_post - z1 * se_post, theta_post + z1 * se_post
-    rows = [
-        dict(
-            Mbar=float(m),
-            lb=lo0 - m * D_u * K,
-            ub=hi0 + m * D_u * K,
-            id_lb=theta_post - m * D_hat * K,
-            id_ub=theta_post + m * D_hat * K,
-            method="relative_magnitude",
+        hi_val = max(sizes[-1], 1e-12)
+        for _ in range(12):
+            lo_val, hi_val = hi_val, 2 * hi_val
+            known[hi_val] = interval(hi_val)
+            if covers(known[hi_val]):
+                break
+        else:
+            return float("inf")
+    lo_e = known[lo_val]
+    if np.isfinite(lo_e[0]):
+        # the end nearer 0 crosses it: lb if the interval lies above 0, else ub
+        side = 0 if lo_e[0] > 0 else 1
+
+        def f(m: float) -> float:
+            e = interval(m)
+            if not np.isfinite(e[side]):
+                return 1.0 if side == 0 else -1.0
+            return float(e[side])
+
+        return float(
+            optimize.brentq(f, lo_val, hi_val, xtol=rtol * hi_val, rtol=4 * np.finfo(float).eps)
+        )
+    while hi_val - lo_val > rtol * hi_val:
+        mid = 0.5 * (lo_val + hi_val)
+        if covers(interval(mid)):
+            hi_val = mid
+        else:
+            lo_val = mid
+    return float(hi_val)
+
+
+def _id_sets(
+    b: np.ndarray, n_pre: int, lv: np.ndarray, method: str, grid: np.ndarray
+) -> list[tuple[float, float]]:
+    n_post = lv.size
+    if method == "smoothness":
+        return [
+            identified_set(b, n_pre, lv, [smoothness_constraints(n_pre, n_post, m)]) for m in grid
+        ]
+    return [
+        identified_set(
+            b,
+            n_pre,
+            lv,
+            [
+                relative_magnitude_constraints(n_pre, n_post, m, s, sign)
+                for s in range(n_pre)
+                for sign in (1, -1)
+            ],
         )
         for m in grid
     ]
-    if lo0 <= 0 <= hi0:
-        breakdown = 0.0
-    elif D_u * K == 0:
-        breakdown = np.inf
-    else:
-        breakdown = float(min(abs(lo0), abs(hi0)) / (D_u * K))
-    desc = (
-        "relative magnitudes (Rambachan & Roth 2023), Bonferroni interval: "
-        f"{100 * (1 - a1):.1f}% interval for l'beta_post and {100 * (1 - a2):.1f}% sup-t "
-        "upper bound on the largest pre-period first difference"
-    )
-    out = pd.DataFrame(rows)
-    out.attrs.update(D_hat=D_hat, D_upper=D_u, K=K, sup_t_cv=c_sup)
-    return out, breakdown, theta_post, desc
-
-
-def _smoothness(
-    b: np.ndarray, S: np.ndarray, n_pre: int, lv: np.ndarray, grid: np.ndarray, alpha: float
-) -> tuple[pd.DataFrame, float, float, str]:
-    """Fixed-length intervals under ``Delta^SD(M)``: table, breakdown, theta_hat, description."""
-    n_post = lv.size
-    t_idx = np.arange(1, n_post + 1)
-    a_post = np.concatenate([np.zeros(n_pre), lv])
-    # theta_hat = l'beta_post - (sum t l_t) * slope, slope = Delta_0 = 0 - beta_{-1}
-    slope_c = -np.eye(b.size)[n_pre - 1]
-    a = a_post - float(np.sum(t_idx * lv)) * slope_c
-    theta_hat = float(a @ b)
-    se = float(np.sqrt(a @ S @ a))
-    K = float(sum(abs(np.sum((t_idx[r:] - r) * lv[r:])) for r in range(n_post)))
-    rows = []
-    for m in grid:
-        cv = _folded_normal_cv(m * K / se, alpha) if se > 0 else 0.0
-        rows.append(
-            dict(
-                M=float(m),
-                lb=theta_hat - cv * se,
-                ub=theta_hat + cv * se,
-                id_lb=theta_hat - m * K,
-                id_ub=theta_hat + m * K,
-                method="smoothness",
-            )
-        )
-    q = abs(theta_hat) / se if se > 0 else np.inf
-    if q <= stats.norm.ppf(1 - alpha / 2):
-        breakdown = 0.0
-    elif K == 0 or not np.isfinite(q):
-        breakdown = np.inf
-    else:
-        # the interval reaches 0 when cv_alpha(b) = q, b = M K / se: solve
-        # Phi(q - b) - Phi(-q - b) = 1 - alpha for b (decreasing in b >= 0)
-        def g(bb: float) -> float:
-            return stats.norm.cdf(q - bb) - stats.norm.cdf(-q - bb) - (1 - alpha)
-
-        b_star = optimize.brentq(g, 0.0, q, xtol=1e-12)
-        breakdown = float(b_star * se / K)
-    desc = (
-        "smoothness restriction (Rambachan & Roth 2023): fixed-length interval "
-        "(Armstrong & Kolesar 2018) for the linear-extrapolation estimator"
-    )
-    out = pd.DataFrame(rows)
-    out.attrs.update(K=K, se=se)
-    return out, breakdown, theta_hat, desc
 
 
 def honest_bounds(
@@ -219,18 +200,19 @@ def honest_bounds(
     n_post: int | None,
     *,
     method: str = "relative_magnitude",
+    ci: str | None = None,
     Mbar: np.ndarray | list[float] | None = None,
     M: np.ndarray | list[float] | None = None,
     l_vec: np.ndarray | list[float] | None = None,
     level: float = 0.95,
-    kappa: float = 0.2,
-    n_sim: int = 100_000,
+    kappa: float | None = None,
+    n_sim: int = 10_000,
     random_state: int | np.random.Generator | None = 0,
 ) -> pd.DataFrame:
     """Robust confidence intervals from event-study coefficients (Rambachan & Roth 2023).
 
-    The computation behind :func:`sroi.impact.did.honest_did` on arrays (see there and the
-    module notes for the parameters and the returned table).
+    The computation behind :func:`sroi.impact.did.honest_did` on arrays (see there for the
+    parameters and the returned table).
 
     Returns
     -------
@@ -240,30 +222,57 @@ def honest_bounds(
     b, S, n_pre, n_post, lv = _checked(betahat, sigma, n_pre, n_post, l_vec)
     check_number(level, "level", minimum=0.0, maximum=1.0, exclusive=True)
     check_choice(method, ("relative_magnitude", "smoothness"), "method")
+    ci = DEFAULT_CI[method] if ci is None else ci
+    check_choice(ci, CI_METHODS[method], f"ci (for method={method!r})")
+    check_int(n_sim, "n_sim", minimum=100)
     rng = check_random_state(random_state)
     alpha = 1 - level
+    share = (0.2 if ci == "bonferroni" else 0.1) if kappa is None else kappa
+    check_number(share, "kappa", minimum=0.0, maximum=1.0, exclusive=True)
     a_post = np.concatenate([np.zeros(n_pre), lv])
     theta_post = float(a_post @ b)
     se_post = float(np.sqrt(a_post @ S @ a_post))
     z = stats.norm.ppf(1 - alpha / 2)
-    original = (theta_post - z * se_post, theta_post + z * se_post)
     if method == "relative_magnitude":
-        grid = np.arange(0, 2.0001, 0.25) if Mbar is None else np.asarray(Mbar, float)
-        if (grid < 0).any():
-            raise SroiInputError("Mbar values must be >= 0")
-        if not 0 < kappa < 1:
-            raise SroiInputError(f"kappa must be in (0, 1), got {kappa}")
-        check_int(n_sim, "n_sim", minimum=1)
-        out, breakdown, theta_hat, desc = _relative_magnitude(
-            b, S, n_pre, lv, grid, alpha, kappa, int(n_sim), rng
-        )
+        grid = _grid(Mbar, np.arange(0, 2.0001, 0.25), "Mbar")
     else:
-        se1 = float(np.sqrt(S[n_pre, n_pre]))
-        grid = np.linspace(0, 2 * se1, 9) if M is None else np.asarray(M, float)
-        if (grid < 0).any():
-            raise SroiInputError("M values must be >= 0")
-        out, breakdown, theta_hat, desc = _smoothness(b, S, n_pre, lv, grid, alpha)
+        grid = _grid(M, np.linspace(0, 2 * float(np.sqrt(S[n_pre, n_pre])), 9), "M")
+    col = "Mbar" if method == "relative_magnitude" else "M"
+    if ci == "bonferroni":
+        tab, breakdown, _, _ = bonferroni_relative_magnitude(
+            b, S, n_pre, lv, grid, alpha, share, n_sim, rng
+        )
+        ends = list(zip(tab["lb"], tab["ub"], strict=True))
+    else:
+        w, U = np.linalg.eigh(S)
+        draws = rng.standard_normal((n_sim, b.size)) @ (U * np.sqrt(np.clip(w, 0, None))).T
+        prob = HonestProblem(b, S, n_pre, lv, alpha, draws, share * alpha)
+        fn = relative_magnitude_interval if method == "relative_magnitude" else smoothness_interval
+
+        def interval(m: float) -> tuple[float, float]:
+            return fn(prob, float(m), ci)
+
+        ends = [interval(m) for m in grid]
+        breakdown = breakdown_value(interval, grid, ends)
+    ids = _id_sets(b, n_pre, lv, method, grid)
+    out = pd.DataFrame(
+        {
+            col: grid,
+            "lb": [e[0] for e in ends],
+            "ub": [e[1] for e in ends],
+            "id_lb": [e[0] for e in ids],
+            "id_ub": [e[1] for e in ids],
+            "method": method,
+            "ci": ci,
+        }
+    )
+    restriction = "relative magnitudes" if method == "relative_magnitude" else "smoothness"
     out.attrs.update(
-        breakdown=breakdown, original=original, theta_hat=theta_hat, description=desc, level=level
+        breakdown=breakdown,
+        original=(theta_post - z * se_post, theta_post + z * se_post),
+        theta_hat=theta_post,
+        level=level,
+        ci=ci,
+        description=f"{restriction} restriction (Rambachan & Roth 2023): {_DESCRIPTION[ci]}",
     )
     return out

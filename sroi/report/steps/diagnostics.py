@@ -142,6 +142,9 @@ def compare_twfe_cs(
 def honest_bounds(res: OutcomeResult, es: EventStudyResult, seed: int, log: WarningLog) -> None:
     """Rambachan & Roth (2023) relative-magnitude bounds for the average post-period effect.
 
+    The conditional / least-favourable hybrid confidence sets (``ci="C-LF"``, the default of
+    R HonestDiD for relative magnitudes) with their exact breakdown value.
+
     Uses the Sun & Abraham (2021) event study (unmatched sample, clustered covariance)
     because the bounds need the full covariance of the event-time coefficients.
     """
@@ -152,6 +155,7 @@ def honest_bounds(res: OutcomeResult, es: EventStudyResult, seed: int, log: Warn
             bounds = honest_did(
                 es,
                 method="relative_magnitude",
+                ci="C-LF",
                 l_vec=np.full(n_post, 1.0 / n_post),
                 n_sim=HONEST_DRAWS,
                 random_state=seed,

@@ -152,12 +152,12 @@ class MatchingOptions(_Strict):
     history_within_school: list[str] = Field(
         default_factory=list,
         description=(
-            "history columns (e.g. the outcome) matched on relative to the pupil's school in "
-            "the same period (the school's level measured on its pupils not yet enrolled) "
-            "instead of their raw value; needs data.columns.cluster. Recommended for outcome "
-            "history when the programme is assigned by school: with persistent school "
-            "shocks, matching raw levels across schools biases the matched estimate and its "
-            "standard error (docs/simulation.md). Keep markers that drive enrolment raw"
+            "history columns (e.g. the outcome) also matched on relative to the pupil's "
+            "school in the same period (the school's level measured on its pupils not yet "
+            "enrolled), as well as on their raw value; needs data.columns.cluster. "
+            "Recommended for outcome history when the programme is assigned by school: with "
+            "persistent school shocks, matching raw levels alone across schools makes the "
+            "matched estimate's standard error too small (docs/simulation.md)"
         ),
     )
 

@@ -67,7 +67,11 @@ def test_school_relative_history_is_measured_on_whole_schools(tmp_path):
     assert spec.design.matching.history_within_school == ["attendance_rate"]
     data = load_evaluation_data(spec)
     got, used, choice = prepare_design(data, spec)
-    assert used.design.matching.history == ["attendance_rate_vs_school", "family_stress"]
+    assert used.design.matching.history == [
+        "attendance_rate",
+        "family_stress",
+        "attendance_rate_vs_school",
+    ]
     assert len(got.panel) == len(data.panel)
     # the level of a programme school uses all its pupils, not only those left in the pool
     whole = spec.model_copy(deep=True)

@@ -9,10 +9,10 @@ Estimators: ``staggered`` (:func:`~sroi.impact.staggered.staggered_did`, regress
 ``x`` and ``flag``); ``matched`` (:func:`~sroi.impact.staggered.matched_staggered_did` as
 the sample report configured it before issue 13: nearest-neighbour logit propensity
 matching 1:1 without replacement, caliper 0.2 SD, on ``x``, ``flag`` and the last two
-terms' attendance); ``matched_school`` (the same, matching on the pupil's attendance
-relative to the school's level in those terms, from
+terms' attendance); ``matched_school`` (the same, matching also on the pupil's
+attendance relative to the school's level in those terms, from
 :func:`~sroi.impact.staggered.school_history.add_school_level`: the sample report's
-design since issue 13).
+design since issue 13); ``matched_relative`` (the relative attendance only, not the raw).
 
 For each scenario of :mod:`tests.simulation.dgp` and each replication the group-aggregated
 ATT is estimated once, clustered on ``school_id``, and every inference option is read off the
@@ -59,7 +59,7 @@ from tests.simulation.dgp import SCENARIOS, Scenario, _tau, simulate
 LEVEL = 0.95
 COVARIATES = ["x", "flag"]
 RI_COLUMNS = ("attendance", "pupil_id", "term", "cohort", "school_id")
-ESTIMATORS = ("staggered", "matched", "matched_school")
+ESTIMATORS = ("staggered", "matched", "matched_school", "matched_relative")
 #: the sample report's matching options (evaluations/impact_programmes/evaluation.yaml)
 MATCH_KWARGS = {
     "method": "nearest",
@@ -83,11 +83,12 @@ class Draw:
 
 def _fit(panel: pd.DataFrame, estimator: str, cluster: str | None) -> object:
     kw = dict(outcome="attendance", unit="pupil_id", time="term", cohort="cohort")
-    if estimator in ("matched", "matched_school"):
+    if estimator in ESTIMATORS[1:]:
         history = ["attendance"]
-        if estimator == "matched_school":
+        if estimator != "matched":
             panel = add_school_level(panel, "attendance", "pupil_id", "term", "cohort", "school_id")
-            history = ["attendance_vs_school"]
+            relative = ["attendance_vs_school"]
+            history = relative if estimator == "matched_relative" else history + relative
         return matched_staggered_did(
             panel,
             covariates=COVARIATES,

@@ -153,9 +153,11 @@ def add_school_level(
     With persistent (random-walk) school shocks the level follows the school's shock at
     each cohort's reference period, which :func:`~sroi.impact.staggered.matched_staggered_did`
     reads for ``covariates`` (and lags of for ``history``). Matching on the pupil's position
-    against the level (``<outcome>_vs_school``) instead of the raw outcome compares pupils'
-    standing within their own schools, as within-school enrolment ranks them, and keeps the
-    pupils' period-to-period noise from being selected on through the school shock.
+    against the level (``<outcome>_vs_school``) as well as on the raw outcome compares
+    pupils of the same level in schools of the same level, as within-school enrolment ranks
+    them, and keeps the pupils' period-to-period noise from being selected on through the
+    school shock (docs/simulation.md: with raw levels alone the standard error is a third too
+    small when school shocks persist).
 
     Parameters
     ----------

@@ -4,11 +4,12 @@
 
 * ``design.did.cluster`` set to :func:`~sroi.report.steps.clustering.choose_cluster`'s
   column (the school when the data name one);
-* every history column ``c`` listed in ``design.matching.history_within_school`` replaced
-  by ``c_vs_school``, the pupil's value relative to the school's level in the same period
-  (:func:`~sroi.impact.staggered.school_history.add_school_level`), so the matching compares
-  pupils' standing within their own schools (see docs/simulation.md for why); only for the
-  matched design;
+* for every history column ``c`` listed in ``design.matching.history_within_school``,
+  ``c_vs_school`` (the pupil's value relative to the school's level in the same period,
+  :func:`~sroi.impact.staggered.school_history.add_school_level`) matched on as well as
+  ``c``: pupils are compared with pupils of the same level in schools of the same level,
+  so persistent school shocks do not select the comparison pupils' transient noise (see
+  docs/simulation.md); only for the matched design;
 * for a programme assigned by school, the comparison of programme schools' pre-period trend
   of the primary outcome with the other schools'
   (:func:`~sroi.impact.staggered.school_history.school_pretrend`), kept on the returned
@@ -78,8 +79,7 @@ def prepare_design(data: EvaluationData, spec: Spec) -> tuple[EvaluationData, Sp
         return data, spec, choice
     panel = _with_school_levels(full, data, spec, school)
     spec = spec.model_copy(deep=True)
-    within = set(m.history_within_school)
-    history = [f"{c}_vs_school" if c in within else c for c in m.history]
+    history = [*m.history, *(f"{c}_vs_school" for c in m.history_within_school)]
     spec.design.matching = m.model_copy(update={"history": history, "history_within_school": []})
     return replace(data, panel=panel), spec, choice
 

@@ -36,7 +36,7 @@ import pandas as pd
 from sroi.effect import Effect
 from sroi.errors import SroiInputError, SroiWarning
 from sroi.impact.did.data import did_panel
-from sroi.impact.did.within import within_demean
+from sroi.impact.did.within import TwoWay, panel_codes
 
 __all__ = ["bacon_decomposition", "twfe_vs_cs_warning"]
 
@@ -106,16 +106,15 @@ def bacon_decomposition(
         raise SroiInputError(f"no treated cohorts in {cohort!r}")
     ucoh = df[unit].map(coh).to_numpy()
     out = _comparisons(df, ucoh, coh, times, outcome, time)
-    # normalise by the variance of the two-way demeaned treatment (balanced panel)
+    # the TWFE fit (shared two-way demeaning, closed form on the balanced panel) for the
+    # check; weights normalised by the variance of the two-way demeaned treatment
     t = df[time].to_numpy()
     D = ((ucoh > 0) & (t >= ucoh)).astype(float)
-    Dd = D - pd.Series(D).groupby(df[unit].to_numpy()).transform("mean").to_numpy()
-    Dd = Dd - pd.Series(Dd).groupby(t).transform("mean").to_numpy()
-    out["weight"] = out.pop("raw") / float(np.mean(Dd**2))
-    # TWFE estimate for the check
-    tdum = (t[:, None] == times[None, 1:]).astype(float)
-    Z = within_demean(np.column_stack([df[outcome].to_numpy(float), D, tdum]), df[unit].to_numpy())
-    out.attrs["twfe"] = float(np.linalg.lstsq(Z[:, 1:], Z[:, 0], rcond=None)[0][0])
+    ucode, tcode, _ = panel_codes(p)
+    tw = TwoWay.from_codes(ucode, tcode)
+    fit = tw.fit(tw.demean_units(np.column_stack([df[outcome].to_numpy(float), D])))
+    out["weight"] = out.pop("raw") / float(np.mean(fit.X[:, 0] ** 2))
+    out.attrs["twfe"] = float(fit.beta[0])
     out.attrs["exclusions"] = excl
     out.attrs["weight_sum"] = float(out.weight.sum())
     if abs(out.weight.sum() - 1) > 1e-6:  # pragma: no cover - a failed identity is a bug

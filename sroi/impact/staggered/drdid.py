@@ -122,15 +122,18 @@ def fit_logit(
     if np.all(X[:, 0] == 1) and 0 < ybar < 1:
         beta[0] = np.log(ybar / (1 - ybar))
 
-    def loglik(eta: np.ndarray) -> float:
-        # log(1 + exp(eta)) computed stably
-        return float(np.sum(w * (y * eta - np.logaddexp(0.0, eta))))
+    def evaluate(eta: np.ndarray) -> tuple[float, np.ndarray]:
+        # log-likelihood and fitted probabilities from one exp: with e = exp(-|eta|),
+        # log(1 + exp(eta)) = max(eta, 0) + log1p(e) and plogis(eta) = 1/(1+e) or e/(1+e)
+        e = np.exp(-np.abs(eta))
+        ll = float(np.sum(w * (y * eta - (np.maximum(eta, 0.0) + np.log1p(e)))))
+        inv = 1.0 / (1.0 + e)
+        return ll, np.where(eta >= 0, inv, e * inv)
 
     eta = X @ beta
-    ll = loglik(eta)
+    ll, p = evaluate(eta)
     converged = False
     for _ in range(max_iter):
-        p = 1.0 / (1.0 + np.exp(-eta))
         grad = X.T @ (w * (y - p))
         info = X.T @ (X * (w * p * (1 - p))[:, None])
         try:
@@ -141,15 +144,14 @@ def fit_logit(
         for _half in range(30):
             new_beta = beta + t * step
             new_eta = X @ new_beta
-            new_ll = loglik(new_eta)
+            new_ll, new_p = evaluate(new_eta)
             if new_ll >= ll - 1e-12 * (1 + abs(ll)):
                 break
             t /= 2
-        beta, eta, ll = new_beta, new_eta, new_ll
+        beta, eta, ll, p = new_beta, new_eta, new_ll, new_p
         if np.max(np.abs(t * step) / (1 + np.abs(beta))) < tol:
             converged = True
             break
-    p = 1.0 / (1.0 + np.exp(-eta))
     return beta, p, converged
 
 
@@ -438,7 +440,8 @@ def _weighted(
         beta = _wls(dy[ctrl], Z[ctrl], w_reg)
     else:
         beta = _wls(dy[ctrl], Z[ctrl], w[ctrl])
-    resid = dy - Z @ beta
+    resid = dy  # a fresh array: the residuals overwrite the outcome changes
+    resid -= Z @ beta
     eta_t = w_t @ resid / n / mw_t
     eta_c = w_c @ resid / n / mw_c
     att = eta_t - eta_c
@@ -450,14 +453,15 @@ def _weighted(
     xpx = Z.T @ (Z * w_ols[:, None]) / n
     v1 = Z @ np.linalg.solve(xpx, Z.T @ w_t / n)
     v3 = Z @ np.linalg.solve(xpx, Z.T @ w_c / n)
-    m2 = Z.T @ (w_c[:, None] * (resid - eta_c)) / n
+    m2 = ((Z * w_c[:, None]).T @ resid - np.outer(Z.T @ w_c, eta_c)) / n
     # inf = [w_t (r - eta_t) - e_ols v1] / mw_t - [w_c (r - eta_c) + alr_m2 - e_ols v3] / mw_c
-    # with e_ols = w_ols r and alr_m2 = w (D - p) (Z H m2), per column of r
+    # with e_ols = w_ols r and alr_m2 = w (D - p) (Z H m2), per column of r: a diagonal
+    # scaling of r plus one low-rank product [w_t, w_c, w (D - p) Z] @ coefficients
     a_r = w_t / mw_t - w_c / mw_c - w_ols * (v1 / mw_t - v3 / mw_c)
-    inf = a_r[:, None] * resid
-    inf -= np.outer(w_t, eta_t / mw_t)
-    inf += np.outer(w_c, eta_c / mw_c)
-    inf -= (w * (d - ps) / mw_c)[:, None] * (Z @ (_ps_hessian(Z, w, ps) @ m2))
+    left = np.column_stack([w_t, w_c, Z * (w * (d - ps) / mw_c)[:, None]])
+    right = np.vstack([-eta_t / mw_t, eta_c / mw_c, -(_ps_hessian(Z, w, ps) @ m2)])
+    inf = left @ right
+    inf += a_r[:, None] * resid
     return PanelDidCells(att, inf, *counts)
 
 

@@ -213,6 +213,7 @@ def arp_accept(
     kappa: float = 0.0,
     lf_cv: float = np.inf,
     flci: tuple[np.ndarray, float, np.ndarray] | None = None,
+    lf_truncate: bool = True,
 ) -> np.ndarray:
     """Whether each ``theta`` is accepted by the conditional or hybrid test.
 
@@ -234,6 +235,11 @@ def arp_accept(
         Least-favourable critical value (``"LF"``).
     flci
         The ``1 - kappa`` FLCI (``"FLCI"``).
+    lf_truncate
+        ``"LF"``: truncate the second stage at ``lf_cv`` (ARP's hybrid, conditioning on the
+        first stage passing). ``False`` gives the variant of the reference implementation's
+        code path for a single post period, which omits it (slightly wider; used by the
+        parity tests only).
 
     Returns
     -------
@@ -260,7 +266,8 @@ def arp_accept(
     first = np.zeros(theta.size, dtype=bool)
     if hybrid == "LF":
         first = eta > lf_cv
-        vup = np.minimum(vup, lf_cv)
+        if lf_truncate:
+            vup = np.minimum(vup, lf_cv)
         size = (alpha - kappa) / (1 - kappa)
     elif hybrid == "FLCI":
         assert flci is not None

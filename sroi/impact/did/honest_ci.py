@@ -7,6 +7,11 @@
 * Relative magnitudes ``Delta^RM(Mbar)``: ``"conditional"`` or ``"C-LF"`` on each polyhedron
   ``Delta^RM_{s,+-}`` (post-period moments), the interval being the hull of their union.
 
+With a single post period the reference implementation's C-LF omits the truncation of the
+second stage at the least-favourable critical value (its path for several post periods, and
+ARP's hybrid, include it); sroi truncates in both cases, so its one-post-period C-LF intervals
+are slightly shorter than the reference's (tests/impact/test_honest_parity.py).
+
 The hybrids spend ``kappa`` (default ``alpha / 10``, as the reference implementation) on the
 first stage.
 Least-favourable critical values use the same simulated draws for every polyhedron and

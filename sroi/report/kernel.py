@@ -62,23 +62,37 @@ class PrestartedKernel:
         msg_id = self._client.execute(code, silent=True, store_history=False, stop_on_error=False)
         self._pending.append(msg_id)
 
-    def wait(self, timeout: float = 300.0) -> None:
+    def wait(self, timeout: float | None = None) -> None:
         """Wait until the kernel has run the requests sent so far (the warm-up import).
 
         Call it before papermill sends the first cell: requests from two connections are not
         ordered, so a cell sent earlier could run before the warm-up or the change of folder.
         Whether the warm-up failed does not matter (the notebook's setup cell then fails and
-        says why); if the kernel dies, papermill reports it.
+        says why).
+
+        Parameters
+        ----------
+        timeout
+            Seconds to wait at most (``None``: no limit).
+
+        Raises
+        ------
+        TimeoutError
+            If ``timeout`` passed first. If the kernel dies, this returns (papermill then
+            reports the dead kernel).
         """
+        import queue
         import time
 
-        deadline = time.monotonic() + timeout
+        deadline = None if timeout is None else time.monotonic() + timeout
         get = self._run_sync(self._client.get_shell_msg)
         alive = self._run_sync(self.manager.is_alive)
-        while self._pending and time.monotonic() < deadline:
+        while self._pending:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"the kernel's warm-up took more than {timeout} s")
             try:
                 msg = get(timeout=1.0)
-            except Exception:  # noqa: BLE001 - queue.Empty: no reply within the second
+            except queue.Empty:
                 if not alive():
                     return
                 continue

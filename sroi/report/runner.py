@@ -378,7 +378,14 @@ def _execute(
 
     try:
         kernel.chdir(executed.parent)
-        kernel.wait()
+        try:
+            kernel.wait(timeout)
+        except TimeoutError:
+            raise ReportError(
+                f"the notebook kernel did not finish importing the report code within {timeout} "
+                "s (the time allowed per cell); is the machine overloaded?",
+                section="setup",
+            ) from None
         return papermill.execute_notebook(
             str(template),
             str(executed),

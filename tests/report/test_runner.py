@@ -213,6 +213,20 @@ def test_prestarted_kernel_warm_up_is_invisible(tmp_path):
     kernel.shutdown()  # idempotent
 
 
+def test_prestarted_kernel_wait_times_out():
+    from sroi.report.kernel import start_kernel
+
+    kernel = start_kernel(warm_up=("time",))
+    try:
+        kernel.wait(timeout=120)  # the warm-up is done
+        kernel.chdir(".")
+        kernel._silent("__import__('time').sleep(30)")
+        with pytest.raises(TimeoutError, match="warm-up took more than 0.5 s"):
+            kernel.wait(timeout=0.5)
+    finally:
+        kernel.shutdown()
+
+
 def test_alongside_handles_results_once_complete(tmp_path):
     import time
 

@@ -9,7 +9,10 @@ outcomes are replaced by the roles proposed from the user's file
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
+
+import yaml
 
 from sroi.data.roles import RoleProposal
 from sroi.errors import SroiInputError
@@ -115,6 +118,24 @@ def _comment_block(text: list[str], start: str, end: str, note: str) -> list[str
     return [*text[:i], note, *block, *text[j:]]
 
 
+def _without_pool_column(prop: RoleProposal, template: str) -> RoleProposal:
+    """Leave the template's comparison-pool column out of the proposed covariates.
+
+    The pool column (e.g. ``programme_school``) is constant among comparison units and
+    differs for participants, so as a matching covariate it would separate the two groups
+    perfectly and leave no comparison unit on common support.
+    """
+    pool = (yaml.safe_load(template).get("design") or {}).get("comparison_pool") or {}
+    column = pool.get("column")
+    if column not in prop.covariates:
+        return prop
+    return replace(
+        prop,
+        covariates=[c for c in prop.covariates if c != column],
+        categorical=[c for c in prop.categorical if c != column],
+    )
+
+
 def draft_spec(
     template: str, name: str, prop: RoleProposal, data_path: Path, units_path: Path | None
 ) -> str:
@@ -137,6 +158,7 @@ def draft_spec(
         The spec text (YAML with comments).
     """
     lines = template.replace("__EVALUATION_NAME__", name).splitlines()
+    prop = _without_pool_column(prop, template)
     lines = _replace_block(
         lines,
         "data:",

@@ -81,6 +81,11 @@ def test_init_with_data_writes_a_spec_that_validates(tmp_path, monkeypatch, caps
     assert doc["data"]["path"] == "../../data/panel.csv"  # relative to the spec's folder
     assert doc["data"]["columns"]["unit"] == "pupil_id"
     assert [o["column"] for o in doc["design"]["outcomes"]][0] == "attendance_rate"
+    # the column that defines the comparison pool is never proposed as a covariate: it
+    # would separate participants from the pool and leave no one to match
+    pool_column = doc["design"]["comparison_pool"]["column"]
+    assert pool_column in pd.read_csv(pupils).columns
+    assert pool_column not in doc["data"]["columns"]["covariates"]
     assert main(["validate", str(spec_path)]) == 0
 
 

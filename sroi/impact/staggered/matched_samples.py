@@ -256,8 +256,12 @@ def match_cohort(g: float, design: MatchingDesign, lookup: UnitLookup) -> Cohort
         match_vars = [v for v in match_vars if v not in dropped_vars]
     cs_ok = cs.loc[~miss].reset_index(drop=True)
     if cs_ok[TREATED].sum() == 0 or (cs_ok[TREATED] == 0).sum() == 0:
+        group = "participant" if cs_ok[TREATED].sum() == 0 else "comparison-pool"
         raise SroiInputError(
-            f"cohort {gi}: no treated or no pool units with complete matching data"
+            f"cohort {gi}: no {group} unit left for matching ({n_missing} with missing "
+            f"matching data, {n_off_support} off common support); check that no matching "
+            "covariate separates participants from the pool (for example the column that "
+            "defines design.comparison_pool)"
         )
     try:
         m = design.matcher(

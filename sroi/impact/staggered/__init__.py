@@ -8,6 +8,9 @@
 * :mod:`~sroi.impact.staggered.cells` -- the group-time cells ATT(g,t) and their influence
   functions; :mod:`~sroi.impact.staggered.drdid` -- the 2x2 estimators of each cell
   (Sant'Anna & Zhao 2020).
+* :mod:`~sroi.impact.staggered.cells_rc` and :mod:`~sroi.impact.staggered.drdid_rc` -- the
+  same cells on an unbalanced panel (``allow_unbalanced_panel=True``): repeated
+  cross-section 2x2 estimators, influence functions summed within unit, as R did.
 * :mod:`~sroi.impact.staggered.cell_inference` -- analytic and multiplier-bootstrap
   inference for the cells; :mod:`~sroi.impact.staggered.aggregation` -- the ``group``,
   ``simple``, ``dynamic`` and ``calendar`` aggregations (:class:`Aggregation`).

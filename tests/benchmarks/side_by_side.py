@@ -14,9 +14,10 @@ of the peak resident memory over the call. R MatchIt runs under ``Rscript`` and 
 medians, the ratio peer / sroi of wall and of CPU time (> 1: sroi is faster), the growth of
 peak memory and the largest absolute difference between the sides' point estimates; then
 the log-log slope of sroi's Callaway-Sant'Anna time against the number of units over
-three sizes (1 = linear). A peer that is not installed is shown as ``n/a``. BLAS runs one
-thread on every side (``--threads``; sroi limits its own solves to one thread anyway).
-Nothing here is a test: no timing is asserted anywhere.
+three sizes (1 = linear). ``--warm`` times a second call in each process instead (JIT
+compilation and first-call caches excluded). A peer that is not installed is shown as
+``n/a``. BLAS runs one thread on every side (``--threads``; sroi limits its own solves
+to one thread anyway). Nothing here is a test: no timing is asserted anywhere.
 """
 
 from __future__ import annotations
@@ -338,8 +339,11 @@ SCALING = ("cs_100k", "cs_300k", "cs_1m")
 
 
 # ----------------------------------------------------------------------------- running
-def worker(key: str, side: str, path: str) -> dict[str, Any]:
-    """Run one call in this (fresh) process and measure it (imports and data untimed)."""
+def worker(key: str, side: str, path: str, warm: bool = False) -> dict[str, Any]:
+    """Run one call in this (fresh) process and measure it (imports and data untimed).
+
+    ``warm``: call once untimed first (compilation and first-call caches excluded).
+    """
     fn = BY_KEY[key].sides[side]
     assert callable(fn)
     for module in MODULES[side].split(","):
@@ -348,6 +352,8 @@ def worker(key: str, side: str, path: str) -> dict[str, Any]:
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if warm:
+            fn(df)
         w0, c0 = time.perf_counter(), time.process_time()
         est = fn(df)
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
@@ -376,13 +382,16 @@ cat(sprintf('{{"wall": %f, "cpu": %f, "mem_mb": %f, "estimate": %f}}\\n',
 """
 
 
-def _spawn(case: Case, side: str, files: dict[str, str], threads: int) -> dict[str, Any] | None:
+def _spawn(
+    case: Case, side: str, files: dict[str, str], threads: int, warm: bool = False
+) -> dict[str, Any] | None:
     call = case.sides[side]
     if isinstance(call, str):
         code = R_MATCHIT.format(csv=files[case.data + ".csv"], args=call)
         cmd = ["Rscript", "-e", code]
     else:
         cmd = [sys.executable, __file__, "--worker", case.key, side, files[case.data]]
+        cmd += ["--warm"] if warm else []
     out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=_env(threads))
     if out.returncode != 0:
         err = out.stderr.strip().splitlines()
@@ -440,11 +449,14 @@ def _slope(results: dict[str, dict[str, list[dict[str, Any]]]], what: str) -> st
     return f"{np.polyfit(x, y, 1)[0]:.2f} ({len(pts)} sizes)"
 
 
-def run(keys: list[str], repeats: int, threads: int, skip: list[str]) -> None:
+def run(keys: list[str], repeats: int, threads: int, skip: list[str], warm: bool = False) -> None:
     """Write the data sets, run the cases with sides alternating, print the table."""
     cases = [BY_KEY[k] for k in keys]
     avail = {s: _available(s) for c in cases for s in c.sides if s not in skip}
-    print(f"load average before: {os.getloadavg()}; repeats {repeats}; BLAS threads {threads}")
+    print(
+        f"load average before: {os.getloadavg()}; repeats {repeats}; BLAS threads {threads}"
+        + ("; warm (second call in each process timed)" if warm else "")
+    )
     results: dict[str, dict[str, list[dict[str, Any]]]] = {}
     table = ["| case | side | wall s | CPU s | +peak MB | ratio wall / CPU | max abs diff |",
              "|---|---|---|---|---|---|---|"]  # fmt: skip
@@ -463,7 +475,7 @@ def run(keys: list[str], repeats: int, threads: int, skip: list[str]) -> None:
             runs: dict[str, list[dict[str, Any]]] = {s: [] for s in case.sides}
             for _ in range(repeats):  # sides alternate
                 for s in sides:
-                    r = _spawn(case, s, files, threads)
+                    r = _spawn(case, s, files, threads, warm)
                     if r is not None:
                         runs[s].append(r)
             results[case.key] = runs
@@ -479,18 +491,24 @@ def run(keys: list[str], repeats: int, threads: int, skip: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: ``--cases``, ``--repeats``, ``--threads``, ``--skip``."""
+    """Command line: ``--cases``, ``--repeats``, ``--threads``, ``--skip``, ``--warm``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", nargs="*", default=[c.key for c in CASES], choices=list(BY_KEY))
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads, every side")
     ap.add_argument("--skip", nargs="*", default=[], help="sides to leave out")
+    ap.add_argument(
+        "--warm",
+        action="store_true",
+        help="time a second call in each process (JIT compilation and caches excluded; "
+        "the memory growth then covers both calls)",
+    )
     ap.add_argument("--worker", nargs=3, metavar=("CASE", "SIDE", "DATA"))
     a = ap.parse_args(argv)
     if a.worker:
-        print(json.dumps(worker(*a.worker)))
+        print(json.dumps(worker(*a.worker, warm=a.warm)))
         return
-    run(a.cases, a.repeats, a.threads, a.skip)
+    run(a.cases, a.repeats, a.threads, a.skip, a.warm)
 
 
 if __name__ == "__main__":

@@ -93,3 +93,19 @@ def test_run_counts_or_keeps_pupils_observed_in_some_periods(tmp_path, allow) ->
         assert any("not observed in every period" in m for m in log.messages)
         reasons = [r["reason"] for r in extra["exclusions"]]
         assert any(r.startswith("not observed in every period") for r in reasons)
+
+
+@pytest.mark.parametrize(("n_partial", "shown"), [(25, "25"), (3, "&lt;10")])
+def test_programme_facts_count_kept_partial_pupils(small_result, n_partial, shown) -> None:
+    from dataclasses import replace
+
+    from sroi.report.sections.programme import programme_section
+
+    row = "pupils seen in only some terms (kept)"
+    assert row not in programme_section(small_result).html  # balanced: not shown
+    programme = {**small_result.programme, "allow_unbalanced_panel": True}
+    result = replace(small_result, programme={**programme, "n_units_partial": n_partial})
+    html = programme_section(result).html
+    assert row in html
+    cell = html.split(row, 1)[1].split("</tr>", 1)[0]
+    assert f">{shown}<" in cell and (n_partial >= 10 or f">{n_partial}<" not in cell)

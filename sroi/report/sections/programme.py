@@ -7,7 +7,7 @@ import html
 import pandas as pd
 
 from sroi.report.cross_tables import publish_cohort_columns
-from sroi.report.disclosure import secondary_suppress
+from sroi.report.disclosure import secondary_suppress, suppress_count
 from sroi.report.record import EvaluationResult
 from sroi.report.sections.base import Section
 from sroi.report.sections.text import cell_text, clean_text, html_table, label_words, reader_warning
@@ -51,6 +51,13 @@ def programme_section(result: EvaluationResult) -> Section:
         ],
         columns=["fact", "value"],
     )
+    if prog.get("allow_unbalanced_panel") and prog.get("n_units_partial"):
+        # kept (not dropped): each comparison uses the terms in which the pupil was seen;
+        # without the option these pupils are dropped and counted in the exclusions below
+        facts.loc[len(facts)] = (
+            "pupils seen in only some terms (kept)",
+            suppress_count(prog["n_units_partial"], k),
+        )
     s.add(html_table(facts, k, caption="The programme in numbers"))
     if prog.get("comparison_pool"):
         s.p("Comparison pool: " + clean_text(result, prog["comparison_pool"]))

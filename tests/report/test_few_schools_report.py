@@ -142,4 +142,6 @@ def test_report_states_the_cluster_level_and_the_randomization_p_value(small_rep
     assert f"p = {p:.3f}" in line.group(0) or (p < 0.001 and "p &lt; 0.001" in line.group(0))
     assert "3 programme schools of 12; with so few schools this check has little power" in text
     assert "Schools' trends before the programme" in text
+    # the headline uses t(2) with 3 programme schools (the estimators store df as a float)
+    assert "with only 3 programme schools it uses a t distribution with 2 degrees" in text
     assert "school_id" not in line.group(0)

@@ -28,6 +28,12 @@ def test_few_schools_sentence_names_t_and_its_degrees_of_freedom():
     assert "school_id" not in text  # no variable names in the published report
 
 
+def test_degrees_of_freedom_stored_as_a_float():
+    # the estimators store df as a float (6.0): the sentence still names t and its df
+    text = _inference_sentence(_effect(cluster="school_id", extra={"df": 6.0}))
+    assert "only 7 programme schools" in text and "t distribution with 6 degrees" in text
+
+
 def test_normal_and_unclustered_sentences():
     assert _inference_sentence(_effect(cluster="school_id", extra={"df": None})).endswith(
         "(clustered standard errors)."

@@ -267,7 +267,8 @@ def _inference_sentence(e: Effect) -> str:
     text = f"Uncertainty: the interval allows for pupils in {where} being alike (clustered standard errors)"
     if isinstance(why, str) and ", because " in why:
         text += ", because " + html.escape(why.split(", because ", 1)[1].rstrip("."))
-    if isinstance(df, int) and df > 0:
+    if isinstance(df, int | float) and not isinstance(df, bool) and df > 0:
+        df = int(df)
         return (
             text + f"; with only {df + 1} programme schools it uses a t distribution with {df} "
             "degrees of freedom, which gives a wider, more honest interval than the usual normal "

@@ -238,7 +238,7 @@ def _school_trends(s: Section, o: OutcomeResult) -> None:
     s.p(
         "Schools' trends before the programme: measured on all their pupils before the first "
         f"wave, the {d.get('n_programme_schools')} programme schools' {lower_first(o.label)} "
-        f"changed by {num(diff, 2)} {unit_words(o)} a term more than the "
+        f"changed by {num(diff, 2)} {unit_words(o)} more than the "
         f"{d.get('n_comparison_schools')} other schools' ({num(d.get('std_difference'), 1)} "
         "standard deviations of the other schools' trends); a check that reshuffles which "
         f"schools had the programme gives {p_phrase(d.get('p_value'))}. A clear difference "

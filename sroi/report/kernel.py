@@ -50,7 +50,8 @@ class PrestartedKernel:
         # no history database, as nbclient starts its kernels
         run_sync(self.manager.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
         self._client: Any = self.manager.client()
-        self._client.start_channels()
+        # the shell channel alone: replies to the warm-up; no heartbeat or output threads
+        self._client.start_channels(iopub=False, stdin=False, hb=False, control=False)
         self._pending: list[str] = []
         self._closed = False
         # __import__: the modules are loaded, no name is bound in the notebook's namespace

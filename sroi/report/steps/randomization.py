@@ -2,12 +2,27 @@
 
 Computed once per run, for the primary outcome, when the programme was assigned by school
 (:class:`~sroi.report.steps.clustering.ClusterChoice` ``by_cluster``), with
-:func:`sroi.impact.staggered.school_randomization.school_randomization_test`: the
-statistic is the unmatched, unadjusted group-aggregated difference-in-differences (linear
-in the outcome, so :data:`N_RESHUFFLES` reshuffles take about a second on the sample
-evaluation's 4,800 pupils, where re-running the matched estimator would take several
-minutes), seeded from the run's seed. With 7 of 40 schools there are 18.6 million ways to
-choose the programme schools, too many to enumerate, so they are sampled.
+:func:`sroi.impact.staggered.school_randomization.school_randomization_test`, seeded from the
+run's seed. With 7 of 40 schools there are 18.6 million ways to choose the programme schools,
+too many to enumerate, so they are sampled.
+
+The statistic adjusts for the programme's selection of pupils as the headline does, but by
+regression rather than matching (linear in the outcome, so :data:`N_RESHUFFLES` reshuffles
+take about a second on the sample evaluation, where re-running the matched estimator would
+take several minutes): the group-aggregated difference-in-differences with each pupil's
+change adjusted, on the comparison pupils, for
+
+* the matched design: the matching covariates, the exact-matching columns and the matching
+  history (its ``history_periods`` periods up to the base period, school-relative history
+  included), the information the matching selects comparison pupils on;
+* the unmatched design: the headline's own covariates (none for ``estimator:
+  unconditional``).
+
+A reshuffle enrols in each receiving school as many pupils per wave as the programme school
+did, drawn at random among all its pupils, so the check reads every pupil of every school
+(the data files again without ``design.comparison_pool`` when one is set) and keeps the
+comparison pupils where the headline's are: outside the (reshuffled) programme schools when
+the pool leaves the programme schools' other pupils out.
 
 References
 ----------
@@ -20,18 +35,86 @@ from __future__ import annotations
 
 from typing import Any
 
-from sroi.data.loading import EvaluationData
+import numpy as np
+import pandas as pd
+
+from sroi.data.loading import EvaluationData, load_evaluation_data
 from sroi.errors import SroiInputError
+from sroi.impact.staggered.school_history import add_school_level
 from sroi.impact.staggered.school_randomization import school_randomization_test
 from sroi.report.capture import WarningLog
 from sroi.report.steps.clustering import ClusterChoice
+from sroi.report.steps.headline import is_matched
+from sroi.report.steps.matching import matching_covariates
 from sroi.spec import OutcomeSpec, Spec
 
-__all__ = ["N_RESHUFFLES", "randomization_check"]
+__all__ = ["N_RESHUFFLES", "adjustment", "randomization_check"]
 
 #: Reshuffles of the programme schools: the p-value's Monte Carlo SE is at most 0.007 at
 #: p = 0.05, and its smallest value 0.001.
 N_RESHUFFLES = 999
+
+_RELATIVE = "_vs_school"
+
+
+def adjustment(spec: Spec) -> tuple[list[str], list[str], int]:
+    """Covariates, history columns and history periods the check adjusts for (module notes).
+
+    ``spec`` is the spec the estimators see
+    (:func:`~sroi.report.steps.school_design.prepare_design`: school-relative history already
+    in ``design.matching.history``).
+    """
+    if is_matched(spec):
+        m = spec.design.matching
+        covariates = [*matching_covariates(spec), *(m.exact or [])]
+        return list(dict.fromkeys(covariates)), list(m.history), int(m.history_periods)
+    d = spec.design.did
+    return ([] if d.estimator == "unconditional" else list(d.covariates)), [], 0
+
+
+def _whole_schools(
+    data: EvaluationData, spec: Spec, school: str, history: list[str]
+) -> tuple[pd.DataFrame, bool | None]:
+    """Every pupil of every school, and whether programme schools' pupils are comparisons.
+
+    Without a comparison pool: the analysis panel, and ``None`` (as the data show). With one:
+    the data files read again without it, with the school-relative history columns of
+    ``history`` measured again on them, and ``False`` when the pool kept no never-treated
+    pupil of a programme school.
+    """
+    if spec.design.comparison_pool is None:
+        return data.panel, None
+    r = data.roles
+    cohort = data.panel[r.cohort].fillna(0).to_numpy()
+    prog = data.panel.loc[cohort > 0, school].unique()
+    own = bool(np.any((cohort == 0) & data.panel[school].isin(prog).to_numpy()))
+    # added by prepare_design (with the school level <c>_school) for history column <c>
+    relative = [
+        h
+        for h in history
+        if h.endswith(_RELATIVE)
+        and h.removesuffix(_RELATIVE) in history
+        and h.removesuffix(_RELATIVE) + "_school" in data.panel.columns
+    ]
+    whole = spec.model_copy(deep=True)
+    whole.design.comparison_pool = None
+    m = whole.design.matching
+    # the school-relative columns are not in the files: measured again on whole schools
+    whole.design.matching = m.model_copy(
+        update={"history": [h for h in m.history if h not in relative]}
+    )
+    full = load_evaluation_data(whole).panel
+    for h in relative:
+        full = add_school_level(
+            full,
+            h.removesuffix(_RELATIVE),
+            r.unit,
+            r.time,
+            r.cohort,
+            school,
+            spec.design.did.anticipation,
+        )
+    return full, own
 
 
 def randomization_check(
@@ -47,7 +130,7 @@ def randomization_check(
     Parameters
     ----------
     data, spec, outcome
-        The data, the spec and the outcome.
+        The data and the spec the estimators see, and the outcome.
     choice
         The clustering (the check runs only when the programme was assigned by cluster).
     seed
@@ -59,15 +142,17 @@ def randomization_check(
     -------
     dict or None
         ``p_value``, ``n_draws`` (reshuffles), ``n_programme_schools``, ``n_schools``,
-        ``statistic`` (the unadjusted estimate), ``seed`` and ``method``; ``None`` when
-        not applicable or not computable.
+        ``statistic`` (the regression-adjusted estimate), ``seed`` and ``method``; ``None``
+        when not applicable or not computable.
     """
     if not choice.by_cluster or choice.column is None:
         return None
     r = data.roles
+    covariates, history, periods = adjustment(spec)
     try:
+        panel, own = _whole_schools(data, spec, choice.column, history)
         ri = school_randomization_test(
-            data.panel,
+            panel,
             outcome.column,
             r.unit,
             r.time,
@@ -76,10 +161,19 @@ def randomization_check(
             anticipation=spec.design.did.anticipation,
             n_perm=N_RESHUFFLES,
             random_state=seed,
+            covariates=covariates,
+            history=history,
+            history_periods=periods,
+            programme_school_controls=own,
         )
     except SroiInputError as err:
         log.messages.append(f"{outcome.name}: randomisation check: not computed ({err})")
         return None
+    adjusted = (
+        "adjusted by regression for the characteristics and pre-programme history the matching uses"
+        if is_matched(spec)
+        else ("adjusted by regression for the headline's covariates" if covariates else "")
+    )
     return {
         "p_value": ri.p_value,
         "n_draws": ri.n_perm,
@@ -88,7 +182,10 @@ def randomization_check(
         "statistic": ri.estimate,
         "seed": seed,
         "method": (
-            "randomisation test over programme schools of the unmatched, unadjusted "
-            "group-aggregated difference-in-differences (sharp null of no effect)"
+            "randomisation test over programme schools of the unmatched group-aggregated "
+            "difference-in-differences"
+            + (f", {adjusted}" if adjusted else ", unadjusted as the headline")
+            + " (sharp null of no effect; each reshuffle enrols the same number of pupils "
+            "per wave, drawn at random, in the schools it gives the programme)"
         ),
     }

@@ -70,6 +70,83 @@ def test_inverted_interval_is_the_set_of_constant_effects_not_rejected(panel):
     assert direct.p_value == pytest.approx(ri.p_value_at(tau)[0])
 
 
+def _reg_att(panel, covariates):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return (
+            staggered_did(
+                panel,
+                "attendance",
+                "pupil_id",
+                "term",
+                "cohort",
+                estimator="reg",
+                covariates=covariates,
+            )
+            .aggregate_effect("group")
+            .estimate
+        )
+
+
+@pytest.mark.parametrize("own_controls", [True, False])
+def test_adjusted_statistic_is_the_reg_estimator_for_the_data_and_a_reshuffle(panel, own_controls):
+    # Sant'Anna-Zhao outcome regression on the comparison units, observed and reshuffled
+    ri = school_randomization_test(
+        panel,
+        *COLS,
+        n_perm=19,
+        random_state=5,
+        covariates=["x", "flag"],
+        programme_school_controls=own_controls,
+    )
+    assert ri.adjusted_for == ("x", "flag")
+    units = panel.groupby("pupil_id", sort=True)[["cohort", "school_id"]].first()
+    G, codes = units["cohort"].to_numpy(float), units["school_id"].to_numpy()
+    prog = np.unique(codes[G > 0])
+    kept = panel if own_controls else panel[(panel["cohort"] > 0) | ~panel["school_id"].isin(prog)]
+    assert ri.estimate == pytest.approx(_reg_att(kept, ["x", "flag"]), abs=1e-10)
+    # the first reshuffle, drawn again, and the regression fitted on its comparison units
+    G_new, perm = permute_assignment(G, codes, np.random.default_rng(5))
+    moved = panel.assign(cohort=panel["pupil_id"].map(pd.Series(G_new, index=units.index)))
+    if not own_controls:
+        hit = perm[prog]
+        moved = moved[(moved["cohort"] > 0) | ~moved["school_id"].isin(hit)]
+    assert ri.draws[0] == pytest.approx(_reg_att(moved, ["x", "flag"]), abs=1e-10)
+
+
+def test_adjustment_removes_the_selection_on_a_pre_period_dip():
+    from tests.simulation.randomization_size import COLUMNS, simulate
+
+    dipped = simulate(np.random.default_rng(0))  # no effect; enrolment on last term's dip
+    kw = dict(n_perm=199, random_state=0, programme_school_controls=False)
+    raw = school_randomization_test(dipped, *COLUMNS, **kw)
+    adj = school_randomization_test(
+        dipped, *COLUMNS, covariates=["x"], history=["y"], history_periods=2, **kw
+    )
+    assert raw.p_value <= 0.01 and raw.estimate > 0  # the dip regresses to the mean
+    assert adj.p_value > 0.1
+    assert set(adj.adjusted_for) == {"x", "y_lag1", "y_lag2"}
+    # still linear in y: testing effect = tau equals the test on y with tau removed
+    post = (dipped["cohort"] > 0) & (dipped["term"] >= dipped["cohort"])
+    shifted = dipped.assign(y=dipped["y"] - 0.01 * post)
+    direct = school_randomization_test(
+        shifted, *COLUMNS, covariates=["x"], history=["y"], history_periods=2, **kw
+    )
+    assert direct.p_value == pytest.approx(adj.p_value_at(0.01)[0])
+    assert direct.estimate == pytest.approx(adj.estimate - 0.01 * adj.observed_slope)
+
+
+def test_categorical_covariate_is_coded_as_indicators(panel):
+    coded = panel.assign(
+        band=np.where(panel["x"] > 0.5, "high", np.where(panel["x"] < -0.5, "low", "mid"))
+    )
+    ri = school_randomization_test(coded, *COLS, n_perm=19, covariates=["band"])
+    assert set(ri.adjusted_for) == {"band_low", "band_mid"}
+    dummies = pd.get_dummies(coded["band"], prefix="band", drop_first=True, dtype=float)
+    ref = _reg_att(pd.concat([coded, dummies], axis=1), ["band_low", "band_mid"])
+    assert ri.estimate == pytest.approx(ref, abs=1e-10)
+
+
 def test_permute_assignment_moves_whole_schools():
     G = np.array([4.0, 4.0, 0.0, 0.0, 6.0, 6.0])
     codes = np.array([0, 0, 1, 1, 2, 2])

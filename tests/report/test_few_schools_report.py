@@ -140,8 +140,51 @@ def test_report_states_the_cluster_level_and_the_randomization_p_value(small_rep
     line = re.search(r"A check that reshuffles which schools had the programme[^<]*", text)
     assert line is not None
     assert f"p = {p:.3f}" in line.group(0) or (p < 0.001 and "p &lt; 0.001" in line.group(0))
-    assert "3 programme schools of 12; with so few schools this check has little power" in text
+    head = small_result.primary.headline
+    assert "3 programme schools of 12" in line.group(0)
+    # the data have an effect (+0.03): the check's statistic adjusts as the headline does
+    assert p <= small_result.spec.design.alpha, line.group(0)
+    if head.p_value >= small_result.spec.design.alpha:  # they disagree: the line says why
+        assert "remains the main result" in line.group(0)
+    else:
+        assert "little power" not in line.group(0) and "main result" not in line.group(0)
     assert "Schools' trends before the programme" in text
     # the headline uses t(2) with 3 programme schools (the estimators store df as a float)
     assert "with only 3 programme schools it uses a t distribution with 2 degrees" in text
     assert "school_id" not in line.group(0)
+
+
+def test_randomization_check_on_data_without_an_effect(tmp_path):
+    # the null-effect data of test_null_effect.py: before the fix the check gave p = 0.002
+    # (reshuffles drew whole pool-restricted schools and no selection was allowed for)
+    from sroi.report.capture import WarningLog
+    from sroi.report.sections.headline import _randomization_line
+    from sroi.report.steps.randomization import randomization_check
+    from tests.report.test_null_effect import _remove_effects
+
+    spec = Spec.load(write_small_evaluation(tmp_path))
+    _remove_effects(tmp_path)
+    data, used, choice = prepare_design(load_evaluation_data(spec), spec)
+    primary = next(o for o in used.design.outcomes if o.primary)
+    log = WarningLog()
+    ri = randomization_check(data, used, primary, choice, spec.seed, log)
+    assert ri is not None and not log.messages
+    # the estimate is -0.006 (headline p about 0.1 with 3 programme schools): not small
+    assert ri["p_value"] > 0.05, ri
+    assert "unadjusted as the headline" in ri["method"]  # the unmatched design has no covariates
+    line = _randomization_line(e_with(ri), 0.1, 0.05)
+    assert "little power" in line and "main result" not in line
+
+
+def e_with(ri):
+    from sroi.effect import Effect
+
+    return Effect(
+        outcome="attendance",
+        estimate=-0.006,
+        std_error=0.003,
+        ci_low=-0.015,
+        ci_high=0.003,
+        p_value=0.1,
+        extra={"randomization": ri},
+    )

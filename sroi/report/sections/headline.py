@@ -244,7 +244,7 @@ def _main_outcome(s: Section, result: EvaluationResult) -> None:
         "range of effects consistent with the data."
     )
     s.p(_inference_sentence(e))
-    ri_line = _randomization_line(e)
+    ri_line = _randomization_line(e, p, result.spec.design.alpha)
     if ri_line:
         s.p(ri_line)
 
@@ -277,20 +277,42 @@ def _inference_sentence(e: Effect) -> str:
     return text + "."
 
 
-def _randomization_line(e: Effect) -> str | None:
-    """The randomisation check beside the inference sentence (``extra["randomization"]``)."""
+def _randomization_line(
+    e: Effect, p_headline: float | None = None, alpha: float = 0.05
+) -> str | None:
+    """The randomisation check beside the inference sentence (``extra["randomization"]``).
+
+    When the check and the headline fall on different sides of ``alpha`` the line says why
+    they can differ, and that the interval is the main result.
+    """
     ri = e.extra.get("randomization") if isinstance(e.extra, dict) else None
     if not isinstance(ri, dict) or ri.get("p_value") is None:
         return None
     p, k = float(ri["p_value"]), ri.get("n_programme_schools")
     few = isinstance(k, int) and k < 10
-    return (
-        "A check that reshuffles which schools had the programme "
-        f"({ri.get('n_draws')} times, on the simpler unmatched comparison) gives "
-        f"{p_phrase(p)} ({k} programme schools of {ri.get('n_schools')}"
-        + ("; with so few schools this check has little power" if few else "")
-        + ")."
+    how = (
+        "on an unmatched comparison adjusted for the same pupil characteristics and history"
+        if "adjusted by regression" in str(ri.get("method", ""))
+        else "on the simpler unmatched comparison"
     )
+    text = (
+        "A check that reshuffles which schools had the programme "
+        f"({ri.get('n_draws')} times, {how}) gives {p_phrase(p)} ({k} programme schools of "
+        f"{ri.get('n_schools')}"
+    )
+    head_sig = p_headline is not None and p_headline < alpha
+    if p <= alpha and p_headline is not None and not head_sig:
+        return (
+            text + "). It tests only whether the programme made no difference to anyone, and "
+            "assumes the programme schools could equally have been any of the schools; the "
+            "interval above makes neither assumption and, with few programme schools, is "
+            "deliberately cautious, so it remains the main result."
+        )
+    if few and p > alpha:
+        text += "; with so few schools this check has little power"
+        if head_sig:
+            text += ", so it does not call the result above into question"
+    return text + ")."
 
 
 def _reading(o: OutcomeResult, sig: str) -> str:

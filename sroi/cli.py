@@ -128,6 +128,7 @@ def cmd_value(args: argparse.Namespace) -> int:
     """``sroi value``: re-value the effects saved in ``results.json``."""
     import sroi.value as value
     from sroi.report.results import saved_effects
+    from sroi.report.steps.value import effects_to_value
     from sroi.spec import Spec
 
     spec = Spec.load(args.spec)
@@ -159,7 +160,8 @@ def cmd_value(args: argparse.Namespace) -> int:
             f"{results_path}: not a results.json written by `sroi run` (wrong shape or types: "
             f"{type(exc).__name__}: {_one_line(str(exc))[:200]})"
         ) from None
-    result = value.run(spec, effects)
+    # the spec's rule for which effects are valued (valuation.value_effects), as in the report
+    result = value.run(spec, effects_to_value(spec, effects))
     print(result.summary())
     # the report's seed and number of draws; results.json keeps no bootstrap draws, so the
     # effects are drawn from their standard errors (the report resamples its bootstrap draws)

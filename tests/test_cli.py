@@ -166,6 +166,23 @@ def test_value_cli_impact_set_and_folder_output(tmp_path, capsys):
     assert changed["pv_benefits"] == pytest.approx(base["pv_benefits"] * 0.45 / 0.9, rel=1e-9)
 
 
+def test_value_cli_follows_the_value_effects_rule(tmp_path, capsys):
+    """`sroi value` values effects by the spec's valuation.value_effects, as the report does:
+    with `significant` the effect whose interval includes zero (csc_referral) adds nothing."""
+    import json
+
+    res = _saved_results(tmp_path)
+    spec = _absolute_copy(tmp_path, lambda raw: None)
+    args = ["value", str(spec), "--impact", str(res), "-o"]
+    assert main([*args, str(tmp_path / "all.json")]) == 0
+    sig = ["--set", "valuation.value_effects=significant"]
+    assert main([*args, str(tmp_path / "sig.json"), *sig]) == 0
+    every = json.loads((tmp_path / "all.json").read_text())
+    significant = json.loads((tmp_path / "sig.json").read_text())
+    assert significant["pv_benefits"] < every["pv_benefits"]
+    assert significant["pv_costs"] == pytest.approx(every["pv_costs"], rel=1e-12)
+
+
 def test_value_cli_live_workbook_uncertainty_and_deflators(tmp_path, capsys):
     """`sroi value -o DIR` also writes the live workbook value_model.xlsx, which `--costs` reads
     back; it prints the Monte Carlo interval, the chance that benefits exceed costs and the

@@ -320,24 +320,30 @@ def check_no_identifiers(
         groups = {str(k): [str(v) for v in vals] for k, vals in ids.items()}
     else:
         groups = {"id": [str(v) for v in ids]}
-    texts = _texts(outputs)
-    hits: list[tuple[str, str, str]] = []
-    for source, text in texts:
-        stripped = _DATA_URI.sub(" ", text)
-        for kind, values in groups.items():
-            uniq = sorted({v for v in values if v and v.strip()})
-            long_ids = [v for v in uniq if len(v) >= min_length]
-            short_ids = [v for v in uniq if len(v) < min_length]
-            if long_ids:
-                pattern = re.compile("|".join(re.escape(v) for v in long_ids))
-                hits.extend((source, kind, m) for m in sorted(set(pattern.findall(stripped))))
-            if short_ids:
-                pattern = re.compile(
-                    r"(?<![A-Za-z0-9_])("
-                    + "|".join(re.escape(v) for v in short_ids)
-                    + r")(?![A-Za-z0-9_])"
+    # one compiled search per kind of identifier, shared by every output searched
+    patterns: list[tuple[str, re.Pattern[str]]] = []
+    for kind, values in groups.items():
+        uniq = sorted({v for v in values if v and v.strip()})
+        long_ids = [v for v in uniq if len(v) >= min_length]
+        short_ids = [v for v in uniq if len(v) < min_length]
+        if long_ids:
+            patterns.append((kind, re.compile("|".join(re.escape(v) for v in long_ids))))
+        if short_ids:
+            patterns.append(
+                (
+                    kind,
+                    re.compile(
+                        r"(?<![A-Za-z0-9_])("
+                        + "|".join(re.escape(v) for v in short_ids)
+                        + r")(?![A-Za-z0-9_])"
+                    ),
                 )
-                hits.extend((source, kind, m) for m in sorted(set(pattern.findall(stripped))))
+            )
+    hits: list[tuple[str, str, str]] = []
+    for source, text in _texts(outputs):
+        stripped = _DATA_URI.sub(" ", text)
+        for kind, pattern in patterns:
+            hits.extend((source, kind, m) for m in sorted(set(pattern.findall(stripped))))
     if hits and raise_on_found:
         # name the file and the kind of identifier, never the identifier (the message itself
         # may be written to a batch summary or shown in a kept notebook)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import sroi.value
 from sroi.report.results import saved_effects
+from sroi.report.steps.value import effects_to_value
 from sroi.value.workbook import write_value_model
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,7 +45,7 @@ def write_model_workbook(spec: Spec, results_path: Path, path: Path) -> Path | N
     effects = saved_effects(results_path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the report has shown them already
-        result = sroi.value.run(spec, effects)
+        result = sroi.value.run(spec, effects_to_value(spec, effects))
     if not result.model.lines:
         return None
     write_value_model(result, path, title=f"{spec.report.title}: live value model")

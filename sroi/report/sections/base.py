@@ -100,5 +100,10 @@ class Section:
     def _repr_html_(self) -> str:
         return self.html
 
+    def __repr__(self) -> str:
+        # short: Jupyter stores this as the output's text/plain copy beside the HTML, and a
+        # full repr would repeat every fragment (images included) in the notebook
+        return f"<Section {self.title!r}: {len(self.parts)} parts, {self.n_figures} figures>"
+
     def __str__(self) -> str:
         return self.html

@@ -78,8 +78,7 @@ def effects_to_value(spec: Spec, effects: dict[str, Effect]) -> dict[str, Effect
     dict
         Outcome name -> the effect to value.
     """
-    rule = getattr(spec.valuation, "value_effects", "all")
-    if rule == "all":
+    if spec.valuation is None or spec.valuation.value_effects == "all":
         return dict(effects)
     estimated = {k: e for k, e in effects.items() if not e.is_assumed}
     zero = set(zero_interval_effects(estimated))

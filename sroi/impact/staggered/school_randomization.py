@@ -220,6 +220,11 @@ class _Cohort:
     parts: np.ndarray
 
 
+def _sums(Z: np.ndarray, R: np.ndarray) -> np.ndarray:
+    """``Z'Z`` and ``Z'R`` flattened side by side."""
+    return np.concatenate([(Z.T @ Z).ravel(), (Z.T @ R).ravel()])
+
+
 def _products(Z: np.ndarray, R: np.ndarray) -> np.ndarray:
     """Per unit: ``z z'`` and ``z r'`` flattened side by side."""
     n = len(Z)
@@ -259,7 +264,7 @@ def _cohort(
     g: float,
     cells: list[tuple[int, int]],
     regressors: tuple[list[str], np.ndarray],
-    codes_matrix: sparse.csr_matrix | None,
+    members: list[np.ndarray] | None,
 ) -> _Cohort:
     """The regression design of cohort ``g`` (see :class:`_Cohort`)."""
     j, b = np.array(cells).T
@@ -275,9 +280,11 @@ def _cohort(
         names = [n for n, k in zip(names, keep, strict=True) if k]
     Z = np.where(valid[:, None], np.column_stack([np.ones(len(X)), X]), 0.0)
     R = np.where(valid[:, None], np.concatenate([dY, dD], axis=1), 0.0)
-    prod = _products(Z, R)
-    parts = prod if codes_matrix is None else np.asarray(codes_matrix @ prod)
-    return _Cohort(g, Z, R, valid, tuple(names), prod.sum(axis=0), parts)
+    if members is None:
+        parts = _products(Z, R)
+    else:
+        parts = np.stack([_sums(Z[m], R[m]) for m in members])
+    return _Cohort(g, Z, R, valid, tuple(names), _sums(Z, R), parts)
 
 
 def _adjusted_att(
@@ -292,7 +299,10 @@ def _adjusted_att(
     comp = c.total[None, :] - np.asarray(excluded @ c.parts)
     gram = comp[:, : k * k].reshape(-1, k, k)
     rhs = comp[:, k * k :].reshape(-1, k, J2)
-    beta = np.linalg.pinv(gram, hermitian=True) @ rhs
+    # a ridge of 1e-10 of the mean diagonal: a singular fit (a category no comparison pupil
+    # of this reshuffle has) takes the minimum-norm limit; otherwise nothing measurable
+    ridge = 1e-10 * np.trace(gram, axis1=1, axis2=2) / k
+    beta = np.linalg.solve(gram + ridge[:, None, None] * np.eye(k), rhs)
     M = sparse.csr_matrix((Gs == c.g) & c.valid[None, :], dtype=float)
     n_t = np.asarray(M.sum(axis=1)).ravel()
     z_t = np.asarray(M @ c.Z) / np.maximum(n_t, 1)[:, None]
@@ -447,7 +457,7 @@ def school_randomization_test(
         else not programme_school_controls
     )
     D = ((G[:, None] > 0) & (w.times[None, :] >= G[:, None])).astype(float)
-    schools = sparse.csr_matrix((np.ones(G.size), (codes, np.arange(G.size))), shape=(n_cl, G.size))
+    shuffler = _Shuffler(G, codes)
     cohorts = [
         _cohort(
             w,
@@ -455,7 +465,7 @@ def school_randomization_test(
             g,
             cc,
             _regressors(w, cc[0][1], covariates, history, history_periods),
-            schools if by_school else None,
+            shuffler.members if by_school else None,
         )
         for g, cc in cells.items()
     ]
@@ -464,7 +474,6 @@ def school_randomization_test(
         return sparse.csr_matrix(hit if by_school else Gs > 0, dtype=float)
 
     obs_y, obs_d = _statistic(cohorts, G[None, :], excluded(G[None, :], prog[None, :]))
-    shuffler = _Shuffler(G, codes)
     draws, slopes = [], []
     for start in range(0, int(n_perm), _CHUNK):
         size = min(_CHUNK, int(n_perm) - start)

@@ -237,9 +237,9 @@ def arp_accept(
         The ``1 - kappa`` FLCI (``"FLCI"``).
     lf_truncate
         ``"LF"``: truncate the second stage at ``lf_cv`` (ARP's hybrid, conditioning on the
-        first stage passing). ``False`` gives the variant of the reference implementation's
-        code path for a single post period, which omits it (slightly wider; used by the
-        parity tests only).
+        first stage passing). ``False`` is the reference implementation's (R HonestDiD)
+        code path for a single post period, which omits it (slightly wider); sroi follows
+        the reference and uses it when there is one post period.
 
     Returns
     -------

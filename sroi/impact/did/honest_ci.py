@@ -73,7 +73,18 @@ def _arp(
     m = moments(p.b, p.S, p.n_pre, p.lv, A, d)
     if hybrid == "LF":
         cv = lf_critical_value(m, p.draws @ A.T, p.kappa)
-        return arp_interval(m, p.alpha, _region(m, "LF", cv), hybrid="LF", kappa=p.kappa, lf_cv=cv)
+        # as R HonestDiD: with one post period (no nuisance parameters) the second stage is
+        # not truncated at the least-favourable value; with several it is (ARP's hybrid)
+        truncate = p.b.size - p.n_pre > 1
+        return arp_interval(
+            m,
+            p.alpha,
+            _region(m, "LF", cv),
+            hybrid="LF",
+            kappa=p.kappa,
+            lf_cv=cv,
+            lf_truncate=truncate,
+        )
     if hybrid == "FLCI":
         f = optimal_flci(p.b, p.S, p.n_pre, p.lv, M, p.kappa)
         return arp_interval(

@@ -188,3 +188,23 @@ def e_with(ri):
         p_value=0.1,
         extra={"randomization": ri},
     )
+
+
+@pytest.mark.parametrize(
+    ("p_ri", "p_head", "k", "says"),
+    [
+        (0.001, 0.055, 7, "remains the main result"),  # the sample: the check is sharper
+        (0.30, 0.01, 7, "does not call the result above into question"),
+        (0.30, 0.01, 20, "does not confirm the result above"),
+        (0.30, 0.40, 7, "with so few schools this check has little power)."),
+        (0.01, 0.02, 7, "(7 programme schools of 40)."),  # they agree: nothing to explain
+    ],
+)
+def test_randomization_line_explains_a_disagreement_with_the_headline(p_ri, p_head, k, says):
+    from sroi.report.sections.headline import _randomization_line
+
+    ri = {"p_value": p_ri, "n_draws": 999, "n_programme_schools": k, "n_schools": 40}
+    ri["method"] = "... adjusted by regression for the characteristics ..."
+    line = _randomization_line(e_with(ri), p_head, 0.05)
+    assert says in line, line
+    assert "adjusted for the same pupil characteristics and history" in line

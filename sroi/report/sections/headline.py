@@ -308,6 +308,8 @@ def _randomization_line(
             "interval above makes neither assumption and, with few programme schools, is "
             "deliberately cautious, so it remains the main result."
         )
+    if p > alpha and head_sig and not few:
+        return text + "). It does not confirm the result above: read that result with caution."
     if few and p > alpha:
         text += "; with so few schools this check has little power"
         if head_sig:

@@ -67,7 +67,8 @@ def simulation(session: nox.Session) -> None:
 
     Default: the sample report's matched design (school-relative history) in the four
     scenarios, 500 replications each, every inference option including the randomisation
-    check. Pass options after ``--``, e.g.
+    check, then the randomisation check's size and power with within-school selection
+    (tests/simulation/randomization_size.py). Pass options after ``--`` (the study only), e.g.
     ``nox -s simulation -- --reps 500 --estimator staggered`` (the unmatched design) or
     ``--estimator matched`` (matching on raw attendance levels, the design before issue 13).
     """
@@ -84,3 +85,8 @@ def simulation(session: nox.Session) -> None:
         "199",
     ]
     session.run("python", "-m", "tests.simulation.study", *args)
+    if not session.posargs:
+        # size and power of the report's randomisation check with within-school selection
+        session.run(
+            "python", "-m", "tests.simulation.randomization_size", "--reps", "500", "--perms", "199"
+        )

@@ -63,7 +63,13 @@ def test_cluster_rule_without_a_school_column_or_with_programme_pupils_everywher
 
 
 def test_school_relative_history_is_measured_on_whole_schools(tmp_path):
-    spec = Spec.load(write_small_evaluation(tmp_path, matched=True))
+    spec = Spec.load(
+        write_small_evaluation(
+            tmp_path,
+            matched=True,
+            **{"design.matching.history_within_school": ["attendance_rate"]},
+        )
+    )
     assert spec.design.matching.history_within_school == ["attendance_rate"]
     data = load_evaluation_data(spec)
     got, used, choice = prepare_design(data, spec)

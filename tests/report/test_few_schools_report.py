@@ -38,7 +38,7 @@ def test_default_cluster_is_the_school_the_programme_was_assigned_by(small):
     choice = choose_cluster(data, spec)
     assert choice.column == "school_id" and choice.by_cluster
     assert (choice.n_clusters, choice.n_programme_clusters) == (12, 3)
-    assert "given to whole schools (3 of 12 schools)" in choice.reason
+    assert "given to whole schools (3 programme schools among 12)" in choice.reason
     assert "school_id" not in choice.reason  # no variable names in the report's sentence
     # the spec the estimators see clusters on the school; the spec itself is unchanged
     _, used, _ = prepare_design(data, spec)
@@ -131,6 +131,10 @@ def test_randomization_check_in_results_json(small_result):
     validate_results(doc)
     stored = doc["effects"][0]["effect"]["extra"]["randomization"]
     assert stored["p_value"] == pytest.approx(ri["p_value"])
+    # schools are institutions, not people: their number is published as it is
+    assert (
+        "(3 programme schools among 12)" in doc["effects"][0]["effect"]["extra"]["cluster_choice"]
+    )
     broken = copy.deepcopy(doc)
     broken["effects"][0]["effect"]["extra"]["randomization"]["p_value"] = 0
     with pytest.raises(Exception, match="p_value"):
@@ -142,7 +146,7 @@ def test_report_states_the_cluster_level_and_the_randomization_p_value(small_rep
     _, html_path = small_report
     text = re.sub(r"\s+", " ", html_path.read_text(encoding="utf-8"))
     p = small_result.primary.headline.extra["randomization"]["p_value"]
-    assert "the programme was given to whole schools (3 of 12 schools)" in text
+    assert "the programme was given to whole schools (3 programme schools among 12)" in text
     line = re.search(r"A check that reshuffles which schools had the programme[^<]*", text)
     assert line is not None
     assert f"p = {p:.3f}" in line.group(0) or (p < 0.001 and "p &lt; 0.001" in line.group(0))

@@ -44,12 +44,13 @@ def test_normal_and_unclustered_sentences():
 def test_sentence_says_why_the_school_level():
     why = (
         "The interval allows for pupils in the same school being alike, because the programme "
-        "was given to whole schools (7 of 40 schools), so the school is the level at which it "
+        "was given to whole schools (7 programme schools among 40), so the school is the level "
+        "at which it "
         "was assigned."
     )
     text = _inference_sentence(_effect(cluster="school_id", extra={"df": 6, "cluster_choice": why}))
     assert "(clustered standard errors), because the programme was given to whole schools" in text
-    assert "(7 of 40 schools)" in text and "t distribution with 6 degrees" in text
+    assert "(7 programme schools among 40)" in text and "t distribution with 6 degrees" in text
     assert text.endswith(".") and ". " not in text  # one sentence
 
 

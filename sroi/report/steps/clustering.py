@@ -93,7 +93,10 @@ def choose_cluster(data: EvaluationData, spec: Spec) -> ClusterChoice:
     by_cluster = 0 < n_prog < n_cl
     if by_cluster:
         why = (
-            f"because the programme was given to whole {word}s ({n_prog} of {n_cl} {word}s), "
+            # "n among m", not "n of m": the count of institutions must not read as a count
+            # of people to the text suppression (sroi.report.disclosure.suppress_text_counts)
+            f"because the programme was given to whole {word}s ({n_prog} programme {word}s "
+            f"among {n_cl}), "
             f"so the {word} is the level at which it was assigned"
         )
     else:

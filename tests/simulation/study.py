@@ -26,9 +26,12 @@ same fit:
 * ``wild boot``: school-level wild bootstrap-t (Webb weights, 999 draws);
 * ``pupil``: (``staggered`` estimator only) SEs clustered on the pupil, normal;
 * ``RI (inverted)``: the fast randomisation test over programme schools
-  (:func:`~sroi.impact.staggered.school_randomization.school_randomization_test`, the report's
-  check: unmatched, unadjusted group ATT, ``--ri-perms`` reshuffles) inverted for a constant
-  additive effect; with varying effects it covers the truth only approximately;
+  (:func:`~sroi.impact.staggered.school_randomization.school_randomization_test` without
+  covariates: unmatched, unadjusted group ATT, ``--ri-perms`` reshuffles; the report's check
+  adds regression adjustment for what the design matches on, see
+  ``tests/simulation/randomization_size.py``; here selection shifts only levels, so the
+  unadjusted version keeps its size) inverted for a constant additive effect; with varying
+  effects it covers the truth only approximately;
 * ``RI (size at 5%)``: the same test on the outcome with the true effect removed (the sharp
   null holds), so its rejection rate at 5% is its size; run on the first ``--ri-reps``
   replications.

@@ -21,8 +21,10 @@ standard errors for clustering? Quarterly Journal of Economics 138(1), 1-35.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import pandas as pd
 
 from sroi.data.loading import EvaluationData
 from sroi.spec import Spec
@@ -47,6 +49,11 @@ class ClusterChoice:
     pretrend
         Programme schools' pre-period trend of the primary outcome against the other
         schools' (set by :func:`~sroi.report.steps.school_design.prepare_design`).
+    whole_schools
+        Every pupil of every school in the data files (the comparison pool not applied),
+        with the school-level columns of ``design.matching.history_within_school``; read
+        once by :func:`~sroi.report.steps.school_design.prepare_design` when the programme
+        was assigned by school, for the schools' pre-trend and the randomisation check.
     """
 
     column: str | None
@@ -55,6 +62,7 @@ class ClusterChoice:
     n_clusters: int = 0
     n_programme_clusters: int = 0
     pretrend: dict[str, Any] | None = None
+    whole_schools: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
 
 def level_word(column: str | None) -> str:

@@ -20,7 +20,7 @@ change adjusted, on the comparison pupils, for
 
 A reshuffle enrols in each receiving school as many pupils per wave as the programme school
 did, drawn at random among all its pupils, so the check reads every pupil of every school
-(the data files again without ``design.comparison_pool`` when one is set) and keeps the
+(the data files without ``design.comparison_pool`` when one is set, read once by prepare_design) and keeps the
 comparison pupils where the headline's are: outside the (reshuffled) programme schools when
 the pool leaves the programme schools' other pupils out.
 
@@ -38,9 +38,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sroi.data.loading import EvaluationData, load_evaluation_data
+from sroi.data.loading import EvaluationData
 from sroi.errors import SroiInputError
-from sroi.impact.staggered.school_history import add_school_level
 from sroi.impact.staggered.school_randomization import school_randomization_test
 from sroi.report.capture import WarningLog
 from sroi.report.steps.clustering import ClusterChoice
@@ -53,8 +52,6 @@ __all__ = ["N_RESHUFFLES", "adjustment", "randomization_check"]
 #: Reshuffles of the programme schools: the p-value's Monte Carlo SE is at most 0.007 at
 #: p = 0.05, and its smallest value 0.001.
 N_RESHUFFLES = 999
-
-_RELATIVE = "_vs_school"
 
 
 def adjustment(spec: Spec) -> tuple[list[str], list[str], int]:
@@ -73,48 +70,24 @@ def adjustment(spec: Spec) -> tuple[list[str], list[str], int]:
 
 
 def _whole_schools(
-    data: EvaluationData, spec: Spec, school: str, history: list[str]
+    data: EvaluationData, spec: Spec, choice: ClusterChoice
 ) -> tuple[pd.DataFrame, bool | None]:
     """Every pupil of every school, and whether programme schools' pupils are comparisons.
 
     Without a comparison pool: the analysis panel, and ``None`` (as the data show). With one:
-    the data files read again without it, with the school-relative history columns of
-    ``history`` measured again on them, and ``False`` when the pool kept no never-treated
-    pupil of a programme school.
+    the whole schools :func:`~sroi.report.steps.school_design.prepare_design` read (with any
+    school-relative history columns measured on them), and ``False`` when the pool kept no
+    never-treated pupil of a programme school.
     """
     if spec.design.comparison_pool is None:
         return data.panel, None
-    r = data.roles
-    cohort = data.panel[r.cohort].fillna(0).to_numpy()
+    if choice.whole_schools is None:
+        raise ValueError("the clustering must come from school_design.prepare_design")
+    school = choice.column
+    cohort = data.panel[data.roles.cohort].fillna(0).to_numpy()
     prog = data.panel.loc[cohort > 0, school].unique()
     own = bool(np.any((cohort == 0) & data.panel[school].isin(prog).to_numpy()))
-    # added by prepare_design (with the school level <c>_school) for history column <c>
-    relative = [
-        h
-        for h in history
-        if h.endswith(_RELATIVE)
-        and h.removesuffix(_RELATIVE) in history
-        and h.removesuffix(_RELATIVE) + "_school" in data.panel.columns
-    ]
-    whole = spec.model_copy(deep=True)
-    whole.design.comparison_pool = None
-    m = whole.design.matching
-    # the school-relative columns are not in the files: measured again on whole schools
-    whole.design.matching = m.model_copy(
-        update={"history": [h for h in m.history if h not in relative]}
-    )
-    full = load_evaluation_data(whole).panel
-    for h in relative:
-        full = add_school_level(
-            full,
-            h.removesuffix(_RELATIVE),
-            r.unit,
-            r.time,
-            r.cohort,
-            school,
-            spec.design.did.anticipation,
-        )
-    return full, own
+    return choice.whole_schools, own
 
 
 def randomization_check(
@@ -150,7 +123,7 @@ def randomization_check(
     r = data.roles
     covariates, history, periods = adjustment(spec)
     try:
-        panel, own = _whole_schools(data, spec, choice.column, history)
+        panel, own = _whole_schools(data, spec, choice)
         ri = school_randomization_test(
             panel,
             outcome.column,

@@ -76,8 +76,11 @@ def prepare_design(data: EvaluationData, spec: Spec) -> tuple[EvaluationData, Sp
     full = _whole_schools(data, spec)
     choice = replace(choice, pretrend=_pretrend(full, data, spec, school))
     if not within_school:
-        return data, spec, choice
-    panel = _with_school_levels(full, data, spec, school)
+        return data, spec, replace(choice, whole_schools=full)
+    full, added = _with_school_levels(full, data, spec, school)
+    keys = [data.roles.unit, data.roles.time]
+    panel = data.panel.merge(full[keys + added], on=keys, how="left", validate="one_to_one")
+    choice = replace(choice, whole_schools=full)
     spec = spec.model_copy(deep=True)
     history = [*m.history, *(f"{c}_vs_school" for c in m.history_within_school)]
     spec.design.matching = m.model_copy(update={"history": history, "history_within_school": []})
@@ -95,8 +98,8 @@ def _whole_schools(data: EvaluationData, spec: Spec) -> pd.DataFrame:
 
 def _with_school_levels(
     full: pd.DataFrame, data: EvaluationData, spec: Spec, school: str
-) -> pd.DataFrame:
-    """``data.panel`` with ``c_school`` and ``c_vs_school`` for each school-relative ``c``."""
+) -> tuple[pd.DataFrame, list[str]]:
+    """``full`` with ``c_school`` and ``c_vs_school`` for each school-relative ``c``; names added."""
     r = data.roles
     added: list[str] = []
     for c in spec.design.matching.history_within_school:
@@ -110,8 +113,7 @@ def _with_school_levels(
             full, c, r.unit, r.time, r.cohort, school, spec.design.did.anticipation
         )
         added += [f"{c}_school", f"{c}_vs_school"]
-    keys = [r.unit, r.time]
-    return data.panel.merge(full[keys + added], on=keys, how="left", validate="one_to_one")
+    return full, added
 
 
 def _pretrend(

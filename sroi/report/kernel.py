@@ -5,10 +5,19 @@ starts the kernel (:func:`start_kernel`) before it checks the spec and reads the
 asks it at once to import the report code (a silent request, run before the notebook's first
 cell; nothing appears in the notebook and no execution count is used). Papermill then runs
 the notebook in that kernel (:attr:`PrestartedKernel.manager`).
+
+Transport: on POSIX systems the kernel talks over Unix sockets in a private temporary folder
+(ZeroMQ ``ipc``), not over TCP ports on localhost. Picking free TCP ports and binding them later
+is a race: under ``sroi batch`` several kernels start at once on one machine, and a kernel
+whose port was taken in between dies before the report runs (or receives another kernel's
+messages, which it rejects as wrongly signed). Windows has no ``ipc`` transport and keeps TCP.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +55,26 @@ class PrestartedKernel:
         clients: list[Any] = []
         self._clients = clients
         self._run_sync = run_sync
-        self.manager: Any = _Manager(kernel_name=kernel_name)
-        # no history database, as nbclient starts its kernels
-        run_sync(self.manager.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        self._socket_dir: str | None = None
+        if os.name == "posix":
+            # a short private folder: Unix socket paths are limited to about 100 characters
+            self._socket_dir = tempfile.mkdtemp(prefix="sroi-kernel-")
+            self.manager: Any = _Manager(
+                kernel_name=kernel_name,
+                transport="ipc",
+                connection_file=os.path.join(self._socket_dir, "kernel.json"),
+            )
+        else:
+            self.manager = _Manager(kernel_name=kernel_name)
+        try:
+            # no history database, as nbclient starts its kernels
+            run_sync(self.manager.start_kernel)(
+                extra_arguments=["--HistoryManager.hist_file=:memory:"]
+            )
+        except BaseException:
+            if self._socket_dir is not None:
+                shutil.rmtree(self._socket_dir, ignore_errors=True)
+            raise
         self._client: Any = self.manager.client()
         # the shell channel alone: replies to the warm-up; no heartbeat or output threads
         self._client.start_channels(iopub=False, stdin=False, hb=False, control=False)
@@ -118,6 +144,8 @@ class PrestartedKernel:
             if self._run_sync(self.manager.is_alive)():
                 self._run_sync(self.manager.shutdown_kernel)(now=True)
             self._run_sync(self.manager.cleanup_resources)()
+            if self._socket_dir is not None:
+                shutil.rmtree(self._socket_dir, ignore_errors=True)
 
 
 def start_kernel(

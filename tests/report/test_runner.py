@@ -1,6 +1,7 @@
 """`sroi.report.run` end to end: HTML, results.json, executed notebook; failures; disclosure."""
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -211,6 +212,28 @@ def test_prestarted_kernel_warm_up_is_invisible(tmp_path):
     assert cell.outputs[0]["text"].split() == [str(out.resolve()), "True", "False", "False"]
     assert not kernel.manager.has_kernel  # shut down by _execute
     kernel.shutdown()  # idempotent
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Unix sockets (ZeroMQ ipc) exist on POSIX only")
+def test_kernels_started_together_use_private_sockets():
+    """Kernels started at once (as under ``sroi batch``) never share a TCP port: each talks
+    over Unix sockets in its own folder, removed at shutdown. (A CI run lost a batch area to
+    two kernels binding the same localhost port.)"""
+    from sroi.report.kernel import start_kernel
+
+    kernels = [start_kernel(warm_up=("json",)) for _ in range(3)]
+    try:
+        folders = {k._socket_dir for k in kernels}
+        assert len(folders) == 3
+        for k in kernels:
+            assert k.manager.transport == "ipc"
+            assert k.manager.ip.startswith(k._socket_dir)
+            k.wait(timeout=120)
+            assert k._run_sync(k.manager.is_alive)()
+    finally:
+        for k in kernels:
+            k.shutdown()
+    assert not any(os.path.exists(f) for f in folders)
 
 
 def test_prestarted_kernel_wait_times_out():

@@ -147,9 +147,19 @@ def check_matching(spec: Spec, data: EvaluationData) -> None:
 
 def _match_primary(spec: Spec, data: EvaluationData, outcome: str) -> None:
     from sroi.impact.staggered import matched_staggered_did
-    from sroi.report.steps.matching import CachedMatcher, match_options, matching_covariates
+    from sroi.report.steps.matching import (
+        CachedMatcher,
+        match_options,
+        matching_covariates,
+        within_school_options,
+    )
+    from sroi.report.steps.school_design import prepare_design
 
     m, r = spec.design.matching, data.roles
+    whole = None
+    if m.history_within_school:
+        data, spec, choice = prepare_design(data, spec)
+        whole = choice.whole_schools
     matched_staggered_did(
         data.panel,
         outcome=outcome,
@@ -166,6 +176,7 @@ def _match_primary(spec: Spec, data: EvaluationData, outcome: str) -> None:
         matcher=CachedMatcher(),
         cluster=spec.design.did.cluster or r.cluster,
         n_boot=0,
+        **within_school_options(spec, whole),
     )
 
 

@@ -20,6 +20,7 @@ from sroi.errors import SroiInputError
 from sroi.impact.staggered.school_history import add_school_level
 from sroi.report.results import build_results, validate_results
 from sroi.report.steps.clustering import choose_cluster
+from sroi.report.steps.matching import within_school_options
 from sroi.report.steps.randomization import N_RESHUFFLES
 from sroi.report.steps.school_design import prepare_design
 from sroi.spec import Spec
@@ -73,12 +74,22 @@ def test_school_relative_history_is_measured_on_whole_schools(tmp_path):
     assert spec.design.matching.history_within_school == ["attendance_rate"]
     data = load_evaluation_data(spec)
     got, used, choice = prepare_design(data, spec)
-    assert used.design.matching.history == [
-        "attendance_rate",
-        "family_stress",
-        "attendance_rate_vs_school",
-    ]
-    assert len(got.panel) == len(data.panel)
+    # the spec and the analysis panel are unchanged: the matched estimator measures the
+    # relative history on the whole schools it is given (school_panel)
+    assert used.design.matching.history == ["attendance_rate", "family_stress"]
+    assert used.design.matching.history_within_school == ["attendance_rate"]
+    assert got.panel is data.panel
+    assert within_school_options(used, choice.whole_schools)["school_panel"] is (
+        choice.whole_schools
+    )
+    with pytest.raises(ValueError, match="whole schools"):
+        within_school_options(used, None)
+    assert (
+        within_school_options(
+            spec.with_overrides({"design.matching.history_within_school": []}), None
+        )
+        == {}
+    )
     # the level of a programme school uses all its pupils, not only those left in the pool
     whole = spec.model_copy(deep=True)
     whole.design.comparison_pool = None
@@ -91,10 +102,14 @@ def test_school_relative_history_is_measured_on_whole_schools(tmp_path):
         "school_id",
     )
     keys = ["pupil_id", "term"]
-    m = got.panel.merge(full[[*keys, "attendance_rate_school"]], on=keys, suffixes=("", "_full"))
+    kept = choice.whole_schools
+    assert len(kept) == len(full) > len(data.panel)
+    m = kept.merge(full[[*keys, "attendance_rate_school"]], on=keys, suffixes=("", "_full"))
     np.testing.assert_allclose(m["attendance_rate_school"], m["attendance_rate_school_full"])
-    by_hand = data.panel[data.panel["cohort"] > 0].groupby("school_id")["attendance_rate"].mean()
-    level = got.panel[got.panel["cohort"] > 0].groupby("school_id")["attendance_rate_school"].mean()
+    # the level of a programme school is not the mean of its participants alone
+    enrolled = data.panel[data.panel["cohort"] > 0]
+    by_hand = enrolled.groupby("school_id")["attendance_rate"].mean()
+    level = kept[kept["cohort"] > 0].groupby("school_id")["attendance_rate_school"].mean()
     assert not np.allclose(level, by_hand.reindex(level.index))
     assert choice.pretrend is not None and choice.pretrend["n_programme_schools"] == 3
 

@@ -61,6 +61,7 @@ from sroi.impact.staggered.options import (
 )
 from sroi.impact.staggered.randomization import Reassignment
 from sroi.impact.staggered.result import StaggeredResultBase
+from sroi.impact.staggered.school_history import with_school_relative_history
 
 __all__ = ["MatchedStaggeredResult", "matched_staggered_did"]
 
@@ -110,7 +111,9 @@ class MatchedStaggeredResult(StaggeredResultBase):
                 "history_periods": self.history_periods,
                 "n_units_dropped_unbalanced": self.n_units_dropped_unbalanced,
                 "n_units_partial": self.n_units_partial,
-                "cohorts": self.cohorts.drop(columns=["match_variables"]).to_dict(orient="records"),
+                "cohorts": self.cohorts.drop(
+                    columns=["match_variables", "mahalanobis_variables"]
+                ).to_dict(orient="records"),
                 "exclusions": self.exclusions.to_dict(orient="records"),
             },
         }
@@ -158,6 +161,8 @@ def matched_staggered_did(
     n_boot: int = 0,
     small_sample: Literal["auto", "t", "normal"] = "auto",
     allow_unbalanced_panel: bool = False,
+    history_within_school: list[str] | None = None,
+    school_panel: pd.DataFrame | None = None,
 ) -> MatchedStaggeredResult:
     """Cohort-wise matching on pre-period data, then stacked DiD on the matched samples.
 
@@ -234,6 +239,25 @@ def matched_staggered_did(
         counted in ``cohorts["n_missing"]``), and each ATT(g,t) on the matched sample uses
         every observation of its two periods through the repeated cross-section estimators
         (:mod:`sroi.impact.staggered.cells_rc`), the influence function summed within unit.
+    history_within_school
+        History columns (each in ``history``) also matched on relative to the pupil's
+        school in the same period: ``<c>_vs_school``, the pupil's value minus the school's
+        level measured on its pupils not yet treated
+        (:func:`~sroi.impact.staggered.school_history.add_school_level`; the school is
+        ``cluster``). The propensity score is then fitted on ``covariates`` and the raw
+        history, and within its caliper units are matched on the Mahalanobis distance of
+        the raw and school-relative lags of these columns (MatchIt's ``mahvars``), so a
+        programme school's pupils are compared with pupils of the same level in schools of
+        the same level. The school's level never enters the score model: with one
+        programme school in a cohort it would identify that school and separate it from the
+        pool. Needs ``match_kwargs`` ``method="nearest"`` with a propensity distance.
+        docs/simulation.md shows why: with persistent school shocks, matching raw levels
+        alone makes the standard error too small.
+    school_panel
+        The panel on which the school levels are measured (default ``panel``): give every
+        pupil of every school when ``panel`` holds only participants and the comparison
+        pool, so a programme school is not described by its enrolled pupils alone. Same
+        unit, time, cohort, school and history columns as ``panel``.
 
     Returns
     -------
@@ -256,6 +280,21 @@ def matched_staggered_did(
     check_options("never_treated", estimator, "varying", anticipation, n_boot, level)
     check_choice(small_sample, SMALL_SAMPLE_CHOICES, "small_sample")
     check_unbalanced_options(allow_unbalanced_panel)
+    if history_within_school:
+        panel = with_school_relative_history(
+            panel,
+            list(history_within_school),
+            history=[outcome] if history is None else list(history),
+            unit=unit,
+            time=time,
+            cohort=cohort,
+            school=cluster,
+            anticipation=anticipation,
+            match_kwargs=match_kwargs,
+            school_panel=school_panel,
+        )
+    elif school_panel is not None:
+        raise SroiInputError("school_panel is used only with history_within_school")
     design = _design(
         panel,
         outcome,
@@ -271,6 +310,7 @@ def matched_staggered_did(
         matcher,
         restrict_support,
     )
+    design = replace(design, within_school=tuple(history_within_school or ()))
     seed = check_seed(design.random_state)
     prep = cohort_panel(
         panel,
@@ -413,9 +453,10 @@ def _design(
 
 def _extra_columns(design: MatchingDesign, pool: Any) -> dict[str, str]:
     """Role -> column of the matching variables and the pool column (kept in the panel)."""
+    relative = [f"{c}_vs_school" for c in design.within_school]
     extra = {
         f"matching variable or pool {c}": c
-        for c in [*design.covariates, *design.history, *design.exact_only]
+        for c in [*design.covariates, *design.history, *relative, *design.exact_only]
     }
     if isinstance(pool, str):
         extra[f"matching variable or pool {pool}"] = pool

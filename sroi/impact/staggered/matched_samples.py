@@ -4,7 +4,10 @@ For cohort ``g`` with reference period ``r = g - 1 - anticipation``: a cross-sec
 cohort's treated units and the eligible never-treated pool with their characteristics at
 ``r`` and outcome history ``<col>_lag1`` (period ``r``), ``<col>_lag2`` (``r - 1``), ...;
 pool units outside the treated units' support on discrete characteristics are left out;
-the matcher (:func:`sroi.impact.matching.match` by default) gives the matching weights.
+with school-relative history (``within_school``), the propensity score is fitted on the
+characteristics and raw history and the units are matched, within its caliper, on the
+Mahalanobis distance of the raw and school-relative history (MatchIt's ``mahvars``); the
+matcher (:func:`sroi.impact.matching.match` by default) gives the matching weights.
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ class MatchingDesign:
     match_kwargs: Mapping[str, Any]
     random_state: Any
     estimator: str
+    #: history columns also matched on relative to the school (``<c>_vs_school`` in the panel):
+    #: their raw and relative lags are the Mahalanobis variables within the score's caliper
+    within_school: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,8 +195,12 @@ def pool_mask(pool: Any, unit_frame: pd.DataFrame, unit: str) -> np.ndarray:
 
 def _cross_section(
     g: float, ref: int, design: MatchingDesign, lookup: UnitLookup, notes: list[str]
-) -> tuple[pd.DataFrame, np.ndarray, int, list[str]]:
-    """Treated units of cohort ``g`` and the pool with characteristics and history at ``ref``."""
+) -> tuple[pd.DataFrame, np.ndarray, int, list[str], list[str]]:
+    """Treated units of cohort ``g`` and the pool with characteristics and history at ``ref``.
+
+    Returns the cross-section, the positions of its units, the number treated, the
+    propensity model's variables and the Mahalanobis variables (school-relative history).
+    """
     gi = maybe_int(np.array([g]))[0]
     treated = np.flatnonzero(lookup.G == g)
     ctrl = np.flatnonzero(lookup.eligible)
@@ -204,18 +214,26 @@ def _cross_section(
     for c in [*design.covariates, *design.exact_only]:
         cs[c] = lookup.at_period(c, ref)[members]
     match_vars = list(design.covariates)
-    for c in design.history:
+    mahal_vars: list[str] = []
+    relative = [f"{c}_vs_school" for c in design.within_school]
+    for c in [*design.history, *relative]:
         for k in range(1, design.history_periods + 1):
             p_idx = ref - k + 1
             if p_idx < 0:
-                notes.append(
-                    f"cohort {gi}: history of {c} before the first "
-                    f"period is not available (lag {k} skipped)"
-                )
+                if c not in relative:
+                    notes.append(
+                        f"cohort {gi}: history of {c} before the first "
+                        f"period is not available (lag {k} skipped)"
+                    )
                 continue
             cs[f"{c}_lag{k}"] = lookup.at_period(c, p_idx)[members]
-            match_vars.append(f"{c}_lag{k}")
-    return cs, members, len(treated), match_vars
+            if c in relative:
+                mahal_vars.append(f"{c}_lag{k}")
+            else:
+                match_vars.append(f"{c}_lag{k}")
+                if c in design.within_school:
+                    mahal_vars.append(f"{c}_lag{k}")
+    return cs, members, len(treated), match_vars, mahal_vars
 
 
 def _regression_covariates(
@@ -242,8 +260,8 @@ def match_cohort(g: float, design: MatchingDesign, lookup: UnitLookup) -> Cohort
     gi = maybe_int(np.array([g]))[0]
     notes: list[str] = []
     ref = int(np.flatnonzero(lookup.times + design.anticipation < g)[-1])
-    cs, members, n_treated, match_vars = _cross_section(g, ref, design, lookup, notes)
-    miss = cs[match_vars].isna().any(axis=1).to_numpy()
+    cs, members, n_treated, match_vars, mahal_vars = _cross_section(g, ref, design, lookup, notes)
+    miss = cs[match_vars + mahal_vars].isna().any(axis=1).to_numpy()
     n_missing = int(miss.sum())
     n_off_support = 0
     if design.restrict_support:
@@ -263,6 +281,7 @@ def match_cohort(g: float, design: MatchingDesign, lookup: UnitLookup) -> Cohort
             "covariate separates participants from the pool (for example the column that "
             "defines design.comparison_pool)"
         )
+    extra = {"mahvars": mahal_vars} if mahal_vars else {}
     try:
         m = design.matcher(
             cs_ok,
@@ -270,6 +289,7 @@ def match_cohort(g: float, design: MatchingDesign, lookup: UnitLookup) -> Cohort
             covariates=match_vars,
             random_state=design.random_state,
             **design.match_kwargs,
+            **extra,
         )
     except SroiInputError as err:
         raise SroiInputError(f"matching cohort {gi}: {err}") from err
@@ -291,6 +311,7 @@ def match_cohort(g: float, design: MatchingDesign, lookup: UnitLookup) -> Cohort
         "n_missing": n_missing,
         "n_pool_off_support": n_off_support,
         "match_variables": match_vars,
+        "mahalanobis_variables": mahal_vars,
     }
     if n_treated - n_mt:
         notes.append(

@@ -22,7 +22,9 @@ Economics 134(2), 557-598 (the permutation p-value of the diagnostic).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +38,7 @@ __all__ = [
     "add_school_level",
     "school_history",
     "school_pretrend",
+    "with_school_relative_history",
 ]
 
 
@@ -285,3 +288,78 @@ def school_pretrend(
         n_comparison=int((~prog).sum()),
         table=hist,
     )
+
+
+def with_school_relative_history(
+    panel: pd.DataFrame,
+    columns: list[str],
+    *,
+    history: list[str],
+    unit: str,
+    time: str,
+    cohort: str,
+    school: str | None,
+    anticipation: int,
+    match_kwargs: Mapping[str, Any] | None,
+    school_panel: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """``panel`` with ``<c>_vs_school`` for each ``c`` in ``columns`` (matched designs).
+
+    Checks the options of ``history_within_school`` of
+    :func:`~sroi.impact.staggered.matched_staggered_did` and measures the school levels with
+    :func:`add_school_level` on ``school_panel`` (default ``panel``).
+
+    Raises
+    ------
+    SroiInputError
+        When a column is not in ``history``, there is no school (``school`` unset), the
+        matching is not nearest-neighbour on a propensity score or already sets
+        ``mahvars``, or the panel already has a ``<c>_vs_school`` column.
+    """
+    unknown = [c for c in columns if c not in history]
+    if unknown:
+        raise SroiInputError(
+            f"history_within_school: {unknown[0]!r} is not in history {history}; list only "
+            "history columns"
+        )
+    if school is None or school == unit:
+        raise SroiInputError(
+            "history_within_school needs the school of each pupil: pass cluster= the school "
+            "column (e.g. 'school_id')"
+        )
+    kw = dict(match_kwargs or {})
+    if kw.get("method", "nearest") != "nearest" or kw.get("distance", "logit") not in (
+        "logit",
+        "probit",
+    ):
+        raise SroiInputError(
+            "history_within_school matches on the school-relative history within the "
+            "propensity score's caliper: it needs method='nearest' with distance 'logit' or "
+            f"'probit' (got method={kw.get('method')!r}, distance={kw.get('distance')!r})"
+        )
+    if kw.get("mahvars"):
+        raise SroiInputError(
+            "history_within_school sets the Mahalanobis variables itself; remove 'mahvars' "
+            "from match_kwargs"
+        )
+    taken = [f"{c}_vs_school" for c in columns if f"{c}_vs_school" in panel.columns]
+    if taken:
+        raise SroiInputError(
+            f"history_within_school: the panel already has a column {taken[0]!r}; rename it "
+            "(it is added from the school levels)"
+        )
+    source = panel if school_panel is None else school_panel
+    if not isinstance(source, pd.DataFrame):
+        raise SroiInputError(
+            f"school_panel must be a pandas DataFrame; got {type(source).__name__}"
+        )
+    keys = [unit, time]
+    added = []
+    for c in columns:
+        source = add_school_level(source, c, unit, time, cohort, school, anticipation)
+        added.append(f"{c}_vs_school")
+    require_columns(panel, keys, where="the panel")
+    levels = source[keys + added].drop_duplicates(keys)
+    out = panel.merge(levels, on=keys, how="left", validate="many_to_one")
+    out.index = panel.index
+    return out

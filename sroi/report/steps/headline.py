@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from sroi.data.loading import EvaluationData
 from sroi.errors import SroiInputError
 from sroi.impact.pretrend import PretrendTest
@@ -33,6 +35,7 @@ from sroi.report.steps.matching import (
     match_options,
     matching_covariates,
     matching_summary,
+    within_school_options,
 )
 from sroi.spec import OutcomeSpec, Spec
 
@@ -75,6 +78,7 @@ def _estimate(
     seed: int,
     matcher: CachedMatcher,
     log: WarningLog,
+    school_panel: pd.DataFrame | None,
 ) -> StaggeredResult | MatchedStaggeredResult:
     r = data.roles
     d = spec.design.did
@@ -100,6 +104,7 @@ def _estimate(
                 cluster=cluster,
                 n_boot=d.n_boot,
                 allow_unbalanced_panel=d.allow_unbalanced_panel,
+                **within_school_options(spec, school_panel),
             )
     with log.capture(f"{outcome.name}: staggered DiD"):
         return staggered_did(
@@ -167,6 +172,7 @@ def estimate_headline(
     *,
     matcher: CachedMatcher,
     log: WarningLog,
+    school_panel: pd.DataFrame | None = None,
 ) -> None:
     """Fill ``res`` with the headline effect, its aggregations, tables and pre-trend test.
 
@@ -182,9 +188,13 @@ def estimate_headline(
         This run's match cache (shared by its outcomes).
     log
         This run's warnings.
+    school_panel
+        Every pupil of every school, with the school-relative history
+        (:class:`~sroi.report.steps.clustering.ClusterChoice` ``whole_schools``); needed
+        when the spec sets ``design.matching.history_within_school``.
     """
     d = spec.design.did
-    cs = _estimate(data, spec, outcome, seed, matcher, log)
+    cs = _estimate(data, spec, outcome, seed, matcher, log, school_panel)
     res.matched = isinstance(cs, MatchedStaggeredResult)
     if isinstance(cs, MatchedStaggeredResult):
         res.matching = matching_summary(cs.matches)

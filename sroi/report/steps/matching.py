@@ -27,6 +27,7 @@ __all__ = [
     "match_options",
     "matching_covariates",
     "matching_summary",
+    "within_school_options",
 ]
 
 _BALANCE_COLUMNS = ["smd_before", "smd_after", "var_ratio_before", "var_ratio_after"]
@@ -125,6 +126,23 @@ def match_options(spec: Spec) -> dict[str, Any]:
     if m.link is not None:
         kw["link"] = m.link
     return kw
+
+
+def within_school_options(spec: Spec, school_panel: pd.DataFrame | None) -> dict[str, Any]:
+    """``history_within_school`` and ``school_panel`` for the matched estimator ({} if unset).
+
+    Raises
+    ------
+    ValueError
+        When the spec asks for school-relative history and no whole-school panel was read
+        (a bug: :func:`~sroi.report.steps.school_design.prepare_design` reads it).
+    """
+    columns = list(spec.design.matching.history_within_school)
+    if not columns:
+        return {}
+    if school_panel is None:
+        raise ValueError("history_within_school needs the whole schools from prepare_design")
+    return {"history_within_school": columns, "school_panel": school_panel}
 
 
 def cohort_match(cohort: int, m: MatchResult) -> CohortMatch:

@@ -105,6 +105,7 @@ def estimate_outcome(
         seed,
         matcher=matcher if matcher is not None else CachedMatcher(),
         log=log,
+        school_panel=choice.whole_schools,
     )
     if res.headline is not None:
         extra = {**res.headline.extra, "cluster_choice": choice.reason}

@@ -58,13 +58,14 @@ def adjustment(spec: Spec) -> tuple[list[str], list[str], int]:
     """Covariates, history columns and history periods the check adjusts for (module notes).
 
     ``spec`` is the spec the estimators see
-    (:func:`~sroi.report.steps.school_design.prepare_design`: school-relative history already
-    in ``design.matching.history``).
+    (:func:`~sroi.report.steps.school_design.prepare_design`); the school-relative history
+    (``<c>_vs_school``) is in the whole schools it read.
     """
     if is_matched(spec):
         m = spec.design.matching
         covariates = [*matching_covariates(spec), *(m.exact or [])]
-        return list(dict.fromkeys(covariates)), list(m.history), int(m.history_periods)
+        history = [*m.history, *(f"{c}_vs_school" for c in m.history_within_school)]
+        return list(dict.fromkeys(covariates)), history, int(m.history_periods)
     d = spec.design.did
     return ([] if d.estimator == "unconditional" else list(d.covariates)), [], 0
 

@@ -5,11 +5,12 @@
 * ``design.did.cluster`` set to :func:`~sroi.report.steps.clustering.choose_cluster`'s
   column (the school when the data name one);
 * for every history column ``c`` listed in ``design.matching.history_within_school``,
-  ``c_vs_school`` (the pupil's value relative to the school's level in the same period,
-  :func:`~sroi.impact.staggered.school_history.add_school_level`) matched on as well as
-  ``c``: pupils are compared with pupils of the same level in schools of the same level,
-  so persistent school shocks do not select the comparison pupils' transient noise (see
-  docs/simulation.md); only for the matched design;
+  ``c_school`` and ``c_vs_school`` (the school's level and the pupil's value relative to it
+  in the same period, :func:`~sroi.impact.staggered.school_history.add_school_level`)
+  measured on the whole schools kept on the returned
+  :class:`~sroi.report.steps.clustering.ClusterChoice` (``whole_schools``): the matched
+  estimator is given that panel (``school_panel``) and the randomisation check adjusts for
+  the relative history; only for the matched design;
 * for a programme assigned by school, the comparison of programme schools' pre-period trend
   of the primary outcome with the other schools'
   (:func:`~sroi.impact.staggered.school_history.school_pretrend`), kept on the returned
@@ -50,8 +51,8 @@ def prepare_design(data: EvaluationData, spec: Spec) -> tuple[EvaluationData, Sp
     Returns
     -------
     (data, spec, choice)
-        The data with any school-relative history columns, the spec with the cluster and
-        history the estimators use, and the clustering with the schools' pre-trend.
+        The data, the spec with the cluster the estimators use, and the clustering with
+        the schools' pre-trend and the whole schools (with any school-relative history).
 
     Raises
     ------
@@ -77,14 +78,8 @@ def prepare_design(data: EvaluationData, spec: Spec) -> tuple[EvaluationData, Sp
     choice = replace(choice, pretrend=_pretrend(full, data, spec, school))
     if not within_school:
         return data, spec, replace(choice, whole_schools=full)
-    full, added = _with_school_levels(full, data, spec, school)
-    keys = [data.roles.unit, data.roles.time]
-    panel = data.panel.merge(full[keys + added], on=keys, how="left", validate="one_to_one")
-    choice = replace(choice, whole_schools=full)
-    spec = spec.model_copy(deep=True)
-    history = [*m.history, *(f"{c}_vs_school" for c in m.history_within_school)]
-    spec.design.matching = m.model_copy(update={"history": history, "history_within_school": []})
-    return replace(data, panel=panel), spec, choice
+    full = _with_school_levels(full, data, spec, school)
+    return data, spec, replace(choice, whole_schools=full)
 
 
 def _whole_schools(data: EvaluationData, spec: Spec) -> pd.DataFrame:
@@ -98,10 +93,9 @@ def _whole_schools(data: EvaluationData, spec: Spec) -> pd.DataFrame:
 
 def _with_school_levels(
     full: pd.DataFrame, data: EvaluationData, spec: Spec, school: str
-) -> tuple[pd.DataFrame, list[str]]:
-    """``full`` with ``c_school`` and ``c_vs_school`` for each school-relative ``c``; names added."""
+) -> pd.DataFrame:
+    """``full`` with ``c_school`` and ``c_vs_school`` for each school-relative ``c``."""
     r = data.roles
-    added: list[str] = []
     for c in spec.design.matching.history_within_school:
         taken = [n for n in (f"{c}_school", f"{c}_vs_school") if n in full.columns]
         if taken:
@@ -112,8 +106,7 @@ def _with_school_levels(
         full = add_school_level(
             full, c, r.unit, r.time, r.cohort, school, spec.design.did.anticipation
         )
-        added += [f"{c}_school", f"{c}_vs_school"]
-    return full, added
+    return full
 
 
 def _pretrend(

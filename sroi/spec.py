@@ -154,10 +154,20 @@ class MatchingOptions(_Strict):
         description=(
             "history columns (e.g. the outcome) also matched on relative to the pupil's "
             "school in the same period (the school's level measured on its pupils not yet "
-            "enrolled), as well as on their raw value; needs data.columns.cluster. "
+            "enrolled): within the propensity score's caliper, pupils are matched on the "
+            "Mahalanobis distance of the raw and school-relative history; needs "
+            "data.columns.cluster and method: nearest with a logit or probit distance. "
             "Recommended for outcome history when the programme is assigned by school: with "
             "persistent school shocks, matching raw levels alone across schools makes the "
             "matched estimate's standard error too small (docs/simulation.md)"
+        ),
+    )
+    adjust_for_history: bool = Field(
+        default=True,
+        description=(
+            "the DiD regression on the matched sample adjusts the effects after enrolment "
+            "for the matched history (raw and school-relative) as well as the covariates "
+            "(bias-corrected matching, Abadie & Imbens 2011); false: covariates only"
         ),
     )
 

@@ -176,6 +176,7 @@ def _match_primary(spec: Spec, data: EvaluationData, outcome: str) -> None:
         matcher=CachedMatcher(),
         cluster=spec.design.did.cluster or r.cluster,
         n_boot=0,
+        adjust_for_history=m.adjust_for_history,
         **within_school_options(spec, whole),
     )
 

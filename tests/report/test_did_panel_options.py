@@ -17,6 +17,7 @@ from sroi.report.prechecks import check_inference
 from sroi.report.steps.data import describe_programme
 from sroi.report.steps.headline import _estimate
 from sroi.report.steps.matching import CachedMatcher
+from sroi.report.steps.school_design import prepare_design
 from sroi.spec import Spec
 from tests.report.helpers import write_small_evaluation
 
@@ -84,7 +85,10 @@ def test_run_counts_or_keeps_pupils_observed_in_some_periods(tmp_path, allow) ->
     n_partial = facts["n_units_partial"]
     assert n_partial > 0 and facts["allow_unbalanced_panel"] is allow
     log = WarningLog()
-    res = _estimate(data, spec, spec.design.primary_outcome, 1, CachedMatcher(), log)
+    data, spec, choice = prepare_design(data, spec)
+    res = _estimate(
+        data, spec, spec.design.primary_outcome, 1, CachedMatcher(), log, choice.whole_schools
+    )
     extra = res.aggregate_effect("group").extra
     if allow:
         assert res.n_units_partial == n_partial and extra["n_units_dropped_unbalanced"] == 0

@@ -53,7 +53,10 @@ def small_spec(tmp_path_factory):
     folder = tmp_path_factory.mktemp("one_outcome")
     # matched on characteristics only: in the small data the lagged history separates a cohort
     spec = write_small_evaluation(
-        folder, matched=True, **ONE_OUTCOME, **{"design.matching.history": []}
+        folder,
+        matched=True,
+        **ONE_OUTCOME,
+        **{"design.matching.history": [], "design.matching.history_within_school": []},
     )
     # value only the outcomes this design estimates (a valued outcome must be estimated)
     raw = yaml.safe_load(spec.read_text(encoding="utf-8"))

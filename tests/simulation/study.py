@@ -9,10 +9,14 @@ Estimators: ``staggered`` (:func:`~sroi.impact.staggered.staggered_did`, regress
 ``x`` and ``flag``); ``matched`` (:func:`~sroi.impact.staggered.matched_staggered_did` as
 the sample report configured it before issue 13: nearest-neighbour logit propensity
 matching 1:1 without replacement, caliper 0.2 SD, on ``x``, ``flag`` and the last two
-terms' attendance); ``matched_school`` (the same, matching also on the pupil's
-attendance relative to the school's level in those terms, from
-:func:`~sroi.impact.staggered.school_history.add_school_level`: the sample report's
-design since issue 13); ``matched_relative`` (the relative attendance only, not the raw).
+terms' attendance, regression on ``x`` and ``flag``); ``matched_school`` (the sample
+report's design since issue 13: the same score, then within its caliper Mahalanobis
+matching on the raw attendance and the attendance relative to the school's level in those
+terms, ``history_within_school``, and the regression of the cells after enrolment adjusted
+for those lags too, ``adjust_for_history``); ``matched_school_unadjusted`` (the same
+matching, regression on ``x`` and ``flag`` only); ``matched_relative`` (the relative
+attendance only, from :func:`~sroi.impact.staggered.school_history.add_school_level`, in the
+score model).
 
 For each scenario of :mod:`tests.simulation.dgp` and each replication the group-aggregated
 ATT is estimated once, clustered on ``school_id``, and every inference option is read off the
@@ -62,7 +66,13 @@ from tests.simulation.dgp import SCENARIOS, Scenario, _tau, simulate
 LEVEL = 0.95
 COVARIATES = ["x", "flag"]
 RI_COLUMNS = ("attendance", "pupil_id", "term", "cohort", "school_id")
-ESTIMATORS = ("staggered", "matched", "matched_school", "matched_relative")
+ESTIMATORS = (
+    "staggered",
+    "matched",
+    "matched_school",
+    "matched_school_unadjusted",
+    "matched_relative",
+)
 #: the sample report's matching options (evaluations/impact_programmes/evaluation.yaml)
 MATCH_KWARGS = {
     "method": "nearest",
@@ -88,10 +98,15 @@ def _fit(panel: pd.DataFrame, estimator: str, cluster: str | None) -> object:
     kw = dict(outcome="attendance", unit="pupil_id", time="term", cohort="cohort")
     if estimator in ESTIMATORS[1:]:
         history = ["attendance"]
-        if estimator != "matched":
+        options: dict[str, object] = {"adjust_for_history": False}
+        if estimator.startswith("matched_school"):
+            options = {
+                "history_within_school": ["attendance"],
+                "adjust_for_history": estimator == "matched_school",
+            }
+        elif estimator == "matched_relative":
             panel = add_school_level(panel, "attendance", "pupil_id", "term", "cohort", "school_id")
-            relative = ["attendance_vs_school"]
-            history = relative if estimator == "matched_relative" else history + relative
+            history = ["attendance_vs_school"]
         return matched_staggered_did(
             panel,
             covariates=COVARIATES,
@@ -100,6 +115,7 @@ def _fit(panel: pd.DataFrame, estimator: str, cluster: str | None) -> object:
             cluster=cluster,
             match_kwargs=MATCH_KWARGS,
             **kw,
+            **options,
         )
     return staggered_did(panel, estimator="reg", covariates=COVARIATES, cluster=cluster, **kw)
 

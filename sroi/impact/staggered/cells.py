@@ -71,6 +71,20 @@ class GroupTimeCells:
             reference=np.concatenate([c.reference for c in parts]),
         )
 
+    def select(self, mask: np.ndarray) -> GroupTimeCells:
+        """The cells where ``mask`` is true (influence functions on the same rows)."""
+        m = np.asarray(mask, dtype=bool)
+        return GroupTimeCells(
+            group=self.group[m],
+            time=self.time[m],
+            att=self.att[m],
+            inf=self.inf[:, m],
+            n_treated=self.n_treated[m],
+            n_control=self.n_control[m],
+            base=self.base[m],
+            reference=self.reference[m],
+        )
+
 
 def maybe_int(a: np.ndarray) -> np.ndarray:
     """Whole-number floats as ``int64`` (cohorts and periods read better as integers)."""

@@ -163,6 +163,7 @@ def matched_staggered_did(
     allow_unbalanced_panel: bool = False,
     history_within_school: list[str] | None = None,
     school_panel: pd.DataFrame | None = None,
+    adjust_for_history: bool = True,
 ) -> MatchedStaggeredResult:
     """Cohort-wise matching on pre-period data, then stacked DiD on the matched samples.
 
@@ -223,41 +224,35 @@ def matched_staggered_did(
         ``0`` (default) gives analytic pointwise intervals. The bootstrap is conditional on
         the matched samples: it does not repeat the matching.
     small_sample
-        Critical values: ``"auto"`` (default) Student's t with ``G_treated - 1`` degrees of
-        freedom when ``cluster`` is coarser than the unit and fewer than 10 clusters contain
-        treated units, else the normal; ``"t"`` or ``"normal"`` to force one (see
-        :func:`~sroi.impact.staggered.staggered_did`). :meth:`~MatchedStaggeredResult.
-        randomization_test` re-runs the matching for every permutation of the programme
-        schools, and :meth:`~MatchedStaggeredResult.wild_bootstrap` gives the school-level
-        wild bootstrap-t of an aggregated effect.
+        Critical values: ``"auto"`` (default) t with ``G_treated - 1`` degrees of freedom
+        when ``cluster`` is coarser than the unit and fewer than 10 clusters contain treated
+        units, else the normal; ``"t"`` or ``"normal"`` to force one (see
+        :func:`~sroi.impact.staggered.staggered_did`; the result's ``wild_bootstrap`` and
+        ``randomization_test`` are the other few-cluster options).
     allow_unbalanced_panel
         ``False`` (default): units not observed in every period are dropped before matching,
-        with a warning, and counted (``exclusions``, ``n_units_dropped_unbalanced``).
-        ``True``: they are kept, as :func:`~sroi.impact.staggered.staggered_did` does (R
-        ``did``'s option of that name): a unit enters a cohort's matching when its matching
-        characteristics and history are observed at the reference period (otherwise it is
-        counted in ``cohorts["n_missing"]``), and each ATT(g,t) on the matched sample uses
-        every observation of its two periods through the repeated cross-section estimators
-        (:mod:`sroi.impact.staggered.cells_rc`), the influence function summed within unit.
+        counted (``exclusions``, ``n_units_dropped_unbalanced``). ``True``: kept, as R
+        ``did``'s option of that name: a unit enters a cohort's matching when its matching
+        data are observed at the reference period (else ``cohorts["n_missing"]``), and each
+        ATT(g,t) uses every observation of its two periods (repeated cross-section
+        estimators, :mod:`sroi.impact.staggered.cells_rc`; influence functions summed by unit).
     history_within_school
-        History columns (each in ``history``) also matched on relative to the pupil's
-        school in the same period: ``<c>_vs_school``, the pupil's value minus the school's
-        level measured on its pupils not yet treated
-        (:func:`~sroi.impact.staggered.school_history.add_school_level`; the school is
-        ``cluster``). The propensity score is then fitted on ``covariates`` and the raw
-        history, and within its caliper units are matched on the Mahalanobis distance of
-        the raw and school-relative lags of these columns (MatchIt's ``mahvars``), so a
-        programme school's pupils are compared with pupils of the same level in schools of
-        the same level. The school's level never enters the score model: with one
-        programme school in a cohort it would identify that school and separate it from the
-        pool. Needs ``match_kwargs`` ``method="nearest"`` with a propensity distance.
-        docs/simulation.md shows why: with persistent school shocks, matching raw levels
-        alone makes the standard error too small.
+        History columns (each in ``history``) also matched on relative to the school
+        (``cluster``) in the same period (``<c>_vs_school``,
+        :func:`~sroi.impact.staggered.school_history.add_school_level`): within the
+        score's caliper, units are matched on the Mahalanobis distance of their raw and
+        relative lags (MatchIt ``mahvars``; needs ``method="nearest"`` with a propensity
+        distance). The school's level stays out of the score model (with one programme
+        school in a wave it would separate that school from the pool); docs/simulation.md.
     school_panel
-        The panel on which the school levels are measured (default ``panel``): give every
-        pupil of every school when ``panel`` holds only participants and the comparison
-        pool, so a programme school is not described by its enrolled pupils alone. Same
-        unit, time, cohort, school and history columns as ``panel``.
+        Panel the school levels are measured on (default ``panel``): every pupil of every
+        school, when ``panel`` holds only participants and the pool.
+    adjust_for_history
+        ``True`` (default): the regression of every cell after treatment adjusts for the
+        matched history lags as well as ``covariates`` (bias-corrected matching, Abadie &
+        Imbens 2011), under the assumption the matching makes; without it the clustered
+        standard error counts the matched terms' noise twice (docs/simulation.md). Cells
+        before treatment keep ``covariates``.
 
     Returns
     -------
@@ -276,25 +271,25 @@ def matched_staggered_did(
     time periods. Journal of Econometrics 225(2), 200-230.
     Sant'Anna, P. H. C. and Zhao, J. (2020). Doubly robust difference-in-differences
     estimators. Journal of Econometrics 219(1), 101-122.
+    Abadie, A. and Imbens, G. W. (2011). Bias-corrected matching estimators for average
+    treatment effects. Journal of Business & Economic Statistics 29(1), 1-11.
     """
     check_options("never_treated", estimator, "varying", anticipation, n_boot, level)
     check_choice(small_sample, SMALL_SAMPLE_CHOICES, "small_sample")
     check_unbalanced_options(allow_unbalanced_panel)
-    if history_within_school:
-        panel = with_school_relative_history(
-            panel,
-            list(history_within_school),
-            history=[outcome] if history is None else list(history),
-            unit=unit,
-            time=time,
-            cohort=cohort,
-            school=cluster,
-            anticipation=anticipation,
-            match_kwargs=match_kwargs,
-            school_panel=school_panel,
-        )
-    elif school_panel is not None:
-        raise SroiInputError("school_panel is used only with history_within_school")
+    panel = _school_relative(
+        panel,
+        history_within_school,
+        school_panel,
+        outcome,
+        history,
+        unit,
+        time,
+        cohort,
+        cluster,
+        anticipation,
+        match_kwargs,
+    )
     design = _design(
         panel,
         outcome,
@@ -310,7 +305,15 @@ def matched_staggered_did(
         matcher,
         restrict_support,
     )
-    design = replace(design, within_school=tuple(history_within_school or ()))
+    if not isinstance(adjust_for_history, bool):
+        raise SroiInputError(
+            f"adjust_for_history must be True or False; got {adjust_for_history!r}"
+        )
+    design = replace(
+        design,
+        within_school=tuple(history_within_school or ()),
+        adjust_for_history=adjust_for_history,
+    )
     seed = check_seed(design.random_state)
     prep = cohort_panel(
         panel,
@@ -336,6 +339,38 @@ def matched_staggered_did(
     lookup = _lookup(prep, pool, unit)
     fit = _Fit(prep, design, cluster, float(level), small_sample, _pool_values(prep, pool, unit))
     return fit.run(lookup, int(n_boot), seed)
+
+
+def _school_relative(
+    panel: pd.DataFrame,
+    columns: list[str] | None,
+    school_panel: pd.DataFrame | None,
+    outcome: str,
+    history: list[str] | None,
+    unit: str,
+    time: str,
+    cohort: str,
+    cluster: str | None,
+    anticipation: int,
+    match_kwargs: Mapping[str, Any] | None,
+) -> pd.DataFrame:
+    """``panel`` with the school-relative history of ``history_within_school`` (if any)."""
+    if not columns:
+        if school_panel is not None:
+            raise SroiInputError("school_panel is used only with history_within_school")
+        return panel
+    return with_school_relative_history(
+        panel,
+        list(columns),
+        history=[outcome] if history is None else list(history),
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        school=cluster,
+        anticipation=anticipation,
+        match_kwargs=match_kwargs,
+        school_panel=school_panel,
+    )
 
 
 class _Fit:
@@ -558,12 +593,33 @@ def _cohort_cells(
     N: int,
     design: MatchingDesign,
 ) -> GroupTimeCells:
-    """ATT(g,t) of one cohort's matched sample (repeated cross-section 2x2s if unbalanced)."""
-    X3 = (
-        None
-        if s.X is None or s.X.shape[1] == 0
-        else np.repeat(s.X[:, None, :], len(prep.times), axis=1)
-    )
+    """ATT(g,t) of one cohort's matched sample (repeated cross-section 2x2s if unbalanced).
+
+    With ``s.X_post`` (history adjustment), the cells after treatment (base period the
+    cohort's reference period) use it and the cells before treatment use ``s.X``: a
+    pre-period cell inside the matching window is a difference of two matched lags, which
+    the lags would fit exactly.
+    """
+    cells = _cells_with(prep, s, s.X, g, gidx, N, design)
+    if s.X_post is None:
+        return cells
+    post = _cells_with(prep, s, s.X_post, g, gidx, N, design)
+    ref = prep.times[np.flatnonzero(prep.times + design.anticipation < g)[-1]]
+    is_post = post.base == ref
+    return GroupTimeCells.stack([cells.select(~is_post), post.select(is_post)])
+
+
+def _cells_with(
+    prep: CohortPanel,
+    s: CohortSample,
+    X: np.ndarray | None,
+    g: float,
+    gidx: np.ndarray,
+    N: int,
+    design: MatchingDesign,
+) -> GroupTimeCells:
+    """ATT(g,t) of one cohort's matched sample with regression covariates ``X``."""
+    X3 = None if X is None or X.shape[1] == 0 else np.repeat(X[:, None, :], len(prep.times), axis=1)
     if prep.observed is not None:
         return compute_cells_rc(
             long_rows(prep.Y[s.rows], s.G, X3, s.w, unit_index=gidx),

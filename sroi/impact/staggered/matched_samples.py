@@ -57,6 +57,8 @@ class MatchingDesign:
     #: history columns also matched on relative to the school (``<c>_vs_school`` in the panel):
     #: their raw and relative lags are the Mahalanobis variables within the score's caliper
     within_school: tuple[str, ...] = ()
+    #: the outcome regression of the cells after treatment adjusts for the matched history too
+    adjust_for_history: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,9 @@ class CohortSample:
         Their matching weights.
     X
         Regression covariates of the outcome regression (``None`` for ``"unconditional"``).
+    X_post
+        Those of the cells after treatment (base period the reference period), with the
+        matched history lags added (``adjust_for_history``); ``None``: ``X`` for every cell.
     match
         The matcher's result.
     summary
@@ -107,6 +112,7 @@ class CohortSample:
     match: Any
     summary: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    X_post: np.ndarray | None = None
 
 
 def match_weights(m: Any, cs: pd.DataFrame, unit: str) -> np.ndarray:
@@ -237,12 +243,10 @@ def _cross_section(
 
 
 def _regression_covariates(
-    cs_used: pd.DataFrame, design: MatchingDesign, is_t: np.ndarray, gi: Any, notes: list[str]
-) -> np.ndarray | None:
+    cs_used: pd.DataFrame, columns: list[str], is_t: np.ndarray, gi: Any, notes: list[str]
+) -> np.ndarray:
     """Covariates of the outcome regression: indicators for categories, collinear ones left out."""
-    if design.estimator == "unconditional":
-        return None
-    Xg = pd.get_dummies(cs_used[list(design.covariates)], drop_first=True, dtype=float)
+    Xg = pd.get_dummies(cs_used[columns], drop_first=True, dtype=float)
     const = collinear_columns(Xg.to_numpy(dtype=float)[~is_t])
     if const:
         names = [str(Xg.columns[j]) for j in const]
@@ -299,7 +303,13 @@ def match_cohort(g: float, design: MatchingDesign, lookup: UnitLookup) -> Cohort
     n_mt, n_mc = int(is_t.sum()), int((~is_t).sum())
     if n_mt == 0 or n_mc == 0:
         raise SroiInputError(f"cohort {gi}: no matched treated or comparison units")
-    X = _regression_covariates(cs_ok.loc[used], design, is_t, gi, notes)
+    X = X_post = None
+    if design.estimator != "unconditional":
+        X = _regression_covariates(cs_ok.loc[used], list(design.covariates), is_t, gi, notes)
+        lags = [v for v in dict.fromkeys(match_vars + mahal_vars) if v not in design.covariates]
+        if design.adjust_for_history and lags:
+            columns = [*design.covariates, *lags]
+            X_post = _regression_covariates(cs_ok.loc[used], columns, is_t, gi, notes)
     summary = {
         "cohort": gi,
         "reference_period": maybe_int(np.array([lookup.times[ref]]))[0],
@@ -326,4 +336,5 @@ def match_cohort(g: float, design: MatchingDesign, lookup: UnitLookup) -> Cohort
         match=m,
         summary=summary,
         notes=notes,
+        X_post=X_post,
     )

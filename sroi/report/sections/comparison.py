@@ -54,6 +54,21 @@ def comparison_section(result: EvaluationResult) -> Section:
         "history before enrolment. Participants without a close enough match are left out of "
         "the estimate."
     )
+    mo = result.spec.design.matching
+    if mo.history_within_school:
+        names = ", ".join(label_words(c) for c in mo.history_within_school)
+        s.p(
+            f"Among pupils close enough on that score, each participant's match was the pupil "
+            f"nearest in {html.escape(names)} both as recorded and relative to their own "
+            "school in the same terms, so that participants are compared with pupils in a "
+            "similar position in a school at a similar level."
+            + (
+                " The effects were then adjusted for any difference in that history that "
+                "matching left."
+                if mo.adjust_for_history
+                else ""
+            )
+        )
     # the same cohorts are hidden here as in every other table of the outputs (cross_tables)
     shown = publish_cohort_columns(
         pd.DataFrame(rows),

@@ -104,6 +104,7 @@ def _estimate(
                 cluster=cluster,
                 n_boot=d.n_boot,
                 allow_unbalanced_panel=d.allow_unbalanced_panel,
+                adjust_for_history=spec.design.matching.adjust_for_history,
                 **within_school_options(spec, school_panel),
             )
     with log.capture(f"{outcome.name}: staggered DiD"):

@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -214,6 +214,9 @@ class EvaluationData:
         The spec's column roles.
     files
         The input files read.
+    memo
+        Results computed from these data once and reused by later steps of the same run
+        (the report's per-cohort matches, read by its pre-checks and its estimates).
     """
 
     panel: pd.DataFrame
@@ -222,6 +225,7 @@ class EvaluationData:
     data_hash: str
     roles: ColumnRoles
     files: list[Path] = field(default_factory=list)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_units(self) -> int:

@@ -463,7 +463,7 @@ def to_png(fig: Figure, dpi: int = 110) -> bytes:
     FigureCanvasAgg(fig)
     fit_titles(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
 
 

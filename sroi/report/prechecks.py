@@ -173,7 +173,7 @@ def _match_primary(spec: Spec, data: EvaluationData, outcome: str) -> None:
         estimator=spec.design.did.estimator,
         anticipation=spec.design.did.anticipation,
         random_state=spec.seed,
-        matcher=CachedMatcher(),
+        matcher=CachedMatcher.of_run(data),
         cluster=spec.design.did.cluster or r.cluster,
         n_boot=0,
         adjust_for_history=m.adjust_for_history,

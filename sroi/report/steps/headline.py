@@ -198,7 +198,7 @@ def estimate_headline(
     cs = _estimate(data, spec, outcome, seed, matcher, log, school_panel)
     res.matched = isinstance(cs, MatchedStaggeredResult)
     if isinstance(cs, MatchedStaggeredResult):
-        res.matching = matching_summary(cs.matches)
+        res.matching = matching_summary(cs.matches, matcher.summaries)
     group = cs.aggregate("group")
     head = group.overall.with_(outcome=outcome.name)  # valuation keys on the spec's name
     if res.rare:

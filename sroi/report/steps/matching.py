@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from sroi.data.loading import EvaluationData
 from sroi.errors import SroiInputError
 from sroi.impact.matching import MatchResult, match
 from sroi.report.record import CohortMatch, MatchingSummary
@@ -44,6 +45,16 @@ class CachedMatcher:
 
     def __init__(self, cache: dict[str, MatchResult] | None = None) -> None:
         self.cache: dict[str, MatchResult] = {} if cache is None else cache
+        #: per-cohort summaries of the cached matches (see :func:`matching_summary`)
+        self.summaries: dict[tuple[int, int], tuple[MatchResult, CohortMatch]] = {}
+
+    @classmethod
+    def of_run(cls, data: EvaluationData) -> CachedMatcher:
+        """The run's matcher, its cache kept with the run's data (``data.memo``).
+
+        The pre-checks' matches are then reused by the estimates instead of computed again.
+        """
+        return cls(data.memo.setdefault("matches", {}))
 
     @staticmethod
     def _key(df: pd.DataFrame, kwargs: Mapping[str, Any]) -> str:
@@ -167,9 +178,22 @@ def cohort_match(cohort: int, m: MatchResult) -> CohortMatch:
     )
 
 
-def matching_summary(matches: Mapping[Any, MatchResult]) -> MatchingSummary:
-    """The comparison group from the matched DiD's per-cohort matches (cohort -> match)."""
-    cohorts = [cohort_match(int(g), m) for g, m in sorted(matches.items())]
+def matching_summary(
+    matches: Mapping[Any, MatchResult],
+    memo: dict[tuple[int, int], tuple[MatchResult, CohortMatch]] | None = None,
+) -> MatchingSummary:
+    """The comparison group from the matched DiD's per-cohort matches (cohort -> match).
+
+    ``memo`` keeps each cohort's summary for later outcomes matched identically (the same
+    match objects, from the run's :class:`CachedMatcher`).
+    """
+    memo = {} if memo is None else memo
+    cohorts = []
+    for g, m in sorted(matches.items()):
+        key = (int(g), id(m))
+        if key not in memo:
+            memo[key] = (m, cohort_match(int(g), m))  # m kept: its id stays unique
+        cohorts.append(memo[key][1])
     labels = sorted({m.method_label for m in matches.values()})
     return MatchingSummary(
         method="; ".join(labels),

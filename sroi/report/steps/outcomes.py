@@ -103,7 +103,7 @@ def estimate_outcome(
         spec,
         outcome,
         seed,
-        matcher=matcher if matcher is not None else CachedMatcher(),
+        matcher=matcher if matcher is not None else CachedMatcher.of_run(data),
         log=log,
         school_panel=choice.whole_schools,
     )
@@ -136,7 +136,7 @@ def estimate_outcomes(
     The outcomes share one match cache, so each cohort's matching is computed once.
     """
     log = log if log is not None else WarningLog()
-    matcher = CachedMatcher()
+    matcher = CachedMatcher.of_run(data)
     data, spec, choice = prepare_design(data, spec)
     ordered = sorted(spec.design.outcomes, key=lambda o: not o.primary)
     return {

@@ -53,6 +53,7 @@ def prepare_design(data: EvaluationData, spec: Spec) -> tuple[EvaluationData, Sp
     (data, spec, choice)
         The data, the spec with the cluster the estimators use, and the clustering with
         the schools' pre-trend and the whole schools (with any school-relative history).
+        Computed once per data and spec (kept in ``data.memo``).
 
     Raises
     ------
@@ -60,6 +61,13 @@ def prepare_design(data: EvaluationData, spec: Spec) -> tuple[EvaluationData, Sp
         When ``history_within_school`` is used without a cluster column, or would add a
         column the data already have.
     """
+    key = ("design", spec.model_dump_json())
+    if key not in data.memo:  # once per run: the pre-checks and the estimates both need it
+        data.memo[key] = _prepare(data, spec)
+    return data.memo[key]
+
+
+def _prepare(data: EvaluationData, spec: Spec) -> tuple[EvaluationData, Spec, ClusterChoice]:
     choice = choose_cluster(data, spec)
     m = spec.design.matching
     if m.history_within_school and choice.column is None:

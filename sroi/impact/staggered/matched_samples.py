@@ -72,12 +72,19 @@ class UnitLookup:
     rows: pd.DataFrame
     unit_pos: np.ndarray
     period_pos: np.ndarray
+    #: row positions of each period and values read so far (every cohort reads the same ones)
+    _memo: dict[Any, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def at_period(self, column: str, p_idx: int) -> np.ndarray:
         """Value of ``column`` in period ``times[p_idx]`` for every unit (``NaN`` if unobserved)."""
-        rows = self.period_pos == p_idx
-        s = pd.Series(self.rows.loc[rows, column].to_numpy(), index=self.unit_pos[rows])
-        return s.reindex(np.arange(len(self.units))).to_numpy()
+        key = (column, p_idx)
+        if key not in self._memo:
+            if p_idx not in self._memo:
+                self._memo[p_idx] = np.flatnonzero(self.period_pos == p_idx)
+            rows = self._memo[p_idx]
+            s = pd.Series(self.rows[column].to_numpy()[rows], index=self.unit_pos[rows])
+            self._memo[key] = s.reindex(np.arange(len(self.units))).to_numpy()
+        return self._memo[key]
 
 
 @dataclass

@@ -73,19 +73,8 @@ def school_history(
     SroiInputError
         For missing columns, no treated units or no period before the first cohort.
     """
-    require_columns(panel, [outcome, time, cohort, school], where="the panel")
-    check_int(anticipation, "anticipation", minimum=0)
+    means = _pre_window_means(panel, outcome, time, cohort, school, anticipation)
     g = panel[cohort].fillna(0)
-    if not (g > 0).any():
-        raise SroiInputError(f"no treated units: cohort column {cohort!r} is 0 everywhere")
-    last = float(g[g > 0].min()) - 1 - anticipation
-    pre = panel[panel[time] <= last]
-    if pre.empty:
-        raise SroiInputError(
-            f"no period before the first cohort starts ({cohort} = {g[g > 0].min()}): "
-            "school history cannot be measured"
-        )
-    means = pre.groupby([school, time])[outcome].mean().rename("y").reset_index()
 
     def _slope(d: pd.DataFrame) -> float:
         t = d[time].to_numpy(float)
@@ -101,6 +90,25 @@ def school_history(
     )
     out["programme"] = panel.assign(_t=g > 0).groupby(school)["_t"].any()
     return out
+
+
+def _pre_window_means(
+    panel: pd.DataFrame, outcome: str, time: str, cohort: str, school: str, anticipation: int
+) -> pd.DataFrame:
+    """Each school's mean outcome in each period before the earliest cohort (``school, time, y``)."""
+    require_columns(panel, [outcome, time, cohort, school], where="the panel")
+    check_int(anticipation, "anticipation", minimum=0)
+    g = panel[cohort].fillna(0)
+    if not (g > 0).any():
+        raise SroiInputError(f"no treated units: cohort column {cohort!r} is 0 everywhere")
+    last = float(g[g > 0].min()) - 1 - anticipation
+    pre = panel[panel[time] <= last]
+    if pre.empty:
+        raise SroiInputError(
+            f"no period before the first cohort starts ({cohort} = {g[g > 0].min()}): "
+            "school history cannot be measured"
+        )
+    return pre.groupby([school, time])[outcome].mean().rename("y").reset_index()
 
 
 def add_school_history(
@@ -184,7 +192,11 @@ def add_school_level(
         As :func:`school_history`.
     """
     require_columns(panel, [outcome, unit, time, cohort, school], where="the panel")
-    hist = school_history(panel, outcome, time, cohort, school, anticipation)
+    school_level = (
+        _pre_window_means(panel, outcome, time, cohort, school, anticipation)
+        .groupby(school)["y"]
+        .mean()
+    )
     g = panel[cohort].fillna(0).to_numpy(float)
     t = panel[time].to_numpy(float)
     y = panel[outcome].to_numpy(float)
@@ -196,7 +208,7 @@ def add_school_level(
     change = pd.Series(np.where(untreated, y - ybar, np.nan))
     keys = [panel[school].to_numpy(), t]
     mean_change = change.groupby(keys).transform("mean").to_numpy(float)
-    base = hist[f"{outcome}_school_level"].reindex(panel[school].to_numpy()).to_numpy(float)
+    base = school_level.reindex(panel[school].to_numpy()).to_numpy(float)
     level = base + mean_change
     return panel.assign(
         **{f"{outcome}_school": level, f"{outcome}_vs_school": y - level},

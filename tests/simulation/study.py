@@ -16,7 +16,8 @@ terms, ``history_within_school``, and the regression of the cells after enrolmen
 for those lags too, ``adjust_for_history``); ``matched_school_unadjusted`` (the same
 matching, regression on ``x`` and ``flag`` only); ``matched_relative`` (the relative
 attendance only, from :func:`~sroi.impact.staggered.school_history.add_school_level`, in the
-score model).
+score model); ``matched_adjusted`` (``matched`` with the history adjustment: the library's
+defaults without ``history_within_school``).
 
 For each scenario of :mod:`tests.simulation.dgp` and each replication the group-aggregated
 ATT is estimated once, clustered on ``school_id``, and every inference option is read off the
@@ -72,6 +73,7 @@ ESTIMATORS = (
     "matched_school",
     "matched_school_unadjusted",
     "matched_relative",
+    "matched_adjusted",
 )
 #: the sample report's matching options (evaluations/impact_programmes/evaluation.yaml)
 MATCH_KWARGS = {
@@ -98,7 +100,7 @@ def _fit(panel: pd.DataFrame, estimator: str, cluster: str | None) -> object:
     kw = dict(outcome="attendance", unit="pupil_id", time="term", cohort="cohort")
     if estimator in ESTIMATORS[1:]:
         history = ["attendance"]
-        options: dict[str, object] = {"adjust_for_history": False}
+        options: dict[str, object] = {"adjust_for_history": estimator == "matched_adjusted"}
         if estimator.startswith("matched_school"):
             options = {
                 "history_within_school": ["attendance"],

@@ -178,6 +178,7 @@ class Panel:
         self.notes: list[str] = []
         self._unit_cache: tuple[np.ndarray, np.ndarray] | None = None
         self._period_cache: np.ndarray | None = None
+        self._first_cache: np.ndarray | None = None
         roles = self._roles(extra)
         require_columns(frame, roles, where=source, fix=_MISSING_COLUMN_FIX)
         if frame.shape[0] == 0:
@@ -189,7 +190,9 @@ class Panel:
                 f"columns; got {', '.join(repr(c) for c in keys)}"
             )
         columns = list(frame.columns) if keep_all_columns else list(dict.fromkeys(roles.values()))
-        self.data: pd.DataFrame = frame[columns].copy()
+        # A shallow copy: with copy-on-write (pandas 3) the columns are shared with ``frame``
+        # until one of them is changed here; pandas 2 copies them in ``frame[columns]``.
+        self.data: pd.DataFrame = frame[columns].copy(deep=False)
         self._to_periods(time, "time")
         if cohort is not None:
             self._to_periods(cohort, "cohort")
@@ -202,8 +205,9 @@ class Panel:
                     neg,
                     "Use 0 for never-treated units.",
                 )
-        t = self.data[time].to_numpy(dtype=float)
-        self.periods: np.ndarray = np.unique(t[np.isfinite(t)]).astype(np.int64)
+        t = pd.unique(self.data[time].to_numpy())  # hashing: no sort of every row
+        t = t[~np.isnan(t)] if t.dtype.kind == "f" else t
+        self.periods: np.ndarray = np.sort(t).astype(np.int64)
 
     # ------------------------------------------------------------------ construction
     def _roles(self, extra: Iterable[str] | Mapping[str, str]) -> dict[str, str]:
@@ -235,6 +239,12 @@ class Panel:
     def _to_periods(self, column: str, role: str) -> None:
         """Convert ``column`` to whole-number periods (missing values allowed)."""
         s = self.data[column]
+        self._reset_caches()
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":
+            if np.can_cast(s.dtype, np.int64):  # whole numbers already: no float round trip
+                if s.dtype != np.int64:
+                    self.data[column] = s.to_numpy().astype(np.int64)
+                return
         if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             num = pd.to_numeric(s, errors="coerce")
             bad = (s.notna() & num.isna()).to_numpy()
@@ -259,7 +269,6 @@ class Panel:
                 "as whole-number integer periods (1, 2, 3, ...).",
             )
         self.data[column] = vals
-        self._unit_cache = self._period_cache = None
         self._settle_periods(column)
 
     def _settle_periods(self, *columns: str | None) -> None:
@@ -287,6 +296,10 @@ class Panel:
         raise SroiInputError(f"{self.source}: {col}{problem} ({self.rows(mask)}). {fix}")
 
     # ------------------------------------------------------------------ codes and arrays
+    def _reset_caches(self) -> None:
+        """Forget the unit and period codes (after the rows or the period column change)."""
+        self._unit_cache = self._period_cache = self._first_cache = None
+
     def missing(self, column: str, *, finite: bool = False) -> np.ndarray:
         """Rows whose value is missing (``finite=True``: also infinite) in ``column``."""
         if finite:
@@ -322,12 +335,35 @@ class Panel:
         out[codes, self.period_codes()] = self.data[column].to_numpy(dtype=float)
         return out
 
+    def wide_stack(self, columns: Sequence[str]) -> np.ndarray:
+        """``n_units x n_periods x len(columns)`` array: :meth:`wide` of each column, stacked.
+
+        Filled in place (no per-column temporaries), as ``np.stack([wide(c) ...], axis=2)``.
+        """
+        codes, uniques = self.unit_codes()
+        out = np.full((len(uniques), len(self.periods), len(columns)), np.nan)
+        pcodes = self.period_codes()
+        for j, c in enumerate(columns):
+            out[codes, pcodes, j] = self.data[c].to_numpy(dtype=float)
+        return out
+
+    def first_rows(self) -> np.ndarray:
+        """Position of each unit's first row (units sorted as :attr:`units`; cached)."""
+        if self._first_cache is None:
+            codes, uniques = self.unit_codes()
+            rows = np.arange(len(codes))
+            first = np.full(len(uniques), len(codes), dtype=np.intp)
+            ok = codes >= 0
+            if ok.all():
+                np.minimum.at(first, codes, rows)
+            else:
+                np.minimum.at(first, codes[ok], rows[ok])
+            self._first_cache = first
+        return self._first_cache
+
     def unit_values(self, column: str) -> np.ndarray:
         """First value of ``column`` for each unit (sorted as :attr:`units`)."""
-        codes, _ = self.unit_codes()
-        ok = np.flatnonzero(codes >= 0)
-        _, first = np.unique(codes[ok], return_index=True)
-        return self.data[column].to_numpy()[ok[first]]
+        return self.data[column].to_numpy()[self.first_rows()]
 
     # ------------------------------------------------------------------ checks
     def require_complete(self, column: str, fix: str, problem: str | None = None) -> None:
@@ -341,21 +377,23 @@ class Panel:
         if self.unit is None:
             return
         ucodes, _ = self.unit_codes()
-        t = self.data[self.time].to_numpy(dtype=float)
-        ok = (ucodes >= 0) & np.isfinite(t)
-        tcodes = np.searchsorted(self.periods, t[ok])
-        key = ucodes[ok].astype(np.int64) * (len(self.periods) + 1) + tcodes
-        dup = np.zeros(len(t), dtype=bool)
-        dup[ok] = np.bincount(key)[key] > 1
-        if dup.any():
-            self.fail(
-                f"{self.unit}, {self.time}",
-                f"{int(dup.sum())} rows share a (unit, time) pair, e.g. "
-                f"({show_value(self.data[self.unit][dup].iloc[0])}, "
-                f"{show_value(self.data[self.time][dup].iloc[0])})",
-                dup,
-                "Each unit may appear once per period: remove or aggregate the duplicated rows.",
-            )
+        ok = (ucodes >= 0) & ~self.missing(self.time)
+        every = bool(ok.all())
+        key = np.multiply(ucodes if every else ucodes[ok], len(self.periods) + 1, dtype=np.int64)
+        key += self.period_codes() if every else self.period_codes()[ok]
+        counts = np.bincount(key)
+        if counts.max(initial=0) <= 1:
+            return
+        dup = np.zeros(len(ucodes), dtype=bool)
+        dup[ok] = counts[key] > 1
+        self.fail(
+            f"{self.unit}, {self.time}",
+            f"{int(dup.sum())} rows share a (unit, time) pair, e.g. "
+            f"({show_value(self.data[self.unit][dup].iloc[0])}, "
+            f"{show_value(self.data[self.time][dup].iloc[0])})",
+            dup,
+            "Each unit may appear once per period: remove or aggregate the duplicated rows.",
+        )
 
     def _constant_what(self, column: str) -> str:
         if column == self.cohort:
@@ -400,6 +438,8 @@ class Panel:
     def to_numeric(self, column: str, what: str) -> None:
         """Convert ``column`` to floats; text that is not a number is an error."""
         s = self.data[column]
+        if s.dtype == np.float64:
+            return  # floats already (kept without a copy)
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             self.data[column] = s.to_numpy(dtype=float)
             return
@@ -520,7 +560,7 @@ class Panel:
             return
         self.exclusions.add(reason, column, np.asarray(self.unit_ids())[mask])
         self.data = self.data.loc[~mask]
-        self._unit_cache = self._period_cache = None
+        self._reset_caches()
         self._settle_periods()
 
     def drop_units(self, mask: np.ndarray, reason: str, column: str | None = None) -> None:

@@ -55,7 +55,7 @@ from sroi.impact.staggered.cells import (
     maybe_int,
 )
 from sroi.impact.staggered.cells_rc import compute_cells_rc, long_rows
-from sroi.impact.staggered.data import CohortPanel, cohort_panel
+from sroi.impact.staggered.data import CohortArrays, cohort_arrays
 from sroi.impact.staggered.options import (
     COVARIATE_TIMINGS,
     bootstrap_seed,
@@ -287,7 +287,7 @@ def staggered_did(
     check_choice(covariate_timing, COVARIATE_TIMINGS, "covariate_timing")
     check_unbalanced_options(allow_unbalanced_panel)
     seed = bootstrap_seed(random_state, int(n_boot))
-    prep = cohort_panel(
+    prep = cohort_arrays(
         panel,
         outcome=outcome,
         unit=unit,
@@ -337,7 +337,7 @@ class _FitOptions:
     allow_unbalanced_panel: bool = False
 
 
-def _fit(prep: CohortPanel, o: _FitOptions, n_boot: int, seed: int | None) -> StaggeredResult:
+def _fit(prep: CohortArrays, o: _FitOptions, n_boot: int, seed: int | None) -> StaggeredResult:
     """Estimate on a prepared panel (its ``G`` may be a permuted assignment)."""
     times, Y, X, glist, notes = _estimation_window(prep, o.cohort, o.control_group, o.anticipation)
     G = prep.G
@@ -386,7 +386,7 @@ def _fit(prep: CohortPanel, o: _FitOptions, n_boot: int, seed: int | None) -> St
 
 
 def _cells(
-    prep: CohortPanel,
+    prep: CohortArrays,
     o: _FitOptions,
     Y: np.ndarray,
     X: np.ndarray | None,
@@ -419,11 +419,12 @@ def _cells(
         anticipation=o.anticipation,
         base_period=o.base_period,
         covariate_timing=o.covariate_timing,
+        reserve_cohort_columns=True,
     )
 
 
 def _estimation_window(
-    prep: CohortPanel, cohort: str, control_group: str, anticipation: int
+    prep: CohortArrays, cohort: str, control_group: str, anticipation: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, list[str]]:
     """Periods, outcomes, covariates and cohorts to estimate.
 
@@ -480,7 +481,7 @@ def _cohort_sizes(G: np.ndarray, glist: np.ndarray) -> pd.Series:
 
 
 def _clusters(
-    prep: CohortPanel, G: np.ndarray, glist: np.ndarray, cluster: str | None, unit: str
+    prep: CohortArrays, G: np.ndarray, glist: np.ndarray, cluster: str | None, unit: str
 ) -> tuple[np.ndarray | None, int | None, int | None]:
     """Cluster codes, number of clusters and clusters with treated units (``None``: by unit)."""
     if cluster is None or cluster == unit:

@@ -138,7 +138,9 @@ class _CellEstimator:
         base_period: str,
         n_scale: int | None,
         unit_index: np.ndarray | None,
+        glist: np.ndarray,
         covariate_timing: str = "base",
+        reserve_cohort_columns: bool = False,
     ) -> None:
         self.Y, self.G, self.times, self.X, self.w = Y, G, times, X, w
         self.timing = "base" if x_time_invariant else covariate_timing
@@ -154,8 +156,12 @@ class _CellEstimator:
         self.anticipation = anticipation
         self.universal = base_period == "universal"
         self.rows: list[tuple[Any, ...]] = []
-        self.infs: list[np.ndarray] = []
         self._designs: dict[Any, np.ndarray] = {}
+        per_cohort = [len(cell_periods(g, times, anticipation, self.universal)) for g in glist]
+        self.n_cells = int(sum(per_cohort))
+        spare = sum(k > 0 for k in per_cohort) if reserve_cohort_columns else 0
+        # influence functions are written straight into their (column-contiguous) matrix
+        self.inf = np.empty((self.n_scale, self.n_cells + spare), order="F")
 
     def design_key(self, tn: int, pret: int) -> Any:
         """Which design matrix a 2x2 of periods ``tn`` and ``pret`` uses."""
@@ -200,10 +206,10 @@ class _CellEstimator:
                 if batch:
                     self._cells(g, batch, comparison[bkey[0]], subsets[bkey], pscores.get(bkey))
                     batch = []
+                self.inf[:, len(self.rows)] = 0.0
                 self.rows.append(
                     (g, self.times[tn], 0.0, int(np.sum(is_g)), 0, self.times[pret], True)
                 )
-                self.infs.append(np.zeros(self.n_scale))
                 continue
             if self.control_group == "never_treated":
                 ckey: Any = "never"
@@ -271,11 +277,11 @@ class _CellEstimator:
         rows = self.pos[idx]
         scale = self.n_scale / len(idx)
         for k, (t_k, b_k) in enumerate(cells):
-            full = np.zeros(self.n_scale)
+            full = self.inf[:, len(self.rows)]
+            full[:] = 0.0
             full[rows] = scale * res.inf[:, k]
             t_val, b_val = self.times[t_k], self.times[b_k]
             self.rows.append((g, t_val, res.att[k], res.n_treated, res.n_control, b_val, False))
-            self.infs.append(full)
 
     def result(self) -> GroupTimeCells:
         """The cells computed so far."""
@@ -283,15 +289,13 @@ class _CellEstimator:
             raise SroiInputError(
                 "no ATT(g,t) could be computed: no cohort has a pre-treatment period"
             )
+        assert len(self.rows) == self.n_cells
         g, t, att, n_t, n_c, base, ref = (list(col) for col in zip(*self.rows, strict=True))
-        inf = np.empty((self.n_scale, len(self.infs)), order="F")  # columns contiguous
-        for j, col in enumerate(self.infs):
-            inf[:, j] = col
         return GroupTimeCells(
             group=np.asarray(g, dtype=float),
             time=np.asarray(t, dtype=float),
             att=np.asarray(att, dtype=float),
-            inf=inf,
+            inf=self.inf[:, : self.n_cells],
             n_treated=np.asarray(n_t),
             n_control=np.asarray(n_c),
             base=np.asarray(base, dtype=float),
@@ -315,6 +319,7 @@ def compute_cells(
     n_scale: int | None = None,
     unit_index: np.ndarray | None = None,
     covariate_timing: str = "base",
+    reserve_cohort_columns: bool = False,
 ) -> GroupTimeCells:
     """ATT(g,t) and influence functions for every cohort in ``glist`` and period.
 
@@ -345,6 +350,10 @@ def compute_cells(
         ``"change"``: their change between the base period and ``t`` for covariates that vary
         over time (time-invariant ones by level); ``"both"``: the earlier period's levels
         and the change. With time-invariant covariates all three are the same.
+    reserve_cohort_columns
+        Leave one free column per cohort after the influence functions, in the matrix that
+        ``inf`` is a view of, so that :func:`make_basis` fills the cohort indicators there
+        instead of copying the influence functions (less memory on a large panel).
 
     Returns
     -------
@@ -364,7 +373,9 @@ def compute_cells(
         base_period=base_period,
         n_scale=n_scale,
         unit_index=unit_index,
+        glist=glist,
         covariate_timing=covariate_timing,
+        reserve_cohort_columns=reserve_cohort_columns,
     )
     for g in glist:
         est.cohort(g)
@@ -378,16 +389,34 @@ def make_basis(
 
     The ATT(g,t) columns, then ``w_i 1{G_i = g}`` for each cohort ``g`` of the cells (in the
     order of the returned cohort array). ``cells.inf`` is re-pointed into the basis (shared
-    memory, no copy).
+    memory). When the cells come from :func:`compute_cells` with
+    ``reserve_cohort_columns=True``, the basis is the matrix ``cells.inf`` already is the
+    first columns of (no copy of the influence functions).
     """
     groups = np.unique(cells.group)
     n, K = cells.inf.shape
-    basis = np.empty((n, K + len(groups)), order="F")
-    basis[:, :K] = cells.inf
+    basis = _reserved(cells.inf, K + len(groups))
+    if basis is None:
+        basis = np.empty((n, K + len(groups)), order="F")
+        basis[:, :K] = cells.inf
     for j, g in enumerate(groups):
         basis[:, K + j] = (G == g) * w
     cells.inf = basis[:, :K]
     return basis, groups
+
+
+def _reserved(inf: np.ndarray, width: int) -> np.ndarray | None:
+    """The column-major matrix of ``width`` columns whose first columns ``inf`` is, if any."""
+    full = inf.base
+    if (
+        isinstance(full, np.ndarray)
+        and full.shape == (inf.shape[0], width)
+        and full.flags.f_contiguous
+        and inf.strides == full.strides
+        and inf.ctypes.data == full.ctypes.data
+    ):
+        return full
+    return None
 
 
 def cells_frame(cells: GroupTimeCells, inference: CellInference, n_basis: int) -> pd.DataFrame:

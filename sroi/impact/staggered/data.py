@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -26,17 +26,15 @@ import pandas as pd
 from sroi.data.panel import Panel
 from sroi.errors import SroiInputError, SroiWarning
 
-__all__ = ["CohortPanel", "cohort_panel"]
+__all__ = ["CohortArrays", "CohortPanel", "cohort_arrays", "cohort_panel"]
 
 
-@dataclass(frozen=True)
-class CohortPanel:
-    """Unit x period arrays of a balanced panel.
+@dataclass(frozen=True, kw_only=True)
+class CohortArrays:
+    """Unit x period arrays of a balanced panel (without the long rows they came from).
 
     Attributes
     ----------
-    panel
-        The validated long panel (rows of the units kept).
     units
         Unit ids (sorted).
     times
@@ -46,7 +44,8 @@ class CohortPanel:
     G
         Cohort per unit (0 = never treated).
     X
-        Covariates ``n x T x k``, or ``None``.
+        Covariates ``n x T x k``, or ``None``; when they are the same in every period, a
+        read-only view of one value per unit repeated over the periods.
     x_time_invariant
         Whether the covariates are the same in every period.
     w
@@ -67,7 +66,6 @@ class CohortPanel:
         Units kept although observed in only some periods (``allow_unbalanced=True``).
     """
 
-    panel: Panel
     units: np.ndarray
     times: np.ndarray
     Y: np.ndarray
@@ -81,6 +79,20 @@ class CohortPanel:
     observed: np.ndarray | None = None
     n_units_dropped_unbalanced: int = 0
     n_units_partial: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CohortPanel(CohortArrays):
+    """:class:`CohortArrays` with the validated long panel they were built from.
+
+    Attributes
+    ----------
+    panel
+        The validated long panel (rows of the units kept), for designs that read more
+        columns per unit (the matched design's pool and matching variables).
+    """
+
+    panel: Panel
 
 
 def cohort_panel(
@@ -97,7 +109,7 @@ def cohort_panel(
     extra: Sequence[str] | Mapping[str, str] = (),
     allow_unbalanced: bool = False,
 ) -> CohortPanel:
-    """Validate a long panel and reshape it to unit x period arrays.
+    """Validate a long panel and reshape it to unit x period arrays, keeping its rows.
 
     Parameters
     ----------
@@ -123,7 +135,11 @@ def cohort_panel(
     Returns
     -------
     CohortPanel
-        The arrays, the counted exclusions and notes.
+        The arrays, the validated long panel, the counted exclusions and notes.
+
+    See Also
+    --------
+    cohort_arrays : The same arrays without the long panel (less memory).
     """
     covs = [covariates] if isinstance(covariates, str) else list(covariates or [])
     p = Panel(
@@ -137,9 +153,57 @@ def cohort_panel(
         weights=weights,
         extra=extra,
     )
-    _check(p, outcome, covs)
-    n_dropped = _exclude(p, outcome, covs, anticipation, allow_unbalanced)
+    n_dropped = _validate(p, outcome, covs, anticipation, allow_unbalanced)
+    arrays = _arrays(p, outcome, covs, n_dropped)
+    return CohortPanel(panel=p, **{f.name: getattr(arrays, f.name) for f in fields(arrays)})
+
+
+def cohort_arrays(
+    frame: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    covariates: Sequence[str] | str | None,
+    cluster: str | None,
+    weights: str | None,
+    anticipation: int,
+    allow_unbalanced: bool = False,
+) -> CohortArrays:
+    """Validate a long panel and reshape it to unit x period arrays, without keeping its rows.
+
+    The checks, exclusions and arrays are those of :func:`cohort_panel` (same parameters,
+    without ``extra``); the validated long panel is released once the arrays are built, so
+    it does not stay in memory while the estimates are computed (nor with a result that
+    keeps the arrays).
+
+    Returns
+    -------
+    CohortArrays
+        The arrays, the counted exclusions and notes.
+    """
+    covs = [covariates] if isinstance(covariates, str) else list(covariates or [])
+    p = Panel(
+        frame,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        outcomes=[outcome],
+        covariates=covs,
+        clusters=[cluster] if cluster is not None else [],
+        weights=weights,
+    )
+    n_dropped = _validate(p, outcome, covs, anticipation, allow_unbalanced)
     return _arrays(p, outcome, covs, n_dropped)
+
+
+def _validate(
+    p: Panel, outcome: str, covs: list[str], anticipation: int, allow_unbalanced: bool
+) -> int:
+    """Check the panel and apply the exclusions; returns the units dropped for gaps."""
+    _check(p, outcome, covs)
+    return _exclude(p, outcome, covs, anticipation, allow_unbalanced)
 
 
 def _check(p: Panel, outcome: str, covs: list[str]) -> None:
@@ -200,7 +264,7 @@ def _exclude(
             "dropped to balance the panel (counted in the exclusions); pass "
             "allow_unbalanced_panel=True to keep them (repeated cross-section 2x2s, as R did)",
             SroiWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
     if p.weights is not None:
         zero = p.data[p.weights].to_numpy(dtype=float) == 0
@@ -213,15 +277,11 @@ def _exclude(
     return n_dropped
 
 
-def _arrays(p: Panel, outcome: str, covs: list[str], n_dropped: int) -> CohortPanel:
+def _arrays(p: Panel, outcome: str, covs: list[str], n_dropped: int) -> CohortArrays:
     """Reshape the kept rows to unit x period arrays (``NaN`` where not observed)."""
     assert p.cohort is not None
     Y = p.wide(outcome)
-    X = None
-    x_inv = True
-    if covs:
-        X = np.stack([p.wide(c) for c in covs], axis=2)
-        x_inv = bool(np.all(X == X[:, :1, :]))
+    X, x_inv = _covariates(p, covs) if covs else (None, True)
     units = p.units
     observed = np.isfinite(Y)
     n_partial = int(np.sum(~observed.all(axis=1)))
@@ -231,8 +291,7 @@ def _arrays(p: Panel, outcome: str, covs: list[str], n_dropped: int) -> CohortPa
             "(allow_unbalanced_panel=True): each ATT(g,t) uses every observation of its two "
             "periods (repeated cross-section estimators, as R did)"
         )
-    return CohortPanel(
-        panel=p,
+    return CohortArrays(
         units=units,
         times=p.periods,
         Y=Y,
@@ -247,3 +306,20 @@ def _arrays(p: Panel, outcome: str, covs: list[str], n_dropped: int) -> CohortPa
         n_units_dropped_unbalanced=n_dropped,
         n_units_partial=n_partial,
     )
+
+
+def _covariates(p: Panel, covs: list[str]) -> tuple[np.ndarray, bool]:
+    """Covariates ``n x T x k`` and whether they are the same in every period.
+
+    Covariates that are the same in every period (the usual case) are stored once per unit
+    and repeated over the periods as a read-only view (``np.broadcast_to``), not ``T``
+    copies.
+    """
+    n, T = len(p.units), len(p.periods)
+    first = np.empty((n, 1, len(covs)))
+    for j, c in enumerate(covs):
+        W = p.wide(c)
+        if not np.all(W == W[:, :1]):
+            return p.wide_stack(covs), False
+        first[:, 0, j] = W[:, 0]
+    return np.broadcast_to(first, (n, T, len(covs))), True

@@ -349,7 +349,7 @@ def worker(key: str, side: str, path: str, warm: bool = False) -> dict[str, Any]
     for module in MODULES[side].split(","):
         importlib.import_module(module)
     df = pd.read_pickle(path)
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss0 = _reset_peak_kb()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if warm:
@@ -357,8 +357,34 @@ def worker(key: str, side: str, path: str, warm: bool = False) -> dict[str, Any]
         w0, c0 = time.perf_counter(), time.process_time()
         est = fn(df)
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss1 = _peak_kb()
     return {"wall": wall, "cpu": cpu, "mem_mb": (rss1 - rss0) / 1024, "estimate": est}
+
+
+def _reset_peak_kb() -> float:
+    """Reset this process's peak resident memory to its current value; return it (kB).
+
+    ``ru_maxrss`` is inherited over fork and exec on Linux, so a worker started by the process
+    that made the data would start from the parent's peak and under-report the call's growth.
+    Linux resets the peak (``VmHWM``) when ``5`` is written to ``/proc/self/clear_refs``;
+    elsewhere ``ru_maxrss`` is used as it is.
+    """
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return _peak_kb()
+
+
+def _peak_kb() -> float:
+    """Peak resident memory of this process (kB): ``VmHWM``, else ``ru_maxrss``."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1])
+    except OSError:
+        pass
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _env(threads: int) -> dict[str, str]:

@@ -131,3 +131,23 @@ def test_staggered_clustered_bootstrap():
     a, b = res.aggregate_effect("group"), ana.aggregate_effect("group")
     assert a.std_error == pytest.approx(b.std_error, rel=0.2)
     assert a.n_clusters == 40
+
+
+@pytest.mark.parametrize(("G", "n_boot"), [(5003, 999), (4096, 130), (9, 7)])
+def test_blocked_multipliers_are_the_same_draws(monkeypatch, G, n_boot):
+    """Many rows: the draws are multiplied by blocks of rows and groups of draws (S read
+    fewer times); the multipliers are the same, so the draws agree with the row-at-once
+    path to summation-order rounding (small BLOCK_UNITS here force the blocked path)."""
+    import sys
+
+    mb = sys.modules["sroi.impact.inference.multiplier_bootstrap"]
+    S = np.random.default_rng(3).normal(size=(G, 4))
+    monkeypatch.setattr(mb, "BLOCK_UNITS", 10**9)
+    monkeypatch.setattr(mb, "CHUNK_CELLS", 2**14)  # chunks of a few draws, as for 1M rows
+    whole = mb.rademacher_draws(S, n_boot, 11, G)
+    monkeypatch.setattr(mb, "BLOCK_UNITS", 8)
+    blocked = mb.rademacher_draws(S, n_boot, 11, G)
+    np.testing.assert_allclose(blocked, whole, rtol=0, atol=1e-13 * np.abs(whole).max())
+    # and they are Rademacher draws: another seed gives other draws
+    monkeypatch.setattr(mb, "BLOCK_UNITS", 8)
+    assert not np.allclose(mb.rademacher_draws(S, n_boot, 12, G), blocked)

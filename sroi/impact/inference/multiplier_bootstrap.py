@@ -43,6 +43,12 @@ __all__ = [
 CHUNK_CELLS = 2**23
 """Largest number of multipliers (float64) held at once by :func:`rademacher_draws`."""
 
+BLOCK_UNITS = 2**16
+"""Rows of ``S`` multiplied at a time when there are more (:func:`rademacher_draws`)."""
+
+GROUP_DRAWS = 64
+"""Draws multiplied together when ``S`` has more than :data:`BLOCK_UNITS` rows."""
+
 _IQR_NORM = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
 
 
@@ -122,13 +128,51 @@ def rademacher_draws(S: np.ndarray, n_boot: int, seed: int, n: int, chunk: int =
     draws = np.empty((n_boot, S.shape[1]))
     n_bytes = (G + 7) // 8
     chunk = max(1, min(chunk, CHUNK_CELLS // max(G, 1)))
-    for start in range(0, n_boot, chunk):
-        b = min(chunk, n_boot - start)
-        raw = rng.integers(0, 256, size=(b, n_bytes), dtype=np.uint8)
-        bits = np.unpackbits(raw, axis=1, count=G).astype(np.float64)
-        draws[start : start + b] = 2.0 * (bits @ S) - colsum
+    if G <= BLOCK_UNITS:
+        for start in range(0, n_boot, chunk):
+            b = min(chunk, n_boot - start)
+            raw = rng.integers(0, 256, size=(b, n_bytes), dtype=np.uint8)
+            bits = np.unpackbits(raw, axis=1, count=G).astype(np.float64)
+            draws[start : start + b] = 2.0 * (bits @ S) - colsum
+    else:
+        _blocked_draws(S, rng, chunk, n_bytes, colsum, draws)
     draws /= n
     return draws
+
+
+def _blocked_draws(
+    S: np.ndarray,
+    rng: np.random.Generator,
+    chunk: int,
+    n_bytes: int,
+    colsum: np.ndarray,
+    draws: np.ndarray,
+) -> None:
+    """:func:`rademacher_draws` for many rows: the same multipliers, ``S`` read fewer times.
+
+    The random bytes are drawn ``chunk`` draws at a time exactly as for few rows (same
+    stream, same multipliers), kept packed (one bit per row) for a group of draws, and
+    multiplied with ``S`` one block of :data:`BLOCK_UNITS` rows at a time: ``S`` is read once
+    per group rather than once per chunk, which bounds the memory traffic that dominates
+    with a million rows. Sums are taken in a different order (last-digit differences).
+    """
+    G, n_boot = S.shape[0], draws.shape[0]
+    group = chunk * max(1, GROUP_DRAWS // chunk)
+    block = BLOCK_UNITS // 8  # bytes of bits per block of rows
+    for start in range(0, n_boot, group):
+        b = min(group, n_boot - start)
+        raw = np.concatenate(
+            [
+                rng.integers(0, 256, size=(min(chunk, b - i), n_bytes), dtype=np.uint8)
+                for i in range(0, b, chunk)
+            ]
+        )
+        acc = np.zeros((b, S.shape[1]))
+        for byte0 in range(0, n_bytes, block):
+            rows = S[8 * byte0 : min(G, 8 * (byte0 + block))]
+            bits = np.unpackbits(raw[:, byte0 : byte0 + block], axis=1, count=rows.shape[0])
+            acc += bits.astype(np.float64) @ rows
+        draws[start : start + b] = 2.0 * acc - colsum
 
 
 def summarise_draws(draws: np.ndarray, level: float, n: int) -> tuple[np.ndarray, float]:

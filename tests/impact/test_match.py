@@ -354,6 +354,28 @@ def test_user_distance_and_mahalanobis_api():
     )
 
 
+def test_balance_shows_mahalanobis_variables_outside_the_score():
+    """Variables matched on by Mahalanobis distance within the score's caliper (mahvars) but
+    not in the score model are in the balance table, after the covariates, with the same
+    statistics as if they had been covariates (same weights)."""
+    df = _df(200, 12).assign(
+        x3=lambda d: d["x1"] * 0.5 + np.random.default_rng(1).normal(size=len(d))
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SroiWarning)
+        m = sroi.match(df, "t", ["x1", "x2"], mahvars=["x2", "x3"], caliper=0.5)
+    assert m.info["mahvars"] == ["x2", "x3"]
+    bal = m.balance()
+    assert list(bal.index) == ["distance", "x1", "x2", "x3"]  # x2 once: it is a covariate too
+    from sroi.impact import balance_table
+
+    d = m.all_data  # no missing covariates here: every row is in the balance
+    ref = balance_table(d[["x3"]], d["t"].to_numpy(), weights=d["weights"].to_numpy())
+    np.testing.assert_allclose(bal.loc["x3", "smd_after"], ref.loc["x3", "smd_after"], rtol=1e-12)
+    plain = sroi.match(df, "t", ["x1", "x2"])
+    assert "x3" not in plain.balance().index and "mahvars" not in plain.info
+
+
 def test_cluster_vcovs_and_abadie_imbens():
     rng = np.random.default_rng(11)
     df = _df(300, 11)

@@ -150,6 +150,10 @@ def test_value_headline_says_what_drives_it(small_result):
 def test_readable_labels_and_warnings():
     assert label_words("sen_sen_support") == "special educational needs: SEN support"
     assert label_words("attendance_rate_lag1") == "attendance rate, last term"
+    assert (
+        label_words("attendance_rate_vs_school_lag2")
+        == "attendance rate relative to the school, two terms before"
+    )
     assert label_words("effect:pa", {"pa": "Persistent absence"}) == "effect: Persistent absence"
     w = reader_warning(
         "attendance: event study: only 7 treated clusters (school_id): unreliable below 10 "

@@ -8,6 +8,8 @@ treated units end up without weight.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -94,9 +96,11 @@ def assemble_result(
             f"({reasons}); the estimand is now the ATT in the matched treated"
         )
     messages.extend(out.warnings)
-    info = {"has_score": out.distance is not None}
+    info: dict[str, Any] = {"has_score": out.distance is not None}
     if dist is not None and dist.coef is not None:
         info["ps_coef"] = dist.coef
+    if spec.mahvars:
+        info["mahvars"] = list(spec.mahvars)
     info.update(out.info)
     result = MatchResult(
         treatment=spec.treatment,

@@ -53,9 +53,14 @@ class MatchResult(MatchedData):
         ``ecdf_max`` with suffixes ``_before`` and ``_after``. SMDs use the treated-group SD
         of the unmatched sample (ATT convention, as MatchIt's ``summary``); binary covariates
         are standardised by ``sqrt(p (1 - p))`` unless ``binary="raw"`` (cobalt's default).
+        Variables matched on by Mahalanobis distance (``mahvars``) that are not covariates of
+        the score model are shown after them.
         """
         X = self._covariate_matrix
         d = self._all_data.loc[X.index]
+        extra = [c for c in self._info.get("mahvars", []) if c not in X.columns]
+        if extra:
+            X = pd.concat([X, d[extra].astype(float)], axis=1)
         if include_distance and d["distance"].notna().all() and self._info.get("has_score"):
             X = pd.concat([d["distance"].rename("distance"), X], axis=1)
         return balance_table(

@@ -288,7 +288,8 @@ def label_words(name: Any, labels: dict[str, str] | None = None) -> str:
     """A readable label for a variable, covariate, agency or parameter name.
 
     ``labels`` (e.g. the outcomes' labels) take precedence; known names are spelled out;
-    ``x_lag1`` reads "x, last term"; ``kind:name`` reads "kind: label"; otherwise
+    ``x_lag1`` reads "x, last term"; ``x_vs_school`` reads "x relative to the school";
+    ``kind:name`` reads "kind: label"; otherwise
     underscores become spaces.
     """
     text = str(name)
@@ -301,6 +302,8 @@ def label_words(name: Any, labels: dict[str, str] | None = None) -> str:
     for suffix, words in (("_lag1", ", last term"), ("_lag2", ", two terms before")):
         if text.endswith(suffix):
             return label_words(text.removesuffix(suffix), labels) + words
+    if text.endswith("_vs_school"):  # school-relative history (history_within_school)
+        return label_words(text.removesuffix("_vs_school"), labels) + " relative to the school"
     if text in _LABEL_WORDS:
         return _LABEL_WORDS[text]
     for prefix in ("sex_", "ethnicity_", "phase_"):

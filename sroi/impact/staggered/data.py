@@ -141,19 +141,10 @@ def cohort_panel(
     --------
     cohort_arrays : The same arrays without the long panel (less memory).
     """
-    covs = [covariates] if isinstance(covariates, str) else list(covariates or [])
-    p = Panel(
-        frame,
-        unit=unit,
-        time=time,
-        cohort=cohort,
-        outcomes=[outcome],
-        covariates=covs,
-        clusters=[cluster] if cluster is not None else [],
-        weights=weights,
-        extra=extra,
-    )
-    n_dropped = _validate(p, outcome, covs, anticipation, allow_unbalanced)
+    p, covs, n_dropped = _validated(
+        frame, outcome, unit, time, cohort, covariates, cluster, weights, anticipation,
+        allow_unbalanced, extra,
+    )  # fmt: skip
     arrays = _arrays(p, outcome, covs, n_dropped)
     return CohortPanel(panel=p, **{f.name: getattr(arrays, f.name) for f in fields(arrays)})
 
@@ -183,6 +174,30 @@ def cohort_arrays(
     CohortArrays
         The arrays, the counted exclusions and notes.
     """
+    p, covs, n_dropped = _validated(
+        frame, outcome, unit, time, cohort, covariates, cluster, weights, anticipation,
+        allow_unbalanced,
+    )  # fmt: skip
+    return _arrays(p, outcome, covs, n_dropped)
+
+
+def _validated(
+    frame: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    covariates: Sequence[str] | str | None,
+    cluster: str | None,
+    weights: str | None,
+    anticipation: int,
+    allow_unbalanced: bool,
+    extra: Sequence[str] | Mapping[str, str] = (),
+) -> tuple[Panel, list[str], int]:
+    """The checked panel with its exclusions applied, its covariates and units dropped for gaps.
+
+    Shared by :func:`cohort_panel` and :func:`cohort_arrays`.
+    """
     covs = [covariates] if isinstance(covariates, str) else list(covariates or [])
     p = Panel(
         frame,
@@ -193,17 +208,10 @@ def cohort_arrays(
         covariates=covs,
         clusters=[cluster] if cluster is not None else [],
         weights=weights,
+        extra=extra,
     )
-    n_dropped = _validate(p, outcome, covs, anticipation, allow_unbalanced)
-    return _arrays(p, outcome, covs, n_dropped)
-
-
-def _validate(
-    p: Panel, outcome: str, covs: list[str], anticipation: int, allow_unbalanced: bool
-) -> int:
-    """Check the panel and apply the exclusions; returns the units dropped for gaps."""
     _check(p, outcome, covs)
-    return _exclude(p, outcome, covs, anticipation, allow_unbalanced)
+    return p, covs, _exclude(p, outcome, covs, anticipation, allow_unbalanced)
 
 
 def _check(p: Panel, outcome: str, covs: list[str]) -> None:

@@ -46,9 +46,33 @@ class WarningLog:
             try:
                 yield
             finally:
-                self._record(step, caught)
+                self.record(step, caught)
 
-    def _record(self, step: str, caught: list[warnings.WarningMessage]) -> None:
+    def extend(self, messages: list[str]) -> None:
+        """Add the messages of another log (e.g. a worker's), as if recorded here in order.
+
+        Parameters
+        ----------
+        messages
+            ``"<step>: <message>"`` strings, as in :attr:`messages`.
+        """
+        seen = {m.split(": ", 1)[-1] for m in self.messages}
+        for m in messages:
+            short = m.split(": ", 1)[-1]
+            if short not in seen:
+                self.messages.append(m)
+                seen.add(short)
+
+    def record(self, step: str, caught: list[warnings.WarningMessage]) -> None:
+        """Record warnings caught elsewhere under ``step``, as :meth:`capture` does.
+
+        Parameters
+        ----------
+        step
+            Name shown before each message.
+        caught
+            The warnings (``warnings.catch_warnings(record=True)``).
+        """
         # "<outcome>: <step>: <message>" is shown once across outcomes
         seen = {m.split(": ", 1)[-1] for m in self.messages}
         short = step.split(": ", 1)[-1]

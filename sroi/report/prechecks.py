@@ -18,7 +18,7 @@ from collections.abc import Collection
 
 from sroi.data.loading import EvaluationData, load_evaluation_data
 from sroi.errors import SroiInputError, SroiWarning
-from sroi.spec import Spec
+from sroi.spec import OutcomeSpec, Spec
 
 __all__ = [
     "check_inputs",
@@ -124,8 +124,9 @@ def check_matching(spec: Spec, data: EvaluationData) -> None:
 
     Only these options can leave a cohort with no comparison unit once the design's columns
     and strata are valid, and whether they do depends on the fitted matching distance, so the
-    cohorts are matched exactly as ``sroi run`` matches them (the primary outcome's matched
-    DiD without bootstrap draws). Without a caliper or discard this costs nothing.
+    cohorts are matched exactly as ``sroi run`` matches them: the primary outcome's matched
+    DiD is estimated here and kept for the report's headline (not estimated again). Without
+    a caliper or discard this costs nothing.
 
     Raises
     ------
@@ -142,42 +143,18 @@ def check_matching(spec: Spec, data: EvaluationData) -> None:
     with warnings.catch_warnings():
         # the run reports the matching's warnings with its results; here only refusal counts
         warnings.simplefilter("ignore", SroiWarning)
-        _match_primary(spec, data, primary.column)
+        _match_primary(spec, data, primary)
 
 
-def _match_primary(spec: Spec, data: EvaluationData, outcome: str) -> None:
-    from sroi.impact.staggered import matched_staggered_did
-    from sroi.report.steps.matching import (
-        CachedMatcher,
-        match_options,
-        matching_covariates,
-        within_school_options,
-    )
+def _match_primary(spec: Spec, data: EvaluationData, outcome: OutcomeSpec) -> None:
+    from sroi.report.steps.headline import matched_estimate
+    from sroi.report.steps.matching import CachedMatcher
     from sroi.report.steps.school_design import prepare_design
 
-    m, r = spec.design.matching, data.roles
-    whole = None
-    if m.history_within_school:
-        data, spec, choice = prepare_design(data, spec)
-        whole = choice.whole_schools
-    matched_staggered_did(
-        data.panel,
-        outcome=outcome,
-        unit=r.unit,
-        time=r.time,
-        cohort=r.cohort,
-        covariates=matching_covariates(spec),
-        history=list(m.history),
-        history_periods=m.history_periods,
-        match_kwargs=match_options(spec),
-        estimator=spec.design.did.estimator,
-        anticipation=spec.design.did.anticipation,
-        random_state=spec.seed,
-        matcher=CachedMatcher.of_run(data),
-        cluster=spec.design.did.cluster or r.cluster,
-        n_boot=0,
-        adjust_for_history=m.adjust_for_history,
-        **within_school_options(spec, whole),
+    # the estimate the report's headline uses (kept in data.memo, so it is not computed again)
+    data, spec, choice = prepare_design(data, spec)
+    matched_estimate(
+        data, spec, outcome, spec.seed, CachedMatcher.of_run(data), choice.whole_schools
     )
 
 

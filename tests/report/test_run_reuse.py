@@ -58,3 +58,37 @@ def test_prechecks_matches_are_reused_by_the_estimates(tmp_path, counted):
     assert all(o.matching.cohorts == first.cohorts for o in outcomes.values() if o.matching)
     # the school design was prepared once too
     assert [k for k in data.memo if isinstance(k, tuple) and k[0] == "design"] == design_keys
+
+
+def test_prechecks_primary_estimate_is_the_headline(tmp_path, monkeypatch):
+    """With a caliper the pre-checks estimate the primary outcome; the headline reuses it,
+    and the warnings raised while it was computed are still reported with the run."""
+    import sroi.report.steps.headline as headline_step
+
+    calls: list[str] = []
+    real = headline_step.matched_staggered_did
+
+    def counted_did(panel, *, outcome, **kw):
+        calls.append(outcome)
+        return real(panel, outcome=outcome, **kw)
+
+    monkeypatch.setattr(headline_step, "matched_staggered_did", counted_did)
+    spec = Spec.load(
+        write_small_evaluation(
+            tmp_path,
+            matched=True,
+            **{"design.matching.caliper": 0.2, "design.matching.history": ["attendance_rate"]},
+        )
+    )
+    primary = next(o for o in spec.design.outcomes if o.primary)
+    data = load_data(spec)
+    assert calls == [primary.column]
+    kept, caught = next(v for k, v in data.memo.items() if k[0] == "matched estimate")
+    log = WarningLog()
+    outcomes = estimate_outcomes(data, spec, spec.seed, log=log)
+    # each outcome estimated once: the primary by the pre-checks, the others by the run
+    assert sorted(calls) == sorted(o.column for o in spec.design.outcomes)
+    assert outcomes[primary.name].att_gt.equals(kept.att_gt)
+    assert caught  # the caliper leaves treated pupils unmatched, with a warning
+    for w in caught:
+        assert any(str(w.message).strip() in m for m in log.messages)

@@ -11,6 +11,7 @@ ATT(g,t), the by-cohort and event-time tables and the joint pre-trend test.
 from __future__ import annotations
 
 import math
+import warnings
 
 import pandas as pd
 
@@ -43,6 +44,7 @@ __all__ = [
     "MIN_TREATED_CLUSTERS",
     "estimate_headline",
     "is_matched",
+    "matched_estimate",
     "pretrend_summary",
 ]
 
@@ -71,22 +73,34 @@ def _check_matched_options(spec: Spec) -> None:
             )
 
 
-def _estimate(
+def matched_estimate(
     data: EvaluationData,
     spec: Spec,
     outcome: OutcomeSpec,
     seed: int,
     matcher: CachedMatcher,
-    log: WarningLog,
     school_panel: pd.DataFrame | None,
-) -> StaggeredResult | MatchedStaggeredResult:
-    r = data.roles
-    d = spec.design.did
-    cluster = d.cluster or r.cluster
-    if is_matched(spec):
-        _check_matched_options(spec)
-        with log.capture(f"{outcome.name}: matched DiD"):
-            return matched_staggered_did(
+) -> tuple[MatchedStaggeredResult, list[warnings.WarningMessage]]:
+    """The outcome's matched staggered DiD, computed once per run, with its warnings.
+
+    The pre-checks (:func:`sroi.report.prechecks.check_matching`) estimate the primary
+    outcome to see whether a caliper leaves a cohort without comparison units; the estimate
+    is kept in ``data.memo`` (keyed by the outcome, the seed and the spec) and the report's
+    headline reuses it instead of estimating again.
+
+    Returns
+    -------
+    (result, warnings)
+        The estimate and the warnings raised while computing it (to be recorded in the
+        run's :class:`~sroi.report.capture.WarningLog` by the step that reports them).
+    """
+    key = ("matched estimate", outcome.column, seed, spec.model_dump_json())
+    if key not in data.memo:
+        r = data.roles
+        d = spec.design.did
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = matched_staggered_did(
                 data.panel,
                 outcome=outcome.column,
                 unit=r.unit,
@@ -101,12 +115,32 @@ def _estimate(
                 anticipation=d.anticipation,
                 random_state=seed,
                 matcher=matcher,
-                cluster=cluster,
+                cluster=d.cluster or r.cluster,
                 n_boot=d.n_boot,
                 allow_unbalanced_panel=d.allow_unbalanced_panel,
                 adjust_for_history=spec.design.matching.adjust_for_history,
                 **within_school_options(spec, school_panel),
             )
+        data.memo[key] = (result, list(caught))
+    return data.memo[key]
+
+
+def _estimate(
+    data: EvaluationData,
+    spec: Spec,
+    outcome: OutcomeSpec,
+    seed: int,
+    matcher: CachedMatcher,
+    log: WarningLog,
+    school_panel: pd.DataFrame | None,
+) -> StaggeredResult | MatchedStaggeredResult:
+    r = data.roles
+    d = spec.design.did
+    if is_matched(spec):
+        _check_matched_options(spec)
+        result, caught = matched_estimate(data, spec, outcome, seed, matcher, school_panel)
+        log.record(f"{outcome.name}: matched DiD", caught)
+        return result
     with log.capture(f"{outcome.name}: staggered DiD"):
         return staggered_did(
             data.panel,
@@ -121,7 +155,7 @@ def _estimate(
             base_period=d.base_period,
             n_boot=d.n_boot,
             random_state=seed,
-            cluster=cluster,
+            cluster=d.cluster or r.cluster,
             allow_unbalanced_panel=d.allow_unbalanced_panel,
             covariate_timing=d.covariate_timing,
         )

@@ -101,7 +101,8 @@ def _run_one(spec: str, output_dir: str, parameters: dict[str, Any] | None) -> B
 
     t0 = time.perf_counter()
     try:
-        html = run(spec, output_dir, parameters=parameters, progress=False)
+        # no worker processes: the areas themselves run in parallel
+        html = run(spec, output_dir, parameters=parameters, progress=False, workers=0)
         return BatchItem(spec, output_dir, True, html=str(html), seconds=time.perf_counter() - t0)
     except SroiInputError as exc:
         kind, msg = "input", str(exc)

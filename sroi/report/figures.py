@@ -9,7 +9,7 @@ Counts in labels pass through :func:`sroi.report.disclosure.suppress_count`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import matplotlib
@@ -25,6 +25,7 @@ from sroi.report.disclosure import suppress_count
 __all__ = [
     "PALETTE",
     "to_png",
+    "draw_png",
     "love_plot",
     "overlap_plot",
     "event_study_plot",
@@ -317,7 +318,10 @@ def value_by_agency_plot(
     prices = f", {price_year} prices" if price_year else ""
     ax.set_ylabel(f"present value ({currency}{prices})")
     ax.yaxis.set_major_formatter(
-        matplotlib.ticker.FuncFormatter(lambda v, _: f"{currency}{v:,.0f}")
+        # a format string, not a function: the figure can be pickled to a worker process
+        matplotlib.ticker.StrMethodFormatter(
+            currency.replace("{", "{{").replace("}", "}}") + "{x:,.0f}"
+        )
     )
     ax.set_title(title or "Value by year and by the agency that benefits")
     ax.legend(fontsize=8)
@@ -465,6 +469,22 @@ def to_png(fig: Figure, dpi: int = 110) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
+
+
+def draw_png(draw: Callable[[], Figure], dpi: int = 110) -> bytes:
+    """Make a figure with ``draw`` and render it to PNG bytes (a worker process's task).
+
+    Parameters
+    ----------
+    draw
+        A function returning the figure, e.g. ``functools.partial(love_plot, table)``.
+    dpi
+        Resolution, as :func:`to_png`.
+    """
+    fig = draw()
+    png = to_png(fig, dpi)
+    fig.clear()
+    return png
 
 
 def fit_titles(fig: Figure, width: int = 60) -> None:

@@ -40,7 +40,12 @@ class PrestartedKernel:
         The kernel manager (:class:`jupyter_client.AsyncKernelManager`), handed to papermill.
     """
 
-    def __init__(self, kernel_name: str = "python3", warm_up: tuple[str, ...] = WARM_UP) -> None:
+    def __init__(
+        self,
+        kernel_name: str = "python3",
+        warm_up: tuple[str, ...] = WARM_UP,
+        env: dict[str, str] | None = None,
+    ) -> None:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -69,7 +74,8 @@ class PrestartedKernel:
         try:
             # no history database, as nbclient starts its kernels
             run_sync(self.manager.start_kernel)(
-                extra_arguments=["--HistoryManager.hist_file=:memory:"]
+                extra_arguments=["--HistoryManager.hist_file=:memory:"],
+                env={**os.environ, **(env or {})},
             )
         except BaseException:
             if self._socket_dir is not None:
@@ -149,7 +155,10 @@ class PrestartedKernel:
 
 
 def start_kernel(
-    kernel_name: str = "python3", warm_up: tuple[str, ...] = WARM_UP
+    kernel_name: str = "python3",
+    warm_up: tuple[str, ...] = WARM_UP,
+    *,
+    env: dict[str, str] | None = None,
 ) -> PrestartedKernel:
     """Start a kernel and have it import the report code while the caller does other work.
 
@@ -160,6 +169,9 @@ def start_kernel(
     warm_up
         Modules to import in the kernel at once (default: :data:`WARM_UP`, for the
         evaluation report).
+    env
+        Environment variables for the kernel, added to this process's (e.g.
+        ``{"SROI_REPORT_WORKERS": "0"}``).
 
     Returns
     -------
@@ -167,4 +179,4 @@ def start_kernel(
         Pass it to :func:`sroi.report.run` (``kernel=``); call
         :meth:`~PrestartedKernel.shutdown` if it is not used.
     """
-    return PrestartedKernel(kernel_name, warm_up)
+    return PrestartedKernel(kernel_name, warm_up, env)

@@ -16,6 +16,7 @@ import pandas as pd
 from sroi import resources
 from sroi.data.loading import EvaluationData, file_hash
 from sroi.errors import SroiInputError
+from sroi.report import workers
 from sroi.report.capture import WarningLog
 from sroi.report.provenance import provenance as _provenance
 from sroi.report.record import EvaluationResult, OutcomeResult
@@ -39,6 +40,7 @@ from sroi.report.sections import (
     value_section,
     value_summary_section,
 )
+from sroi.report.sections.prepared import PreparedSections
 from sroi.report.steps import data as _data
 from sroi.report.steps.value import value_effects, value_headline
 from sroi.spec import Spec
@@ -47,6 +49,8 @@ __all__ = [
     "WarningLog",
     "load_spec",
     "load_data",
+    "start_workers",
+    "prepare_sections",
     "estimate_outcomes",
     "assemble",
     "write_results",
@@ -111,7 +115,24 @@ def estimate_outcomes(
     # the value re-run notebook, which uses this module too, needs none of it
     from sroi.report.steps import outcomes as _outcomes
 
-    return _outcomes.estimate_outcomes(data, spec, spec.seed, log=log)
+    return _outcomes.estimate_outcomes(data, spec, spec.seed, log=log, executor=workers.current())
+
+
+def prepare_sections(result: EvaluationResult) -> PreparedSections:
+    """Build the sections with figures now, so the figures are drawn while the report goes on.
+
+    See :mod:`sroi.report.sections.prepared`; show each in its cell with ``.show(name)``.
+    """
+    return PreparedSections(result)
+
+
+def start_workers() -> None:
+    """Start the worker processes that draw figures and estimate secondary outcomes alongside.
+
+    See :mod:`sroi.report.workers` (``SROI_REPORT_WORKERS=0``: none, all in the kernel). The
+    report's results are the same either way.
+    """
+    workers.start()
 
 
 def assemble(

@@ -50,9 +50,10 @@ from pathlib import Path
 from typing import Any
 
 from sroi import resources
-from sroi._checks import check_seed
+from sroi._checks import check_int, check_seed
 from sroi.errors import SroiInputError
 from sroi.report.kernel import VALUE_WARM_UP, PrestartedKernel, start_kernel
+from sroi.report.workers import ENV_WORKERS
 
 __all__ = [
     "ReportError",
@@ -425,6 +426,7 @@ def run(
     notebook: str = REPORT_NOTEBOOK,
     keep_failed: bool = False,
     kernel: PrestartedKernel | None = None,
+    workers: int | None = None,
 ) -> Path:
     """Run an evaluation report end to end; returns the path of the HTML report.
 
@@ -453,8 +455,18 @@ def run(
         A kernel from :func:`sroi.report.kernel.start_kernel`, started earlier so it boots
         while the caller works (``sroi run`` starts it before checking the spec); by default
         one is started here. It is shut down at the end.
+    workers
+        Worker processes beside the kernel (:mod:`sroi.report.workers`) when this call
+        starts the kernel: ``None`` for the default (2 with 2 or more cores), ``0`` for none
+        (``sroi batch``, whose areas already run in parallel). The results are the same.
     """
-    kernel = kernel if kernel is not None else start_kernel()  # boots while we check inputs
+    if kernel is None:  # boots while we check inputs
+        env = (
+            None
+            if workers is None
+            else {ENV_WORKERS: str(check_int(workers, "workers", minimum=0, maximum=64))}
+        )
+        kernel = start_kernel(env=env)
     try:
         return _run_report(
             kernel, spec_path, output_dir, parameters, progress, timeout, notebook, keep_failed

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from matplotlib.figure import Figure
 
-from sroi.report.figures import to_png
+from sroi.report import workers
+from sroi.report.figures import draw_png, to_png
 
 __all__ = ["STYLE", "Section"]
 
@@ -42,6 +45,26 @@ STYLE = """<style>
 </style>"""
 
 
+def _figure_html(png: bytes, caption: str) -> str:
+    b64 = base64.b64encode(png).decode("ascii")
+    alt = html.escape(caption, quote=True)
+    return (
+        f'<figure class="sroi-figure"><img src="data:image/png;base64,{b64}" alt="{alt}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+@dataclass(frozen=True)
+class _PendingFigure:
+    """A figure being drawn by a worker process, and its caption."""
+
+    png: Future[bytes]
+    caption: str
+
+    def html(self) -> str:
+        return _figure_html(self.png.result(), self.caption)
+
+
 @dataclass
 class Section:
     """A rendered report section (HTML); Jupyter displays it via ``_repr_html_``.
@@ -57,7 +80,7 @@ class Section:
     """
 
     title: str
-    parts: list[str] = field(default_factory=list)
+    parts: list[str | _PendingFigure] = field(default_factory=list)
     n_figures: int = 0
 
     def add(self, html_text: str) -> Section:
@@ -70,17 +93,28 @@ class Section:
         c = f' class="{cls}"' if cls else ""
         return self.add(f"<p{c}>{text}</p>")
 
-    def figure(self, fig: Figure, caption: str) -> Section:
-        """Embed a figure as a PNG data URI with its caption (also its alt text)."""
-        png = to_png(fig)
-        b64 = base64.b64encode(png).decode("ascii")
-        alt = html.escape(caption, quote=True)
+    def figure(self, draw: Figure | Callable[[], Figure], caption: str) -> Section:
+        """Embed a figure as a PNG data URI with its caption (also its alt text).
+
+        Parameters
+        ----------
+        draw
+            A function that makes the figure (e.g. ``functools.partial(love_plot, table)``),
+            or the finished figure. With the report's worker processes running
+            (:mod:`sroi.report.workers`), a function is called and the figure drawn by a
+            worker while the section goes on (:attr:`html` waits for it); otherwise here.
+        caption
+            The caption, also the image's alternative text.
+        """
         self.n_figures += 1
+        pool = workers.current()
+        if pool is not None and not isinstance(draw, Figure):
+            self.parts.append(_PendingFigure(pool.submit(draw_png, draw), caption))
+            return self
+        fig = draw if isinstance(draw, Figure) else draw()
+        self.parts.append(_figure_html(to_png(fig), caption))
         fig.clear()  # release the figure's memory; it is embedded now
-        return self.add(
-            f'<figure class="sroi-figure"><img src="data:image/png;base64,{b64}" alt="{alt}">'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-        )
+        return self
 
     def unavailable(self, what: str, reason: str) -> Section:
         """A part that is not in the report, with the reason in words.
@@ -94,7 +128,8 @@ class Section:
 
     @property
     def html(self) -> str:
-        """The section as one HTML fragment, with the style sheet."""
+        """The section as one HTML fragment, with the style sheet (figures drawn first)."""
+        self.parts = [p if isinstance(p, str) else p.html() for p in self.parts]
         return f'<div class="sroi-report">{STYLE}' + "".join(self.parts) + "</div>"
 
     def _repr_html_(self) -> str:

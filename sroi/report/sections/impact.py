@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -173,7 +174,7 @@ def _event_study(s: Section, result: EvaluationResult, o: OutcomeResult) -> None
     for c in ("estimate", "ci_low", "ci_high"):
         et[c] = et[c] * _scale(o)
     s.figure(
-        event_study_plot(et, outcome_label=lower_first(o.label), unit=unit_words(o)),
+        partial(event_study_plot, et, outcome_label=lower_first(o.label), unit=unit_words(o)),
         f"{o.label}: effect by term since enrolment. Terms before 0 should be near zero.",
     )
 
@@ -209,8 +210,12 @@ def _att_gt(s: Section, result: EvaluationResult, o: OutcomeResult) -> None:
     for c in ("att", "ci_low", "ci_high"):
         a[c] = a[c] * _scale(o)
     s.figure(
-        att_gt_plot(
-            a, outcome_label=lower_first(o.label), unit=unit_words(o), threshold=result.threshold
+        partial(
+            att_gt_plot,
+            a,
+            outcome_label=lower_first(o.label),
+            unit=unit_words(o),
+            threshold=result.threshold,
         ),
         f"{o.label}: ATT(g,t), the effect for each enrolment wave g in each term t.",
     )

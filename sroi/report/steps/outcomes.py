@@ -8,7 +8,9 @@ Bacon decomposition, and for the primary outcome the honest-DiD bounds (:mod:`.d
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import replace
+from typing import Any
 
 from sroi.data.loading import EvaluationData
 from sroi.report.capture import WarningLog
@@ -129,17 +131,74 @@ def estimate_outcome(
 
 
 def estimate_outcomes(
-    data: EvaluationData, spec: Spec, seed: int, *, log: WarningLog | None = None
+    data: EvaluationData,
+    spec: Spec,
+    seed: int,
+    *,
+    log: WarningLog | None = None,
+    executor: Executor | None = None,
 ) -> dict[str, OutcomeResult]:
     """:func:`estimate_outcome` for every outcome in the spec, the primary outcome first.
 
     The outcomes share one match cache, so each cohort's matching is computed once.
+
+    Parameters
+    ----------
+    data, spec, seed
+        As :func:`estimate_outcome`.
+    log
+        This run's warnings (default: a new log).
+    executor
+        Worker processes (:mod:`sroi.report.workers`) that estimate the secondary outcomes
+        while this process estimates the primary one; each worker starts from the matches
+        computed so far. The results and the warnings, in order, are those of estimating the
+        outcomes here one after the other. Default ``None``: all here.
+
+    Returns
+    -------
+    dict
+        Outcome name -> its result, the primary outcome first.
     """
     log = log if log is not None else WarningLog()
     matcher = CachedMatcher.of_run(data)
     data, spec, choice = prepare_design(data, spec)
     ordered = sorted(spec.design.outcomes, key=lambda o: not o.primary)
-    return {
-        o.name: estimate_outcome(data, spec, o, seed, log=log, matcher=matcher, cluster=choice)
-        for o in ordered
+    if executor is None or len(ordered) < 2:
+        return {
+            o.name: estimate_outcome(data, spec, o, seed, log=log, matcher=matcher, cluster=choice)
+            for o in ordered
+        }
+    # the data without the run's memo (it holds estimates that are not picklable), with the
+    # matches so far (the pre-checks'): a cohort matched identically is not matched again
+    light = replace(data, memo={})
+    matches = dict(matcher.cache)
+    futures = [
+        executor.submit(_estimate_elsewhere, light, spec, o, seed, matches, choice)
+        for o in ordered[1:]
+    ]
+    out = {
+        ordered[0].name: estimate_outcome(
+            data, spec, ordered[0], seed, log=log, matcher=matcher, cluster=choice
+        )
     }
+    for o, future in zip(ordered[1:], futures, strict=True):
+        res, messages = future.result()
+        log.extend(messages)
+        out[o.name] = res
+    return out
+
+
+def _estimate_elsewhere(
+    data: EvaluationData,
+    spec: Spec,
+    outcome: OutcomeSpec,
+    seed: int,
+    matches: dict[str, Any],
+    choice: ClusterChoice,
+) -> tuple[OutcomeResult, list[str]]:
+    """In a worker: :func:`estimate_outcome` with its own match cache and warnings."""
+    log = WarningLog()
+    res = estimate_outcome(
+        data, spec, outcome, seed, log=log, matcher=CachedMatcher(matches), cluster=choice
+    )
+    return res, log.messages

@@ -1,0 +1,174 @@
+"""Worker processes beside the report's kernel (sroi.report.workers): same results, same report.
+
+The report hands the secondary outcomes' estimates and the drawing of figures to forked worker
+processes. These tests check that nothing changes because of it: ``results.json`` and the
+report's HTML are byte-identical with and without workers, the warnings are logged in the same
+order, a figure drawn by a worker is the same PNG, and a section that fails while prepared
+still fails in its own cell.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import subprocess
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+
+import pandas as pd
+import pytest
+
+from sroi.errors import SroiInputError
+from sroi.report import notebook as nb
+from sroi.report import workers
+from sroi.report.figures import love_plot
+from sroi.report.sections import prepared
+from sroi.report.sections.base import Section
+from tests.report.helpers import write_small_evaluation
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="worker processes are forked on Linux only"
+)
+
+
+@pytest.fixture
+def running_workers(monkeypatch):
+    """Two workers for this test (the pool of sroi.report.workers), stopped after it."""
+    monkeypatch.setenv(workers.ENV_WORKERS, "2")
+    workers.shutdown()
+    pool = workers.start()
+    assert pool is not None and workers.current() is pool
+    yield pool
+    workers.shutdown()
+    assert workers.current() is None
+
+
+def _evaluate(spec_path, out, executor):
+    spec = nb.load_spec(spec_path)
+    log = nb.WarningLog()
+    data, programme, cohorts = nb.load_data(spec)
+    from sroi.report.steps.outcomes import estimate_outcomes
+
+    outcomes = estimate_outcomes(data, spec, spec.seed, log=log, executor=executor)
+    result = nb.assemble(spec, data, programme, cohorts, outcomes, log)
+    out.mkdir()
+    nb.write_results(result, out, spec_path)
+    return result, log
+
+
+def test_outcomes_estimated_by_workers_give_the_same_results_json(tmp_path):
+    spec_path = write_small_evaluation(
+        tmp_path / "eval",
+        matched=True,
+        n_boot=49,
+        **{
+            "design.matching.caliper": 0.2,
+            "design.matching.history": ["attendance_rate"],
+        },
+    )
+    alone, log_alone = _evaluate(spec_path, tmp_path / "alone", None)
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(2, mp_context=ctx) as pool:
+        shared, log_shared = _evaluate(spec_path, tmp_path / "shared", pool)
+    assert len(alone.outcomes) > 2
+    assert list(alone.outcomes) == list(shared.outcomes)
+    a = (tmp_path / "alone" / "results.json").read_bytes()
+    b = (tmp_path / "shared" / "results.json").read_bytes()
+    assert a == b
+    # the warnings, in the order they were raised (the caliper leaves pupils unmatched)
+    assert log_alone.messages and log_alone.messages == log_shared.messages
+    for name, o in alone.outcomes.items():
+        pd.testing.assert_frame_equal(o.att_gt, shared.outcomes[name].att_gt, check_exact=True)
+
+
+def test_a_worker_draws_the_same_png(running_workers):
+    bal = pd.DataFrame(
+        {
+            "covariate": ["fsm", "prior_attainment", "idaci_decile"],
+            "smd_before": [0.41, -0.2, 0.05],
+            "smd_after": [0.03, -0.01, 0.02],
+        }
+    )
+    drawn_there = Section("a").figure(partial(love_plot, bal), "Balance")
+    assert not isinstance(drawn_there.parts[0], str)  # handed to a worker
+    html_there = drawn_there.html
+    workers.shutdown()
+    html_here = Section("a").figure(partial(love_plot, bal), "Balance").html
+    assert html_there == html_here
+    assert 'alt="Balance"' in html_here and "data:image/png;base64," in html_here
+
+
+def test_a_failed_prepared_section_fails_in_its_own_cell(monkeypatch):
+    def broken(result):
+        raise SroiInputError("column 'x' of the value table: bad")
+
+    built = {
+        "comparison": lambda result: Section("comparison").p("fine"),
+        "value": broken,
+    }
+    monkeypatch.setattr(prepared, "SECTIONS_WITH_FIGURES", built)
+    sections = prepared.PreparedSections(result=None)  # type: ignore[arg-type]
+    assert "fine" in sections.show("comparison").html
+    with pytest.raises(SroiInputError, match="column 'x' of the value table"):
+        sections.show("value")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("0", 0), ("1", 1), ("3", 3), (" 2 ", 2), ("64", 64)]
+)
+def test_number_of_workers_from_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv(workers.ENV_WORKERS, value)
+    assert workers.n_workers() == expected
+
+
+@pytest.mark.parametrize("value", ["-1", "65", "two", "1.5"])
+def test_a_bad_number_of_workers_is_refused_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv(workers.ENV_WORKERS, value)
+    with pytest.raises(SroiInputError, match=f"{workers.ENV_WORKERS}={value!r}"):
+        workers.n_workers()
+
+
+def test_default_workers_follow_the_cores(monkeypatch):
+    monkeypatch.delenv(workers.ENV_WORKERS, raising=False)
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0})
+    assert workers.n_workers() == 0
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert workers.n_workers() == 2
+
+
+def test_no_workers_when_set_to_zero(monkeypatch):
+    monkeypatch.setenv(workers.ENV_WORKERS, "0")
+    workers.shutdown()
+    assert workers.start() is None and workers.current() is None
+    # figures are then drawn here
+    s = Section("a").figure(partial(love_plot, _balance()), "Balance")
+    assert isinstance(s.parts[0], str)
+
+
+def _balance() -> pd.DataFrame:
+    return pd.DataFrame({"covariate": ["fsm"], "smd_before": [0.3], "smd_after": [0.01]})
+
+
+def test_sample_report_is_the_same_with_and_without_workers(tmp_path):
+    """The shipped sample end to end: results.json, HTML and notebook byte-identical."""
+    outs = {}
+    for n in ("0", "2"):
+        out = tmp_path / f"workers{n}"
+        env = {**__import__("os").environ, workers.ENV_WORKERS: n, "MPLBACKEND": "Agg"}
+        done = subprocess.run(
+            [sys.executable, "-m", "sroi.cli", "run", "-o", str(out)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        outs[n] = out
+    for name in ("results.json", "report.html"):
+        assert (outs["0"] / name).read_bytes() == (outs["2"] / name).read_bytes(), name
+    # the executed notebooks differ only in the output folder they were given
+    notebooks = [
+        (outs[n] / "evaluation_report.ipynb").read_text(encoding="utf-8").replace(str(outs[n]), "")
+        for n in ("0", "2")
+    ]
+    assert notebooks[0] == notebooks[1]

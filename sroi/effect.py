@@ -111,12 +111,12 @@ class Effect:
 
         Uses the normal distribution, or Student's t with ``df`` degrees of freedom.
         """
-        from scipy import stats  # imported here: scipy.stats costs seconds at `import sroi`
+        # imported here: scipy.special takes a while to import, and `import sroi` needs none
+        from sroi._distributions import z_or_t_ppf, z_or_t_sf
 
-        dist = stats.norm if df is None or not np.isfinite(df) else stats.t(df)
-        crit = float(dist.ppf(0.5 + level / 2))
+        crit = float(z_or_t_ppf(0.5 + level / 2, df))
         if std_error > 0:
-            p = float(2 * dist.sf(abs(estimate) / std_error))
+            p = float(2 * z_or_t_sf(abs(estimate) / std_error, df))
         else:
             p = math.nan
         return cls(

@@ -17,8 +17,8 @@ Multiply by the outcome SD (``sd=``) for outcome units.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
+from sroi._distributions import t_ppf
 from sroi.errors import SroiInputError
 
 __all__ = ["mdes"]
@@ -93,6 +93,6 @@ def mdes(
             + (1 - icc) * (1 - r2) / (pq * n_clusters * cluster_size)
         )
     q = 1 - alpha / 2 if two_sided else 1 - alpha
-    m = stats.t.ppf(q, df) + stats.t.ppf(power, df)
+    m = t_ppf(q, df) + t_ppf(power, df)
     out = float(m * se)
     return out * sd if sd is not None else out

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from sroi._distributions import chi2_sf, f_sf
 from sroi.errors import SroiInputError
 
 __all__ = ["PretrendTest", "pretrend_wald"]
@@ -152,10 +152,10 @@ def pretrend_wald(
         raise SroiInputError("pre-period estimates or their covariance contain NaN")
     W = float(b @ np.linalg.pinv(V) @ b)
     rank = int(np.linalg.matrix_rank(V))
-    p_chi = float(stats.chi2.sf(W, rank))
+    p_chi = float(chi2_sf(W, rank))
     if n_clusters is not None and n_clusters > 1:
         df2 = float(n_clusters - 1)
-        p = float(stats.f.sf(W / rank, rank, df2))
+        p = float(f_sf(W / rank, rank, df2))
     else:
         df2, p = math.inf, p_chi
     if keys is None:

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
+from sroi._distributions import norm_sf
 from sroi.effect import Effect
 from sroi.errors import SroiInputError
 
@@ -30,12 +31,14 @@ def _rb_pvalue(diffs: np.ndarray, gamma: float) -> float:
     d = diffs[diffs != 0]
     if len(d) == 0:
         return 1.0
-    ranks = stats.rankdata(np.abs(d))
+    from scipy.stats import rankdata  # here: scipy.stats is slow to import
+
+    ranks = rankdata(np.abs(d))
     t_stat = ranks[d > 0].sum()
     pp = gamma / (1 + gamma)
     mean = pp * ranks.sum()
     var = pp * (1 - pp) * np.sum(ranks**2)
-    return float(stats.norm.sf((t_stat - mean) / np.sqrt(var)))
+    return float(norm_sf((t_stat - mean) / np.sqrt(var)))
 
 
 def rosenbaum_bounds(

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sroi._checks import check_choice, check_probability
+from sroi._distributions import chi2_sf, norm_ppf, norm_sf, t_ppf, t_sf
 from sroi.errors import SroiInputError
 from sroi.meta.result import MetaResult
 from sroi.meta.tau2 import TAU2_METHODS, estimate_tau2, generalised_q
@@ -77,7 +77,7 @@ def _heterogeneity(y: np.ndarray, v: np.ndarray, tau2: float, fixed: bool) -> di
         s2 = (k - 1) * np.sum(w0) / (np.sum(w0) ** 2 - np.sum(w0**2))  # typical variance
         i2 = float(100.0 * tau2 / (tau2 + s2))
         h2 = float((tau2 + s2) / s2)
-    return {"q": q, "q_p": float(stats.chi2.sf(q, k - 1)), "i2": i2, "h2": h2}
+    return {"q": q, "q_p": float(chi2_sf(q, k - 1)), "i2": i2, "h2": h2}
 
 
 def _fit(
@@ -109,11 +109,11 @@ def _fit(
     std_error = float(np.sqrt(var_mu))
     statistic = mu / std_error
     if df is None:
-        crit = float(stats.norm.ppf(0.5 + level / 2))
-        p = float(2 * stats.norm.sf(abs(statistic)))
+        crit = float(norm_ppf(0.5 + level / 2))
+        p = float(2 * norm_sf(abs(statistic)))
     else:
-        crit = float(stats.t.ppf(0.5 + level / 2, df))
-        p = float(2 * stats.t.sf(abs(statistic), df))
+        crit = float(t_ppf(0.5 + level / 2, df))
+        p = float(2 * t_sf(abs(statistic), df))
     half_pi = crit * float(np.sqrt(var_mu + tau2))
     het = _heterogeneity(y, v, tau2, fixed=method == "FE")
     fixed = (

@@ -81,9 +81,9 @@ class MetaResult:
 
     def places(self) -> pd.DataFrame:
         """One row per place: estimate, standard error, interval at ``level`` and weight (%)."""
-        from scipy import stats
+        from sroi._distributions import norm_ppf
 
-        z = float(stats.norm.ppf(0.5 + self.level / 2))
+        z = float(norm_ppf(0.5 + self.level / 2))
         y = np.asarray(self.estimates)
         se = np.asarray(self.std_errors)
         return pd.DataFrame(

@@ -10,17 +10,18 @@ Counts in labels pass through :func:`sroi.report.disclosure.suppress_count`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-import matplotlib.ticker
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from sroi.errors import SroiInputError
 from sroi.report.disclosure import suppress_count
+
+if TYPE_CHECKING:  # imported where a figure is made: a report kernel whose figures are drawn
+    # by worker processes (sroi.report.workers) never loads matplotlib
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "PALETTE",
@@ -69,6 +70,9 @@ def _colour(i: int) -> str:
 
 
 def _figure(width: float = 7.0, height: float = 4.0) -> tuple[Figure, Axes]:
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context(_RC):
         fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
         ax = fig.add_subplot()
@@ -317,6 +321,8 @@ def value_by_agency_plot(
     ax.set_xlabel("appraisal year (0 = first year of delivery)")
     prices = f", {price_year} prices" if price_year else ""
     ax.set_ylabel(f"present value ({currency}{prices})")
+    import matplotlib.ticker
+
     ax.yaxis.set_major_formatter(
         # a format string, not a function: the figure can be pickled to a worker process
         matplotlib.ticker.StrMethodFormatter(
@@ -461,6 +467,7 @@ def to_png(fig: Figure, dpi: int = 110) -> bytes:
     import io
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     if not isinstance(fig, Figure):
         raise SroiInputError(f"to_png: expected a matplotlib Figure, got {type(fig).__name__}")

@@ -111,7 +111,7 @@ def start() -> Executor | None:
     with warnings.catch_warnings():
         # Python 3.12+ warns on every fork of a process with threads; see the module notes
         warnings.simplefilter("ignore", DeprecationWarning)
-        pool.submit(os.getpid).result()  # forks all the workers now, while nothing is running
+        pool.submit(os.getpid)  # forks all the workers now (not waiting for them to be ready)
     _running.append(pool)
     atexit.register(shutdown)
     return pool
@@ -129,6 +129,11 @@ def _in_worker() -> None:
     sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     threadpool_limits(limits=1, user_api="blas")
     os.nice(NICE)
+    # the figures' drawing code, loaded while the kernel reads the data (the kernel itself
+    # hands every figure to the workers and never loads it)
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+    import matplotlib.ticker  # noqa: F401
 
 
 def current() -> Executor | None:

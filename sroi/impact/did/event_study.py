@@ -29,9 +29,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sroi._checks import check_choice, check_number
+from sroi._distributions import t_ppf
 from sroi._threads import single_blas_thread
 from sroi.data.panel import Panel
 from sroi.errors import SroiInputError, SroiWarning
@@ -611,7 +611,7 @@ def _coefficient_table(
 ) -> pd.DataFrame:
     """Coefficients with t intervals, and the reference period as a row with estimate 0."""
     se = np.sqrt(np.diag(Ve))
-    crit = stats.t.ppf(0.5 + level / 2, dfe)
+    crit = t_ppf(0.5 + level / 2, dfe)
     coefs = pd.DataFrame(
         {
             "event_time": ev,

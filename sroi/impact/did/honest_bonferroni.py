@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from sroi._distributions import norm_ppf
 
 __all__ = ["bonferroni_relative_magnitude"]
 
@@ -56,7 +57,7 @@ def bonferroni_relative_magnitude(
     diffs, Cdiff = _pre_differences(b, n_pre)
     K = float(np.sum(np.abs(np.cumsum(lv[::-1])[::-1])))
     a1, a2 = (1 - kappa) * alpha, kappa * alpha
-    z1 = stats.norm.ppf(1 - a1 / 2)
+    z1 = norm_ppf(1 - a1 / 2)
     Vd = Cdiff @ S @ Cdiff.T
     sd = np.sqrt(np.clip(np.diag(Vd), 0, None))
     ok = sd > 0

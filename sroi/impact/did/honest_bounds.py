@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
 from sroi._checks import check_choice, check_int, check_number, check_random_state
+from sroi._distributions import norm_ppf
 from sroi.errors import SroiInputError
 from sroi.impact.did.honest_bonferroni import bonferroni_relative_magnitude
 from sroi.impact.did.honest_ci import (
@@ -232,7 +233,7 @@ def honest_bounds(
     a_post = np.concatenate([np.zeros(n_pre), lv])
     theta_post = float(a_post @ b)
     se_post = float(np.sqrt(a_post @ S @ a_post))
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = norm_ppf(1 - alpha / 2)
     if method == "relative_magnitude":
         grid = _grid(Mbar, np.arange(0, 2.0001, 0.25), "Mbar")
     else:

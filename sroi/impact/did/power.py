@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from sroi._distributions import norm_ppf, t_ppf
 from sroi.data.panel import Panel
 from sroi.errors import SroiInputError
 
@@ -148,9 +148,12 @@ def mdes_panel(
     var_unit = float(a @ S @ a)
     J, P = int(n_units), float(treated_share)
     se = np.sqrt(var_unit / (P * (1 - P) * J))
-    dist = stats.norm if df is None else stats.t(df)
-    crit = dist.ppf(1 - alpha / 2) if two_sided else dist.ppf(1 - alpha)
-    mult = float(crit + dist.ppf(power))
+
+    def ppf(q: float) -> float:
+        return float(norm_ppf(q) if df is None else t_ppf(q, df))
+
+    crit = ppf(1 - alpha / 2) if two_sided else ppf(1 - alpha)
+    mult = float(crit + ppf(power))
     sig2, psi_b, psi_a, psi_x = _bpw_components(S, m, r)
     naive_var = float(a @ np.diag(np.diag(S)) @ a)
     naive = mult * np.sqrt(naive_var / (P * (1 - P) * J))

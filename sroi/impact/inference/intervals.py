@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-from scipy import stats
+from sroi._distributions import z_or_t_ppf, z_or_t_sf
 
 __all__ = ["t_interval"]
 
@@ -27,7 +26,6 @@ def t_interval(
     -------
     (low, high, p_value)
     """
-    dist = stats.norm if df is None or not np.isfinite(df) else stats.t(df)
-    crit = float(dist.ppf(0.5 + level / 2))
-    p = float(2 * dist.sf(abs(estimate) / se)) if se > 0 else float("nan")
+    crit = float(z_or_t_ppf(0.5 + level / 2, df))
+    p = float(2 * z_or_t_sf(abs(estimate) / se, df)) if se > 0 else float("nan")
     return estimate - crit * se, estimate + crit * se, p

@@ -27,9 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from sroi._checks import check_seed
+from sroi._distributions import norm_ppf
 from sroi.errors import SroiInputError
 
 __all__ = [
@@ -49,7 +49,7 @@ BLOCK_UNITS = 2**16
 GROUP_DRAWS = 64
 """Draws multiplied together when ``S`` has more than :data:`BLOCK_UNITS` rows."""
 
-_IQR_NORM = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+_IQR_NORM = float(norm_ppf(0.75) - norm_ppf(0.25))
 
 
 @dataclass(frozen=True)

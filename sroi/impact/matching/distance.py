@@ -168,7 +168,9 @@ def propensity_score(
     (score, eta, coef)
         Propensity score, linear predictor and the named coefficients.
     """
-    from scipy import special, stats
+    from scipy import special
+
+    from sroi._distributions import norm_cdf
 
     if link not in ("logit", "probit"):
         raise SroiInputError(f"link must be 'logit' or 'probit', got {link!r}")
@@ -200,7 +202,7 @@ def propensity_score(
     w = np.ones(len(t)) if weights is None else np.asarray(weights, float)
     beta, converged = _irls(A, t, w, link)
     eta = A @ beta
-    p = special.expit(eta) if link == "logit" else stats.norm.cdf(eta)
+    p = special.expit(eta) if link == "logit" else norm_cdf(eta)
     scaled = np.abs(beta[1:]) * Xv.std(axis=0)
     extreme = np.any((p < 1e-12) | (p > 1 - 1e-12))
     if not converged or (extreme and np.any(scaled > 15)):
@@ -233,7 +235,9 @@ def _irls(
     every k-th row (about 50,000 rows, no randomness) and then continue on all rows to the
     same criterion, so the result is the full-data maximum-likelihood estimate.
     """
-    from scipy import special, stats
+    from scipy import special
+
+    from sroi._distributions import norm_cdf, norm_pdf, norm_ppf
 
     n = len(y)
     if start is None and n > 200_000:
@@ -243,9 +247,9 @@ def _irls(
             return _irls(A, y, w, link, start=b0)
     if start is None:
         mu0 = (w * y + 0.5) / (w + 1)  # glm's starting values for binomial
-        eta0 = np.log(mu0 / (1 - mu0)) if link == "logit" else stats.norm.ppf(mu0)
+        eta0 = np.log(mu0 / (1 - mu0)) if link == "logit" else norm_ppf(mu0)
         # one weighted least-squares step on the working response gives the start
-        dmu = mu0 * (1 - mu0) if link == "logit" else stats.norm.pdf(eta0)
+        dmu = mu0 * (1 - mu0) if link == "logit" else norm_pdf(eta0)
         ww = w * dmu**2 / (mu0 * (1 - mu0))
         z = eta0 + (y - mu0) / dmu
         try:
@@ -261,8 +265,8 @@ def _irls(
             ww = w * (mu * (1 - mu))
             score_w = w * (y - mu)
         else:
-            mu = np.clip(stats.norm.cdf(eta), 1e-300, 1 - 1e-16)
-            dmu = stats.norm.pdf(eta)
+            mu = np.clip(norm_cdf(eta), 1e-300, 1 - 1e-16)
+            dmu = norm_pdf(eta)
             var = mu * (1 - mu)
             ww = w * dmu**2 / var
             score_w = w * (y - mu) * dmu / var

@@ -50,9 +50,9 @@ from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sroi._checks import check_random_state
+from sroi._distributions import norm_ppf, norm_sf
 from sroi.effect import Effect
 from sroi.errors import SroiInputError, SroiWarning
 from sroi.impact.inference.cr2 import vcov_cr2
@@ -193,7 +193,7 @@ def weighted_effect(
         g0 = np.array([1.0, 0.0])
     mu1, mu0 = float(g1 @ beta), float(g0 @ beta)
     scale = _SCALES.get(scale, scale)
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(norm_ppf(0.5 + level / 2))
     if scale == "difference":
         g = g1 - g0
         est = mu1 - mu0
@@ -223,7 +223,7 @@ def weighted_effect(
         log_est = np.log(mu1) - np.log(mu0)
     log_se = float(np.sqrt(max(a @ V @ a, 0.0)))
     est = float(np.exp(log_est))
-    p = float(2 * stats.norm.sf(abs(log_est) / log_se)) if log_se > 0 else np.nan
+    p = float(2 * norm_sf(abs(log_est) / log_se)) if log_se > 0 else np.nan
     return {
         "estimate": est,
         "std_error": est * log_se,

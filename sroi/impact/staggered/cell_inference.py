@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
+from sroi._distributions import norm_ppf, norm_sf, t_ppf, t_sf
 from sroi._threads import single_blas_thread
 from sroi.impact.inference.multiplier_bootstrap import (
     cluster_sums,
@@ -70,8 +70,8 @@ class CellInference:
         self.seed = seed
         self.level = level
         self.df = df
-        self.dist = stats.norm if df is None else stats.t(df)
-        self.z = float(self.dist.ppf(0.5 + level / 2))
+        q = 0.5 + level / 2
+        self.z = float(norm_ppf(q) if df is None else t_ppf(q, df))
         self.S = cluster_sums(basis, codes, n_clusters)
         self.gram = self.S.T @ self.S
         self._draws: np.ndarray | None = None
@@ -110,7 +110,8 @@ class CellInference:
 
     def p_values(self, t_stat: np.ndarray) -> np.ndarray:
         """Two-sided p-values of t statistics (normal, or t with :attr:`df`)."""
-        return 2 * self.dist.sf(np.abs(t_stat))
+        t_abs = np.abs(t_stat)
+        return 2 * (norm_sf(t_abs) if self.df is None else t_sf(t_abs, self.df))
 
     def _dist_label(self) -> str:
         return "" if self.df is None else f", t({int(self.df)})"

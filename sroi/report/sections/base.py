@@ -7,11 +7,13 @@ import html
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from sroi.report import workers
 from sroi.report.figures import draw_png, to_png
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["STYLE", "Section"]
 
@@ -108,10 +110,10 @@ class Section:
         """
         self.n_figures += 1
         pool = workers.current()
-        if pool is not None and not isinstance(draw, Figure):
+        if pool is not None and callable(draw):  # a figure itself is not callable
             self.parts.append(_PendingFigure(pool.submit(draw_png, draw), caption))
             return self
-        fig = draw if isinstance(draw, Figure) else draw()
+        fig = draw() if callable(draw) else draw
         self.parts.append(_figure_html(to_png(fig), caption))
         fig.clear()  # release the figure's memory; it is embedded now
         return self

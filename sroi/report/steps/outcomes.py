@@ -150,9 +150,10 @@ def estimate_outcomes(
         This run's warnings (default: a new log).
     executor
         Worker processes (:mod:`sroi.report.workers`) that estimate the secondary outcomes
-        while this process estimates the primary one; each worker starts from the matches
-        computed so far. The results and the warnings, in order, are those of estimating the
-        outcomes here one after the other. Default ``None``: all here.
+        while this process estimates the primary one (and then, from the last, those no
+        worker has started yet); each worker starts from the matches computed so far. The
+        results and the warnings, in order, are those of estimating the outcomes here one
+        after the other. Default ``None``: all here.
 
     Returns
     -------
@@ -181,8 +182,15 @@ def estimate_outcomes(
             data, spec, ordered[0], seed, log=log, matcher=matcher, cluster=choice
         )
     }
+    # then, from the last, the outcomes no worker has started yet are estimated here
+    done: dict[str, tuple[OutcomeResult, list[str]]] = {}
+    for o, future in reversed(list(zip(ordered[1:], futures, strict=True))):
+        if future.cancel():
+            own = WarningLog()
+            res = estimate_outcome(data, spec, o, seed, log=own, matcher=matcher, cluster=choice)
+            done[o.name] = (res, own.messages)
     for o, future in zip(ordered[1:], futures, strict=True):
-        res, messages = future.result()
+        res, messages = done[o.name] if o.name in done else future.result()
         log.extend(messages)
         out[o.name] = res
     return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from functools import partial
 
 import pandas as pd
@@ -79,6 +79,26 @@ def test_outcomes_estimated_by_workers_give_the_same_results_json(tmp_path):
     assert log_alone.messages and log_alone.messages == log_shared.messages
     for name, o in alone.outcomes.items():
         pd.testing.assert_frame_equal(o.att_gt, shared.outcomes[name].att_gt, check_exact=True)
+
+
+class _NeverStarts(Executor):
+    """Workers that never start a task: the kernel estimates every outcome itself."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        return Future()
+
+
+def test_outcomes_no_worker_started_are_estimated_by_the_kernel(tmp_path):
+    spec_path = write_small_evaluation(
+        tmp_path / "eval",
+        matched=True,
+        **{"design.matching.caliper": 0.2, "design.matching.history": ["attendance_rate"]},
+    )
+    alone, log_alone = _evaluate(spec_path, tmp_path / "alone", None)
+    stolen, log_stolen = _evaluate(spec_path, tmp_path / "stolen", _NeverStarts())
+    a = (tmp_path / "alone" / "results.json").read_bytes()
+    assert a == (tmp_path / "stolen" / "results.json").read_bytes()
+    assert log_alone.messages == log_stolen.messages
 
 
 def test_a_worker_draws_the_same_png(running_workers):

@@ -64,6 +64,8 @@ def n_workers() -> int:
     SroiInputError
         If ``SROI_REPORT_WORKERS`` is not a whole number from 0 to 64.
     """
+    if not sys.platform.startswith("linux"):
+        return 0
     raw = os.environ.get(ENV_WORKERS, "").strip()
     if raw:
         try:
@@ -78,7 +80,7 @@ def n_workers() -> int:
             )
     else:
         n = 2 if len(os.sched_getaffinity(0)) >= 2 else 0
-    return n if sys.platform.startswith("linux") else 0
+    return n
 
 
 def start() -> Executor | None:

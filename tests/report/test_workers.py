@@ -156,6 +156,13 @@ def test_default_workers_follow_the_cores(monkeypatch):
     assert workers.n_workers() == 2
 
 
+def test_no_workers_off_linux(monkeypatch):
+    monkeypatch.setenv(workers.ENV_WORKERS, "2")
+    monkeypatch.setattr(workers.sys, "platform", "darwin")
+    monkeypatch.delattr(workers.os, "sched_getaffinity")  # as on macOS
+    assert workers.n_workers() == 0
+
+
 def test_no_workers_when_set_to_zero(monkeypatch):
     monkeypatch.setenv(workers.ENV_WORKERS, "0")
     workers.shutdown()

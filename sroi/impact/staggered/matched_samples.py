@@ -72,7 +72,8 @@ class UnitLookup:
     rows: pd.DataFrame
     unit_pos: np.ndarray
     period_pos: np.ndarray
-    #: row positions of each period and values read so far (every cohort reads the same ones)
+    #: row positions of each period, columns as arrays and values read so far (every cohort
+    #: reads the same ones)
     _memo: dict[Any, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def at_period(self, column: str, p_idx: int) -> np.ndarray:
@@ -82,7 +83,9 @@ class UnitLookup:
             if p_idx not in self._memo:
                 self._memo[p_idx] = np.flatnonzero(self.period_pos == p_idx)
             rows = self._memo[p_idx]
-            s = pd.Series(self.rows[column].to_numpy()[rows], index=self.unit_pos[rows])
+            if column not in self._memo:  # converted once (e.g. Arrow-backed strings)
+                self._memo[column] = self.rows[column].to_numpy()
+            s = pd.Series(self._memo[column][rows], index=self.unit_pos[rows])
             self._memo[key] = s.reindex(np.arange(len(self.units))).to_numpy()
         return self._memo[key]
 

@@ -131,8 +131,9 @@ class Section:
     @property
     def html(self) -> str:
         """The section as one HTML fragment, with the style sheet (figures drawn first)."""
-        self.parts = [p if isinstance(p, str) else p.html() for p in self.parts]
-        return f'<div class="sroi-report">{STYLE}' + "".join(self.parts) + "</div>"
+        drawn = [p if isinstance(p, str) else p.html() for p in self.parts]
+        self.parts = list(drawn)  # the figures are drawn now: keep their HTML
+        return f'<div class="sroi-report">{STYLE}' + "".join(drawn) + "</div>"
 
     def _repr_html_(self) -> str:
         return self.html

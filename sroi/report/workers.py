@@ -21,7 +21,9 @@ is sent and returns its result through its own pipe; its standard output and err
 process's own file descriptors (never the kernel's message streams) and it runs one BLAS
 thread. The workers run at a lower priority (``nice``) than the kernel, whose cells are the
 report's critical path. They stop with the kernel (:func:`shutdown`, registered at exit).
-Windows and macOS (where forking is not safe) compute everything in the kernel.
+Windows and macOS (where forking is not safe) compute everything in the kernel, and so does
+a machine where the workers cannot be started (no shared memory for the pool's semaphores,
+say), with a warning.
 
 The number of workers is ``SROI_REPORT_WORKERS`` from the environment: ``0`` computes
 everything in the kernel; by default 2 when the process may use 2 or more cores, else 0.
@@ -107,13 +109,22 @@ def start() -> Executor | None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(
-        max_workers=n, mp_context=multiprocessing.get_context("fork"), initializer=_in_worker
-    )
-    with warnings.catch_warnings():
-        # Python 3.12+ warns on every fork of a process with threads; see the module notes
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pool.submit(os.getpid)  # forks all the workers now (not waiting for them to be ready)
+    try:
+        pool = ProcessPoolExecutor(
+            max_workers=n, mp_context=multiprocessing.get_context("fork"), initializer=_in_worker
+        )
+        with warnings.catch_warnings():
+            # Python 3.12+ warns on every fork of a process with threads; see the module notes
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pool.submit(os.getpid)  # forks all the workers now (not waiting for them)
+    except (OSError, ImportError) as exc:  # e.g. no /dev/shm for the pool's semaphores
+        warnings.warn(
+            f"the report's worker processes could not be started ({exc}); the report is "
+            "computed in the notebook kernel alone (same results, slower)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
     _running.append(pool)
     atexit.register(shutdown)
     return pool

@@ -163,6 +163,21 @@ def test_no_workers_off_linux(monkeypatch):
     assert workers.n_workers() == 0
 
 
+def test_workers_that_cannot_start_leave_the_kernel_to_compute(monkeypatch):
+    """Where the pool cannot be made (e.g. no /dev/shm for its semaphores): a warning, no pool."""
+    import concurrent.futures
+
+    def no_semaphores(*args, **kwargs):
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setenv(workers.ENV_WORKERS, "2")
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_semaphores)
+    workers.shutdown()
+    with pytest.warns(RuntimeWarning, match="computed in the notebook kernel alone"):
+        assert workers.start() is None
+    assert workers.current() is None
+
+
 def test_no_workers_when_set_to_zero(monkeypatch):
     monkeypatch.setenv(workers.ENV_WORKERS, "0")
     workers.shutdown()

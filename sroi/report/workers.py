@@ -23,7 +23,8 @@ thread. The workers run at a lower priority (``nice``) than the kernel, whose ce
 report's critical path. They stop with the kernel (:func:`shutdown`, registered at exit).
 Windows and macOS (where forking is not safe) compute everything in the kernel, and so does
 a machine where the workers cannot be started (no shared memory for the pool's semaphores,
-say), with a warning.
+say), with a warning. If a worker dies during the run (killed, out of memory), the kernel
+estimates or draws what it was given.
 
 The number of workers is ``SROI_REPORT_WORKERS`` from the environment: ``0`` computes
 everything in the kernel; by default 2 when the process may use 2 or more cores, else 0.

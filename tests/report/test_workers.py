@@ -13,6 +13,7 @@ import multiprocessing
 import subprocess
 import sys
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 
 import pandas as pd
@@ -99,6 +100,36 @@ def test_outcomes_no_worker_started_are_estimated_by_the_kernel(tmp_path):
     a = (tmp_path / "alone" / "results.json").read_bytes()
     assert a == (tmp_path / "stolen" / "results.json").read_bytes()
     assert log_alone.messages == log_stolen.messages
+
+
+class _Broken(Executor):
+    """Workers that died: every task fails with BrokenProcessPool (killed, out of memory)."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = Future()
+        future.set_exception(BrokenProcessPool("a worker was killed"))
+        return future
+
+
+def test_outcomes_of_a_worker_that_died_are_estimated_by_the_kernel(tmp_path):
+    spec_path = write_small_evaluation(
+        tmp_path / "eval",
+        matched=True,
+        **{"design.matching.caliper": 0.2, "design.matching.history": ["attendance_rate"]},
+    )
+    alone, log_alone = _evaluate(spec_path, tmp_path / "alone", None)
+    rescued, log_rescued = _evaluate(spec_path, tmp_path / "rescued", _Broken())
+    a = (tmp_path / "alone" / "results.json").read_bytes()
+    assert a == (tmp_path / "rescued" / "results.json").read_bytes()
+    assert log_alone.messages == log_rescued.messages
+
+
+def test_a_figure_of_a_worker_that_died_is_drawn_here(monkeypatch):
+    here = Section("a").figure(partial(love_plot, _balance()), "Balance").html
+    monkeypatch.setattr(workers, "current", _Broken)
+    rescued = Section("a").figure(partial(love_plot, _balance()), "Balance")
+    assert not isinstance(rescued.parts[0], str)  # handed to the (dead) workers
+    assert rescued.html == here
 
 
 def test_a_worker_draws_the_same_png(running_workers):

@@ -6,6 +6,7 @@ import base64
 import html
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -58,13 +59,18 @@ def _figure_html(png: bytes, caption: str) -> str:
 
 @dataclass(frozen=True)
 class _PendingFigure:
-    """A figure being drawn by a worker process, and its caption."""
+    """A figure being drawn by a worker process, how to draw it, and its caption."""
 
     png: Future[bytes]
+    draw: Callable[[], Figure]
     caption: str
 
     def html(self) -> str:
-        return _figure_html(self.png.result(), self.caption)
+        try:
+            png = self.png.result()
+        except BrokenProcessPool:  # a worker died (killed, out of memory): draw it here
+            png = draw_png(self.draw)
+        return _figure_html(png, self.caption)
 
 
 @dataclass
@@ -111,7 +117,7 @@ class Section:
         self.n_figures += 1
         pool = workers.current()
         if pool is not None and callable(draw):  # a figure itself is not callable
-            self.parts.append(_PendingFigure(pool.submit(draw_png, draw), caption))
+            self.parts.append(_PendingFigure(pool.submit(draw_png, draw), draw, caption))
             return self
         fig = draw() if callable(draw) else draw
         self.parts.append(_figure_html(to_png(fig), caption))

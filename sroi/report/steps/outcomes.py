@@ -9,6 +9,7 @@ Bacon decomposition, and for the primary outcome the honest-DiD bounds (:mod:`.d
 from __future__ import annotations
 
 from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import Any
 
@@ -190,7 +191,16 @@ def estimate_outcomes(
             res = estimate_outcome(data, spec, o, seed, log=own, matcher=matcher, cluster=choice)
             done[o.name] = (res, own.messages)
     for o, future in zip(ordered[1:], futures, strict=True):
-        res, messages = done[o.name] if o.name in done else future.result()
+        if o.name not in done:
+            try:
+                done[o.name] = future.result()
+            except BrokenProcessPool:  # a worker died (killed, out of memory): estimate here
+                own = WarningLog()
+                res = estimate_outcome(
+                    data, spec, o, seed, log=own, matcher=matcher, cluster=choice
+                )
+                done[o.name] = (res, own.messages)
+        res, messages = done[o.name]
         log.extend(messages)
         out[o.name] = res
     return out

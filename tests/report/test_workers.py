@@ -89,19 +89,6 @@ class _NeverStarts(Executor):
         return Future()
 
 
-def test_outcomes_no_worker_started_are_estimated_by_the_kernel(tmp_path):
-    spec_path = write_small_evaluation(
-        tmp_path / "eval",
-        matched=True,
-        **{"design.matching.caliper": 0.2, "design.matching.history": ["attendance_rate"]},
-    )
-    alone, log_alone = _evaluate(spec_path, tmp_path / "alone", None)
-    stolen, log_stolen = _evaluate(spec_path, tmp_path / "stolen", _NeverStarts())
-    a = (tmp_path / "alone" / "results.json").read_bytes()
-    assert a == (tmp_path / "stolen" / "results.json").read_bytes()
-    assert log_alone.messages == log_stolen.messages
-
-
 class _Broken(Executor):
     """Workers that died: every task fails with BrokenProcessPool (killed, out of memory)."""
 
@@ -111,17 +98,18 @@ class _Broken(Executor):
         return future
 
 
-def test_outcomes_of_a_worker_that_died_are_estimated_by_the_kernel(tmp_path):
+@pytest.mark.parametrize("executor", [_NeverStarts, _Broken], ids=["never-started", "died"])
+def test_outcomes_the_workers_did_not_estimate_are_estimated_by_the_kernel(tmp_path, executor):
     spec_path = write_small_evaluation(
         tmp_path / "eval",
         matched=True,
         **{"design.matching.caliper": 0.2, "design.matching.history": ["attendance_rate"]},
     )
     alone, log_alone = _evaluate(spec_path, tmp_path / "alone", None)
-    rescued, log_rescued = _evaluate(spec_path, tmp_path / "rescued", _Broken())
+    kernel, log_kernel = _evaluate(spec_path, tmp_path / "kernel", executor())
     a = (tmp_path / "alone" / "results.json").read_bytes()
-    assert a == (tmp_path / "rescued" / "results.json").read_bytes()
-    assert log_alone.messages == log_rescued.messages
+    assert a == (tmp_path / "kernel" / "results.json").read_bytes()
+    assert log_alone.messages == log_kernel.messages
 
 
 def test_a_figure_of_a_worker_that_died_is_drawn_here(monkeypatch):

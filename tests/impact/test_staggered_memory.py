@@ -49,6 +49,21 @@ def _panel(n: int = 300, T: int = 6, seed: int = 0) -> pd.DataFrame:
     )
 
 
+def _arrays_of(covariates: list[str]):
+    """:func:`cohort_arrays` of :func:`_panel` with ``covariates``."""
+    return cohort_arrays(
+        _panel(),
+        outcome="y",
+        unit="id",
+        time="t",
+        cohort="g",
+        covariates=covariates,
+        cluster=None,
+        weights=None,
+        anticipation=0,
+    )
+
+
 def _shuffled_with_gaps(seed: int = 1) -> pd.DataFrame:
     df = _panel(seed=seed)
     rng = np.random.default_rng(seed)
@@ -145,17 +160,7 @@ def test_panel_converts_periods_and_leaves_the_callers_frame_alone():
 
 
 def test_time_invariant_covariates_are_one_value_per_unit_repeated_over_periods():
-    prep = cohort_arrays(
-        _panel(),
-        outcome="y",
-        unit="id",
-        time="t",
-        cohort="g",
-        covariates=["x", "w"],
-        cluster=None,
-        weights=None,
-        anticipation=0,
-    )
+    prep = _arrays_of(["x", "w"])
     assert prep.x_time_invariant
     assert prep.X is not None and prep.X.shape == (300, 6, 2)
     assert not prep.X.flags.writeable  # a read-only view, not 6 copies
@@ -164,17 +169,7 @@ def test_time_invariant_covariates_are_one_value_per_unit_repeated_over_periods(
 
 
 def test_basis_is_filled_in_the_reserved_columns_without_copying():
-    prep = cohort_arrays(
-        _panel(),
-        outcome="y",
-        unit="id",
-        time="t",
-        cohort="g",
-        covariates=["x"],
-        cluster=None,
-        weights=None,
-        anticipation=0,
-    )
+    prep = _arrays_of(["x"])
     glist = np.unique(prep.G[prep.G > 0])
     kw = dict(
         X=prep.X,

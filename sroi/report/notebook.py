@@ -41,6 +41,7 @@ from sroi.report.sections import (
     value_summary_section,
 )
 from sroi.report.sections.prepared import PreparedSections
+from sroi.report.shared_tasks import SharedTasks
 from sroi.report.steps import data as _data
 from sroi.report.steps.value import value_effects, value_headline
 from sroi.spec import Spec
@@ -101,8 +102,31 @@ def load_spec(
 
 
 def load_data(spec: Spec) -> tuple[EvaluationData, dict[str, Any], pd.DataFrame]:
-    """``(data, programme facts, cohort table)`` for the spec."""
-    data = _data.load_data(spec)
+    """``(data, programme facts, cohort table)`` for the spec.
+
+    With the report's worker processes running, the checks on the unmatched sample are
+    handed to them as soon as the data pass every check but the matching one
+    (:func:`sroi.report.steps.outcomes.start_unmatched_checks`).
+    """
+    pool = workers.current()
+    if pool is None:
+        data = _data.load_data(spec)
+    else:
+        from sroi.report.steps import outcomes as _outcomes
+
+        started: list[SharedTasks[Any]] = []
+
+        def before_matching(data: EvaluationData) -> None:
+            started.append(
+                _outcomes.start_unmatched_checks(data, spec, spec.seed, pool, workers.n_running())
+            )
+
+        try:
+            data = _data.load_data(spec, before_matching=before_matching)
+        except BaseException:
+            for tasks in started:  # the report stops here: the workers need not go on
+                tasks.cancel()
+            raise
     programme, cohorts = _data.describe_programme(data, spec)
     return data, programme, cohorts
 
@@ -115,7 +139,9 @@ def estimate_outcomes(
     # the value re-run notebook, which uses this module too, needs none of it
     from sroi.report.steps import outcomes as _outcomes
 
-    return _outcomes.estimate_outcomes(data, spec, spec.seed, log=log, executor=workers.current())
+    return _outcomes.estimate_outcomes(
+        data, spec, spec.seed, log=log, executor=workers.current(), n_workers=workers.n_running()
+    )
 
 
 def prepare_sections(result: EvaluationResult) -> PreparedSections:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from sroi.data.loading import EvaluationData, load_evaluation_data
 from sroi.errors import SroiInputError, SroiWarning
@@ -45,13 +45,19 @@ UNCERTAIN_KINDS = {
 """Kinds of ``valuation.uncertainty[].parameter`` (``kind:name``) and what ``name`` refers to."""
 
 
-def check_inputs(spec: Spec) -> tuple[EvaluationData, list[str]]:
+def check_inputs(
+    spec: Spec, *, before_matching: Callable[[EvaluationData], None] | None = None
+) -> tuple[EvaluationData, list[str]]:
     """Run every input check ``sroi run`` needs before estimating.
 
     Parameters
     ----------
     spec
         The validated spec.
+    before_matching
+        Called with the data once every check but the matching one
+        (:func:`check_matching`, which matches the primary outcome's cohorts) has passed;
+        the report hands its workers the estimates that need no matching there.
 
     Returns
     -------
@@ -66,8 +72,10 @@ def check_inputs(spec: Spec) -> tuple[EvaluationData, list[str]]:
     """
     data = load_evaluation_data(spec)
     check_inference(spec, data)
-    check_matching(spec, data)
     notes = check_valuation(spec) if spec.valuation is not None else []
+    if before_matching is not None:
+        before_matching(data)
+    check_matching(spec, data)
     return data, notes
 
 

@@ -3,8 +3,13 @@
 A notebook kernel runs the report one cell at a time on one core. On a machine with two or
 more cores the report hands two kinds of self-contained work to worker processes:
 
-* the secondary outcomes' estimates (:func:`sroi.report.steps.outcomes.estimate_outcomes`
-  with ``executor=``), while the kernel estimates the primary outcome;
+* every outcome's checks on the unmatched sample (:mod:`sroi.report.steps.unmatched`),
+  handed out in the data cell as soon as the inputs pass every check but the matching one,
+  so the workers compute them while the kernel matches;
+* the secondary outcomes' headlines (:func:`sroi.report.steps.outcomes.estimate_outcomes`
+  with ``executor=``), while the kernel estimates the primary outcome's; the tasks are
+  handed out one per free worker (:mod:`sroi.report.shared_tasks`), so the kernel computes
+  itself those no worker has begun;
 * the drawing of each figure to PNG (:meth:`sroi.report.sections.base.Section.figure`),
   while the kernel writes the rest of the report.
 
@@ -43,7 +48,7 @@ from threadpoolctl import threadpool_limits
 
 from sroi.errors import SroiInputError
 
-__all__ = ["ENV_WORKERS", "NICE", "current", "n_workers", "shutdown", "start"]
+__all__ = ["ENV_WORKERS", "NICE", "current", "n_running", "n_workers", "shutdown", "start"]
 
 #: Environment variable with the number of worker processes (0: none).
 ENV_WORKERS = "SROI_REPORT_WORKERS"
@@ -51,7 +56,7 @@ ENV_WORKERS = "SROI_REPORT_WORKERS"
 #: How much lower the workers' scheduling priority is than the kernel's (``nice``).
 NICE = 5
 
-_running: list[Executor] = []
+_running: list[tuple[Executor, int]] = []
 
 
 def n_workers() -> int:
@@ -98,7 +103,7 @@ def start() -> Executor | None:
         The running pool, also returned by :func:`current` from now on.
     """
     if _running:
-        return _running[0]
+        return _running[0][0]
     # One BLAS thread here too, with or without workers: BLAS threads would spin against the
     # workers (sroi._threads), and a multithreaded BLAS sums in an order that depends on its
     # thread count, so the report's numbers would change (in the 15th digit) with the number
@@ -126,7 +131,7 @@ def start() -> Executor | None:
             stacklevel=2,
         )
         return None
-    _running.append(pool)
+    _running.append((pool, n))
     atexit.register(shutdown)
     return pool
 
@@ -152,10 +157,15 @@ def _in_worker() -> None:
 
 def current() -> Executor | None:
     """The workers started by :func:`start` in this process, if any (none are started here)."""
-    return _running[0] if _running else None
+    return _running[0][0] if _running else None
+
+
+def n_running() -> int:
+    """The number of workers of :func:`current` (0 when none are running)."""
+    return _running[0][1] if _running else 0
 
 
 def shutdown() -> None:
     """Stop the workers (waits for running tasks; idempotent)."""
     while _running:
-        _running.pop().shutdown(wait=True, cancel_futures=True)
+        _running.pop()[0].shutdown(wait=True, cancel_futures=True)

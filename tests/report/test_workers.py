@@ -233,3 +233,59 @@ def test_sample_report_is_the_same_with_and_without_workers(tmp_path):
         for n in ("0", "2")
     ]
     assert notebooks[0] == notebooks[1]
+
+
+def test_checks_handed_to_workers_during_the_input_checks_give_the_same_results(
+    tmp_path, monkeypatch
+):
+    """With workers running, the data cell hands them the unmatched checks before matching."""
+    spec_path = write_small_evaluation(
+        tmp_path / "eval",
+        matched=True,
+        n_boot=49,
+        **{"design.matching.caliper": 0.2, "design.matching.history": ["attendance_rate"]},
+    )
+    alone, log_alone = _evaluate(spec_path, tmp_path / "alone", None)
+    monkeypatch.setenv(workers.ENV_WORKERS, "2")
+    workers.shutdown()
+    try:
+        assert workers.start() is not None
+        spec = nb.load_spec(spec_path)
+        data, programme, cohorts = nb.load_data(spec)
+        assert any(isinstance(k, tuple) and k[0] == "unmatched checks" for k in data.memo)
+        log = nb.WarningLog()
+        outcomes = nb.estimate_outcomes(data, spec, log)
+        assert not any(isinstance(k, tuple) and k[0] == "unmatched checks" for k in data.memo)
+        result = nb.assemble(spec, data, programme, cohorts, outcomes, log)
+        (tmp_path / "early").mkdir()
+        nb.write_results(result, tmp_path / "early", spec_path)
+    finally:
+        workers.shutdown()
+    a = (tmp_path / "alone" / "results.json").read_bytes()
+    assert a == (tmp_path / "early" / "results.json").read_bytes()
+    assert log_alone.messages and log_alone.messages == log.messages
+
+
+def test_checks_handed_to_workers_are_cancelled_when_an_input_check_fails(
+    tmp_path, monkeypatch, running_workers
+):
+    from sroi.report import prechecks
+    from sroi.report.shared_tasks import SharedTasks
+
+    spec_path = write_small_evaluation(tmp_path / "eval", matched=True)
+    cancelled = []
+    real_cancel = SharedTasks.cancel
+
+    def cancel(self):
+        cancelled.append(len(self))
+        real_cancel(self)
+
+    def refuse(spec, data):
+        raise SroiInputError("design.matching.caliper: no comparison unit within the caliper")
+
+    monkeypatch.setattr(SharedTasks, "cancel", cancel)
+    monkeypatch.setattr(prechecks, "check_matching", refuse)
+    spec = nb.load_spec(spec_path)
+    with pytest.raises(SroiInputError, match="caliper"):
+        nb.load_data(spec)
+    assert cancelled == [len(spec.design.outcomes)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,12 +51,15 @@ def load_spec(
     return spec.with_overrides(over) if over else spec
 
 
-def load_data(spec: Spec) -> EvaluationData:
+def load_data(
+    spec: Spec, *, before_matching: Callable[[EvaluationData], None] | None = None
+) -> EvaluationData:
     """Read and validate the evaluation data with every pre-estimation check.
 
-    The same checks as ``sroi validate`` (:func:`sroi.report.prechecks.check_inputs`).
+    The same checks as ``sroi validate`` (:func:`sroi.report.prechecks.check_inputs`, which
+    calls ``before_matching``).
     """
-    data, _ = check_inputs(spec)
+    data, _ = check_inputs(spec, before_matching=before_matching)
     return data
 
 

@@ -35,7 +35,14 @@ from sroi.report.record import OutcomeResult
 from sroi.report.steps.headline import pretrend_summary
 from sroi.spec import OutcomeSpec, Spec
 
-__all__ = ["run_event_study", "compare_twfe_cs", "honest_bounds", "HONEST_DRAWS"]
+__all__ = [
+    "run_event_study",
+    "event_study_of",
+    "pretrend_from_event_study",
+    "compare_twfe_cs",
+    "honest_bounds",
+    "HONEST_DRAWS",
+]
 
 #: Simulation draws for the honest-DiD critical values.
 HONEST_DRAWS = 20_000
@@ -46,17 +53,28 @@ def run_event_study(
 ) -> EventStudyResult | None:
     """Sun & Abraham event study of ``res``'s outcome; the pre-trend test if still missing.
 
+    :func:`event_study_of` then :func:`pretrend_from_event_study`.
+
     Returns
     -------
     EventStudyResult or None
         None when the data do not allow one (the reason is in ``res.unavailable``).
     """
+    es = event_study_of(res, data, spec, log)
+    if es is not None:
+        pretrend_from_event_study(res, es, data, spec, log)
+    return es
+
+
+def event_study_of(
+    res: OutcomeResult, data: EvaluationData, spec: Spec, log: WarningLog
+) -> EventStudyResult | None:
+    """Sun & Abraham event study of ``res``'s outcome (``None``: reason in ``res.unavailable``)."""
     r = data.roles
     d = spec.design.did
-    cluster = d.cluster or r.cluster
     try:
         with log.capture(f"{res.name}: event study"):
-            es = event_study(
+            return event_study(
                 data.panel,
                 outcome=res.column,
                 unit=r.unit,
@@ -65,21 +83,28 @@ def run_event_study(
                 window=(d.window[0], d.window[1]),
                 reference=-1,
                 method="sun_abraham",
-                cluster=cluster,
+                cluster=d.cluster or r.cluster,
             )
     except SroiInputError as exc:
         res.unavailable["event study"] = str(exc)
         return None
-    if res.pretrend is None:
-        try:
-            with log.capture(f"{res.name}: event-study pre-trend test"):
-                test = es.pretrend_test()
-        except SroiInputError as exc:
-            res.unavailable["pre-trend test"] += f"; event study: {exc}"
-        else:
-            res.pretrend = pretrend_summary(test, es.n_treated_clusters, cluster is not None)
-            res.unavailable.pop("pre-trend test")
-    return es
+
+
+def pretrend_from_event_study(
+    res: OutcomeResult, es: EventStudyResult, data: EvaluationData, spec: Spec, log: WarningLog
+) -> None:
+    """The event study's pre-trend test, when ``res`` has none (Callaway-Sant'Anna's failed)."""
+    if res.pretrend is not None:
+        return
+    clustered = (spec.design.did.cluster or data.roles.cluster) is not None
+    try:
+        with log.capture(f"{res.name}: event-study pre-trend test"):
+            test = es.pretrend_test()
+    except SroiInputError as exc:
+        res.unavailable["pre-trend test"] += f"; event study: {exc}"
+    else:
+        res.pretrend = pretrend_summary(test, es.n_treated_clusters, clustered)
+        res.unavailable.pop("pre-trend test")
 
 
 def compare_twfe_cs(

@@ -4,27 +4,31 @@ Per outcome: the participants' pre-enrolment mean and, for binary and count outc
 number of events (fewer than :data:`~sroi.report.record.RARE_EVENTS` flags the outcome as too
 rare); the headline (:mod:`.headline`); the event study, TWFE versus Callaway-Sant'Anna and
 Bacon decomposition, and for the primary outcome the honest-DiD bounds (:mod:`.diagnostics`).
+The checks on the unmatched sample are computed apart from the headline and added to the
+outcome's record after it (:mod:`.unmatched`), so the report's worker processes can compute
+them early (:func:`start_unmatched_checks`).
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import Any
 
 from sroi.data.loading import EvaluationData
 from sroi.report.capture import WarningLog
 from sroi.report.record import RARE_EVENTS, OutcomeResult
+from sroi.report.shared_tasks import SharedTasks
 from sroi.report.steps.clustering import ClusterChoice
-from sroi.report.steps.diagnostics import compare_twfe_cs, honest_bounds, run_event_study
+from sroi.report.steps.diagnostics import run_event_study
 from sroi.report.steps.headline import estimate_headline
 from sroi.report.steps.matching import CachedMatcher
 from sroi.report.steps.randomization import randomization_check
 from sroi.report.steps.school_design import prepare_design
+from sroi.report.steps.unmatched import UnmatchedChecks, add_unmatched_checks, unmatched_checks
 from sroi.spec import OutcomeSpec, Spec
 
-__all__ = ["estimate_outcome", "estimate_outcomes"]
+__all__ = ["estimate_outcome", "estimate_outcomes", "start_unmatched_checks"]
 
 
 def _describe(outcome: OutcomeSpec, data: EvaluationData) -> OutcomeResult:
@@ -60,6 +64,7 @@ def estimate_outcome(
     matcher: CachedMatcher | None = None,
     diagnostics: bool = True,
     cluster: ClusterChoice | None = None,
+    checks: UnmatchedChecks | None = None,
 ) -> OutcomeResult:
     """Estimate the programme's effect on one outcome, with the checks on it.
 
@@ -88,6 +93,10 @@ def estimate_outcome(
         programme assigned by school the randomisation check (``extra["randomization"]``,
         :mod:`~sroi.report.steps.randomization`) and the schools' pre-trend comparison
         (``extra["school_pretrend"]``).
+    checks
+        The outcome's checks on the unmatched sample computed already
+        (:func:`~sroi.report.steps.unmatched.unmatched_checks` of the same data, spec and
+        seed); default ``None``: computed here.
 
     Returns
     -------
@@ -96,9 +105,31 @@ def estimate_outcome(
     """
     log = log if log is not None else WarningLog()
     if cluster is None:
-        data, spec, choice = prepare_design(data, spec)
-    else:
-        choice = cluster
+        data, spec, cluster = prepare_design(data, spec)
+    res = _headline(data, spec, outcome, seed, log, matcher, cluster, diagnostics)
+    if diagnostics:
+        if checks is None:
+            checks = unmatched_checks(data, spec, outcome, seed)
+        add_unmatched_checks(res, checks, data, spec, log)
+    return res
+
+
+def _headline(
+    data: EvaluationData,
+    spec: Spec,
+    outcome: OutcomeSpec,
+    seed: int,
+    log: WarningLog,
+    matcher: CachedMatcher | None,
+    choice: ClusterChoice,
+    diagnostics: bool,
+) -> OutcomeResult:
+    """The outcome's record with its headline, before the checks on the unmatched sample.
+
+    With the randomisation check (primary outcome) and, with ``diagnostics``, the event
+    study's pre-trend test for a secondary outcome whose Callaway-Sant'Anna one could not be
+    computed.
+    """
     res = _describe(outcome, data)
     estimate_headline(
         res,
@@ -119,16 +150,62 @@ def estimate_outcome(
             if choice.pretrend is not None:
                 extra["school_pretrend"] = choice.pretrend
         res.headline = replace(res.headline, extra=extra)
-    if not diagnostics:
-        return res
-    # the event study gives the honest-DiD bounds (primary outcome) and the pre-trend test
-    # when the Callaway-Sant'Anna one could not be computed
-    if outcome.primary or res.pretrend is None:
-        es = run_event_study(res, data, spec, log)
-        if es is not None and outcome.primary:
-            honest_bounds(res, es, seed, log)
-    compare_twfe_cs(res, data, spec, outcome, seed, log)
+    if diagnostics and not outcome.primary and res.pretrend is None:
+        # the primary outcome's event study is one of its unmatched checks
+        run_event_study(res, data, spec, log)
     return res
+
+
+def start_unmatched_checks(
+    data: EvaluationData, spec: Spec, seed: int, executor: Executor, n_workers: int
+) -> SharedTasks[UnmatchedChecks]:
+    """Hand every outcome's checks on the unmatched sample to the workers now.
+
+    They need neither the matching nor the headlines, so the workers compute them while this
+    process goes on checking the inputs (the report's data cell);
+    :func:`estimate_outcomes` with the same data, spec and seed uses them (kept in
+    ``data.memo``).
+
+    Parameters
+    ----------
+    data, spec, seed
+        As :func:`estimate_outcomes`.
+    executor, n_workers
+        The worker processes and their number.
+
+    Returns
+    -------
+    SharedTasks
+        The tasks (:meth:`~sroi.report.shared_tasks.SharedTasks.cancel` them if the report
+        stops before estimating).
+    """
+    key = _checks_key(spec, seed)
+    if key not in data.memo:
+        data.memo[key] = _share_checks(data, spec, seed, executor, n_workers)
+    return data.memo[key]
+
+
+def _checks_key(spec: Spec, seed: int) -> tuple[str, str, int]:
+    return ("unmatched checks", spec.model_dump_json(), seed)
+
+
+def _share_checks(
+    data: EvaluationData, spec: Spec, seed: int, executor: Executor, n_workers: int
+) -> SharedTasks[UnmatchedChecks]:
+    data, spec, _ = prepare_design(data, spec)
+    # the data without the run's memo (it holds estimates, tasks that are not picklable)
+    light = replace(data, memo={})
+    return SharedTasks(
+        executor,
+        unmatched_checks,
+        [(light, spec, o, seed) for o in _in_order(spec)],
+        n_workers,
+    )
+
+
+def _in_order(spec: Spec) -> list[OutcomeSpec]:
+    """The spec's outcomes, the primary one first."""
+    return sorted(spec.design.outcomes, key=lambda o: not o.primary)
 
 
 def estimate_outcomes(
@@ -138,6 +215,7 @@ def estimate_outcomes(
     *,
     log: WarningLog | None = None,
     executor: Executor | None = None,
+    n_workers: int = 2,
 ) -> dict[str, OutcomeResult]:
     """:func:`estimate_outcome` for every outcome in the spec, the primary outcome first.
 
@@ -150,11 +228,15 @@ def estimate_outcomes(
     log
         This run's warnings (default: a new log).
     executor
-        Worker processes (:mod:`sroi.report.workers`) that estimate the secondary outcomes
-        while this process estimates the primary one (and then, from the last, those no
-        worker has started yet); each worker starts from the matches computed so far. The
-        results and the warnings, in order, are those of estimating the outcomes here one
-        after the other. Default ``None``: all here.
+        Worker processes (:mod:`sroi.report.workers`). They compute every outcome's checks
+        on the unmatched sample (handed to them already by :func:`start_unmatched_checks`, or
+        now) and the secondary outcomes' headlines, while this process estimates the primary
+        outcome's; this process then takes, from the last, the tasks no worker has begun
+        (:class:`~sroi.report.shared_tasks.SharedTasks`). Each worker starts from the
+        matches computed so far. The results and the warnings, in order, are those of
+        estimating the outcomes here one after the other. Default ``None``: all here.
+    n_workers
+        The executor's number of workers: tasks handed to it at a time.
 
     Returns
     -------
@@ -163,50 +245,50 @@ def estimate_outcomes(
     """
     log = log if log is not None else WarningLog()
     matcher = CachedMatcher.of_run(data)
+    started = data.memo.pop(_checks_key(spec, seed), None)
     data, spec, choice = prepare_design(data, spec)
-    ordered = sorted(spec.design.outcomes, key=lambda o: not o.primary)
-    if executor is None or len(ordered) < 2:
+    ordered = _in_order(spec)
+    if executor is None:
+        if started is not None:
+            started.cancel()
         return {
             o.name: estimate_outcome(data, spec, o, seed, log=log, matcher=matcher, cluster=choice)
             for o in ordered
         }
-    # the data without the run's memo (it holds estimates that are not picklable), with the
-    # matches so far (the pre-checks'): a cohort matched identically is not matched again
+    checks = started or _share_checks(data, spec, seed, executor, n_workers)
+    # with the matches so far (the pre-checks'): a cohort matched identically is not matched
+    # again; the data without the run's memo (not picklable)
     light = replace(data, memo={})
     matches = dict(matcher.cache)
-    futures = [
-        executor.submit(_estimate_elsewhere, light, spec, o, seed, matches, choice)
-        for o in ordered[1:]
-    ]
-    out = {
-        ordered[0].name: estimate_outcome(
-            data, spec, ordered[0], seed, log=log, matcher=matcher, cluster=choice
-        )
-    }
-    # then, from the last, the outcomes no worker has started yet are estimated here
-    done: dict[str, tuple[OutcomeResult, list[str]]] = {}
-    for o, future in reversed(list(zip(ordered[1:], futures, strict=True))):
-        if future.cancel():
-            own = WarningLog()
-            res = estimate_outcome(data, spec, o, seed, log=own, matcher=matcher, cluster=choice)
-            done[o.name] = (res, own.messages)
-    for o, future in zip(ordered[1:], futures, strict=True):
-        if o.name not in done:
-            try:
-                done[o.name] = future.result()
-            except BrokenProcessPool:  # a worker died (killed, out of memory): estimate here
-                own = WarningLog()
-                res = estimate_outcome(
-                    data, spec, o, seed, log=own, matcher=matcher, cluster=choice
-                )
-                done[o.name] = (res, own.messages)
-        res, messages = done[o.name]
+    headlines = SharedTasks(
+        executor,
+        _headline_elsewhere,
+        [(light, spec, o, seed, matches, choice) for o in ordered[1:]],
+        n_workers,
+    )
+
+    def checks_here(i: int) -> UnmatchedChecks:
+        return unmatched_checks(data, spec, ordered[i], seed)
+
+    def headline_here(i: int) -> tuple[OutcomeResult, list[str]]:
+        own = WarningLog()
+        res = _headline(data, spec, ordered[1 + i], seed, own, matcher, choice, True)
+        return res, own.messages
+
+    primary = _headline(data, spec, ordered[0], seed, log, matcher, choice, True)
+    # then the tasks no worker has begun are computed here, from the last, the headlines first
+    headlines.compute_unbegun(headline_here)
+    checks.compute_unbegun(checks_here)
+    add_unmatched_checks(primary, checks.result(0, checks_here), data, spec, log)
+    out = {primary.name: primary}
+    for i, (res, messages) in enumerate(headlines.results(headline_here), start=1):
         log.extend(messages)
-        out[o.name] = res
+        add_unmatched_checks(res, checks.result(i, checks_here), data, spec, log)
+        out[res.name] = res
     return out
 
 
-def _estimate_elsewhere(
+def _headline_elsewhere(
     data: EvaluationData,
     spec: Spec,
     outcome: OutcomeSpec,
@@ -214,9 +296,7 @@ def _estimate_elsewhere(
     matches: dict[str, Any],
     choice: ClusterChoice,
 ) -> tuple[OutcomeResult, list[str]]:
-    """In a worker: :func:`estimate_outcome` with its own match cache and warnings."""
+    """In a worker: an outcome's headline with its own match cache and warnings."""
     log = WarningLog()
-    res = estimate_outcome(
-        data, spec, outcome, seed, log=log, matcher=CachedMatcher(matches), cluster=choice
-    )
+    res = _headline(data, spec, outcome, seed, log, CachedMatcher(matches), choice, True)
     return res, log.messages

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
+from sroi import _optimize as optimize
 from sroi._distributions import norm_sf
 from sroi.effect import Effect
 from sroi.errors import SroiInputError

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import optimize
 
+from sroi import _optimize as optimize
 from sroi._checks import check_choice
 from sroi.errors import SroiInputError
 

@@ -148,11 +148,13 @@ def _in_worker() -> None:
     sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     threadpool_limits(limits=1, user_api="blas")
     os.nice(NICE)
-    # the figures' drawing code, loaded while the kernel reads the data (the kernel itself
-    # hands every figure to the workers and never loads it)
+    # loaded while the kernel reads the data: the figures' drawing code (the kernel hands
+    # every figure to the workers and never loads it) and the solvers of the honest-DiD
+    # bounds (imported on first use, sroi._optimize)
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.figure  # noqa: F401
     import matplotlib.ticker  # noqa: F401
+    import scipy.optimize  # noqa: F401
 
 
 def current() -> Executor | None:

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
+from sroi import _optimize as optimize
 from sroi._checks import check_choice, check_int, check_number, check_random_state
 from sroi._distributions import norm_ppf
 from sroi.errors import SroiInputError

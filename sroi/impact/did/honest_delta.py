@@ -18,7 +18,8 @@ differences are taken at every period with a neighbour on each side.
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize
+
+from sroi import _optimize as optimize
 
 __all__ = [
     "first_differences",

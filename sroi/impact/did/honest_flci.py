@@ -21,8 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
+from sroi import _optimize as optimize
 from sroi.impact.did.honest_delta import second_differences
 
 __all__ = ["FLCI", "folded_normal_quantile", "optimal_flci", "bias_matrix"]

@@ -14,8 +14,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
+from sroi import _optimize as optimize
 from sroi._checks import check_random_state
 from sroi.errors import SroiInputError
 from sroi.impact.inference._design import check_design, check_weights, cluster_blocks

@@ -15,8 +15,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import optimize
 
+from sroi import _optimize as optimize
 from sroi.errors import SroiInputError
 from sroi.impact.matching.distance import Distance
 from sroi.impact.matching.output import MethodOutput

@@ -135,7 +135,9 @@ def value_effects(
     with log.capture("valuation"):
         value = sroi.value.run(spec, effects)
     with log.capture("Monte Carlo"):
-        sim = sroi.value.simulate(spec, effects, n_draws=n_draws, random_state=seed)
+        # the valued model itself: valuing the effects again would give the same model and
+        # raise the valuation's warnings a second time
+        sim = sroi.value.simulate(value, n_draws=n_draws, random_state=seed)
     return value, sim, None
 
 

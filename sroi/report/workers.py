@@ -1,7 +1,7 @@
-"""Worker processes beside the report's kernel: secondary outcomes and figures in parallel.
+"""Worker processes beside the report's kernel: checks, secondary outcomes, figures in parallel.
 
 A notebook kernel runs the report one cell at a time on one core. On a machine with two or
-more cores the report hands two kinds of self-contained work to worker processes:
+more cores the report hands three kinds of self-contained work to worker processes:
 
 * every outcome's checks on the unmatched sample (:mod:`sroi.report.steps.unmatched`),
   handed out in the data cell as soon as the inputs pass every check but the matching one,
@@ -34,6 +34,10 @@ estimates or draws what it was given.
 The number of workers is ``SROI_REPORT_WORKERS`` from the environment: ``0`` computes
 everything in the kernel; by default 2 when the process may use 2 or more cores, else 0.
 ``sroi batch`` sets it to 0 for its areas, which already run in parallel.
+
+With or without workers, :func:`start` also sets the report's process up: one BLAS thread,
+and text kept as Python strings rather than Arrow arrays (pandas' ``mode.string_storage``):
+the same dtypes and values, converted far less often.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ ENV_WORKERS = "SROI_REPORT_WORKERS"
 NICE = 5
 
 _running: list[tuple[Executor, int]] = []
+_storage_before: list[str] = []
 
 
 def n_workers() -> int:
@@ -109,6 +114,7 @@ def start() -> Executor | None:
     # thread count, so the report's numbers would change (in the 15th digit) with the number
     # of workers or of cores. With one thread everywhere they do not.
     threadpool_limits(limits=1, user_api="blas")
+    _python_text()
     n = n_workers()
     if n == 0:
         return None
@@ -134,6 +140,23 @@ def start() -> Executor | None:
     _running.append((pool, n))
     atexit.register(shutdown)
     return pool
+
+
+def _python_text() -> None:
+    """Keep text in Python strings in this process (and the workers it forks).
+
+    pandas 3 keeps text columns in Arrow arrays, and the estimators convert the identifier,
+    school and category columns to NumPy arrays, factorise and rebuild them many times per
+    evaluation: about a fifth of the report's estimation time goes to those conversions.
+    With pandas' ``mode.string_storage`` set to ``"python"`` the same ``str`` and ``string``
+    dtypes (same missing values, same values) are kept as Python strings. Set before the
+    data are read; :func:`shutdown` restores the previous setting.
+    """
+    import pandas as pd
+
+    if not _storage_before:
+        _storage_before.append(pd.get_option("mode.string_storage"))
+    pd.set_option("mode.string_storage", "python")
 
 
 def _in_worker() -> None:
@@ -168,6 +191,10 @@ def n_running() -> int:
 
 
 def shutdown() -> None:
-    """Stop the workers (waits for running tasks; idempotent)."""
+    """Stop the workers (waits for running tasks) and restore the text storage; idempotent."""
     while _running:
         _running.pop()[0].shutdown(wait=True, cancel_futures=True)
+    if _storage_before:
+        import pandas as pd
+
+        pd.set_option("mode.string_storage", _storage_before.pop())

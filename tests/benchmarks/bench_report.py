@@ -60,6 +60,21 @@ def _report(name: str, target: float, runs: list[tuple[float, float]]) -> None:
     )
 
 
+@pytest.fixture(scope="module", autouse=True)
+def compiled_package() -> None:
+    """sroi's modules compiled to bytecode, as an installed package has them.
+
+    ``pip install`` compiles a package's modules when it installs them; an editable install
+    (``pip install -e .``, as ``nox -s bench`` makes) compiles each module the first time it
+    is imported and keeps the bytecode, unless ``PYTHONDONTWRITEBYTECODE`` is set (as on
+    our CI machines): then every process compiles every module it imports again, which
+    adds about half a second to each command and to its notebook kernel. Compiled once here,
+    the timings are those of an installed sroi. (``__pycache__`` is ignored by git.)
+    """
+    package = Path(resources.__file__).resolve().parent
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
+
+
 @pytest.fixture(scope="module")
 def saved_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``results.json`` of one `sroi run` of the sample (what the value re-run reads)."""

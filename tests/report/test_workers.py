@@ -289,3 +289,37 @@ def test_checks_handed_to_workers_are_cancelled_when_an_input_check_fails(
     with pytest.raises(SroiInputError, match="caliper"):
         nb.load_data(spec)
     assert cancelled == [len(spec.design.outcomes)]
+
+
+def test_start_keeps_text_as_python_strings_until_shutdown(monkeypatch):
+    monkeypatch.setenv(workers.ENV_WORKERS, "0")
+    workers.shutdown()
+    before = pd.get_option("mode.string_storage")
+    workers.start()
+    try:
+        assert pd.get_option("mode.string_storage") == "python"
+        text = pd.Series(["a", None, "b"])
+        assert str(text.dtype) == "str" and text.dtype.storage == "python"
+        assert text.isna().tolist() == [False, True, False]  # missing values as before
+    finally:
+        workers.shutdown()
+    assert pd.get_option("mode.string_storage") == before
+
+
+def test_text_as_python_strings_gives_the_same_results(tmp_path):
+    """The report keeps text as Python strings (workers.start): same results.json as Arrow."""
+    pytest.importorskip("pyarrow")
+    spec_path = write_small_evaluation(
+        tmp_path / "eval",
+        matched=True,
+        n_boot=49,
+        **{"design.matching.caliper": 0.2, "design.matching.history": ["attendance_rate"]},
+    )
+    runs = {}
+    for storage in ("pyarrow", "python"):
+        with pd.option_context("mode.string_storage", storage):
+            result, log = _evaluate(spec_path, tmp_path / storage, None)
+            schools = nb.load_data(nb.load_spec(spec_path))[0].panel["school_id"]
+            assert schools.dtype.storage == storage
+        runs[storage] = (tmp_path / storage / "results.json").read_bytes(), log.messages
+    assert runs["pyarrow"] == runs["python"]

@@ -105,8 +105,10 @@ def load_data(spec: Spec) -> tuple[EvaluationData, dict[str, Any], pd.DataFrame]
     """``(data, programme facts, cohort table)`` for the spec.
 
     With the report's worker processes running, the checks on the unmatched sample are
-    handed to them as soon as the data pass every check but the matching one
-    (:func:`sroi.report.steps.outcomes.start_unmatched_checks`).
+    handed to them as soon as the data are read and the design's inference checked, before
+    the valuation section and the matching are checked
+    (:func:`sroi.report.steps.outcomes.start_unmatched_checks`); they are cancelled if a
+    check fails.
     """
     pool = workers.current()
     if pool is None:

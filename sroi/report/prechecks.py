@@ -55,9 +55,10 @@ def check_inputs(
     spec
         The validated spec.
     before_matching
-        Called with the data once every check but the matching one
-        (:func:`check_matching`, which matches the primary outcome's cohorts) has passed;
-        the report hands its workers the estimates that need no matching there.
+        Called with the data once they are read and the design's inference is checked,
+        before the valuation section and the matching (:func:`check_matching`, which
+        matches the primary outcome's cohorts) are checked; the report hands its workers
+        the estimates that need no matching there.
 
     Returns
     -------
@@ -72,9 +73,9 @@ def check_inputs(
     """
     data = load_evaluation_data(spec)
     check_inference(spec, data)
-    notes = check_valuation(spec) if spec.valuation is not None else []
     if before_matching is not None:
         before_matching(data)
+    notes = check_valuation(spec) if spec.valuation is not None else []
     check_matching(spec, data)
     return data, notes
 

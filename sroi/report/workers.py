@@ -4,8 +4,8 @@ A notebook kernel runs the report one cell at a time on one core. On a machine w
 more cores the report hands three kinds of self-contained work to worker processes:
 
 * every outcome's checks on the unmatched sample (:mod:`sroi.report.steps.unmatched`),
-  handed out in the data cell as soon as the inputs pass every check but the matching one,
-  so the workers compute them while the kernel matches;
+  handed out in the data cell as soon as the data are read and the design's inference
+  checked, so the workers compute them while the kernel checks the valuation and matches;
 * the secondary outcomes' headlines (:func:`sroi.report.steps.outcomes.estimate_outcomes`
   with ``executor=``), while the kernel estimates the primary outcome's; the tasks are
   handed out one per free worker (:mod:`sroi.report.shared_tasks`), so the kernel computes

@@ -20,7 +20,7 @@ from sroi.report.disclosure import Threshold
 from sroi.report.evidence import EvidenceAssessment
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sroi.spec import Spec
+    from sroi.spec import OutcomeSpec, Spec
     from sroi.value import SimulationResult, ValueResult
 
 __all__ = [
@@ -212,6 +212,19 @@ class OutcomeResult:
     matching: MatchingSummary | None = None
     #: True when the headline came from the matched sample
     matched: bool = True
+
+    @classmethod
+    def of(cls, outcome: OutcomeSpec) -> OutcomeResult:
+        """The record of ``outcome`` with nothing estimated yet (name, column, label, ...)."""
+        return cls(
+            name=outcome.name,
+            column=outcome.column,
+            label=outcome.label or outcome.name,
+            unit=outcome.unit,
+            type=outcome.type,
+            direction=outcome.direction,
+            primary=outcome.primary,
+        )
 
     @property
     def favourable(self) -> bool | None:

@@ -35,15 +35,7 @@ def _describe(outcome: OutcomeSpec, data: EvaluationData) -> OutcomeResult:
     """The outcome's record with the participants' baseline mean and event count."""
     r = data.roles
     panel = data.panel
-    res = OutcomeResult(
-        name=outcome.name,
-        column=outcome.column,
-        label=outcome.label or outcome.name,
-        unit=outcome.unit,
-        type=outcome.type,
-        direction=outcome.direction,
-        primary=outcome.primary,
-    )
+    res = OutcomeResult.of(outcome)
     treated_rows = panel[r.cohort] > 0
     pre = treated_rows & (panel[r.time] < panel[r.cohort])
     if pre.any():

@@ -79,15 +79,7 @@ def unmatched_checks(
     UnmatchedChecks
         Add them to the outcome's record with :func:`add_unmatched_checks`.
     """
-    record = OutcomeResult(
-        name=outcome.name,
-        column=outcome.column,
-        label=outcome.label or outcome.name,
-        unit=outcome.unit,
-        type=outcome.type,
-        direction=outcome.direction,
-        primary=outcome.primary,
-    )
+    record = OutcomeResult.of(outcome)
     logs = WarningLog(), WarningLog(), WarningLog()
     es = None
     if outcome.primary:

@@ -106,7 +106,7 @@ def load_data(spec: Spec) -> tuple[EvaluationData, dict[str, Any], pd.DataFrame]
 
     With the report's worker processes running, the checks on the unmatched sample are
     handed to them as soon as the data are read and the design's inference checked, before
-    the valuation section and the matching are checked
+    the matching and the valuation section are checked
     (:func:`sroi.report.steps.outcomes.start_unmatched_checks`); they are cancelled if a
     check fails.
     """

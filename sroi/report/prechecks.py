@@ -56,9 +56,9 @@ def check_inputs(
         The validated spec.
     before_matching
         Called with the data once they are read and the design's inference is checked,
-        before the valuation section and the matching (:func:`check_matching`, which
-        matches the primary outcome's cohorts) are checked; the report hands its workers
-        the estimates that need no matching there.
+        before the matching (:func:`check_matching`, which matches the primary outcome's
+        cohorts) and the valuation section are checked; the report hands its workers the
+        estimates that need no matching there.
 
     Returns
     -------
@@ -75,8 +75,8 @@ def check_inputs(
     check_inference(spec, data)
     if before_matching is not None:
         before_matching(data)
-    notes = check_valuation(spec) if spec.valuation is not None else []
     check_matching(spec, data)
+    notes = check_valuation(spec) if spec.valuation is not None else []
     return data, notes
 
 

@@ -5,7 +5,7 @@ more cores the report hands three kinds of self-contained work to worker process
 
 * every outcome's checks on the unmatched sample (:mod:`sroi.report.steps.unmatched`),
   handed out in the data cell as soon as the data are read and the design's inference
-  checked, so the workers compute them while the kernel checks the valuation and matches;
+  checked, so the workers compute them while the kernel matches and checks the valuation;
 * the secondary outcomes' headlines (:func:`sroi.report.steps.outcomes.estimate_outcomes`
   with ``executor=``), while the kernel estimates the primary outcome's; the tasks are
   handed out one per free worker (:mod:`sroi.report.shared_tasks`), so the kernel computes

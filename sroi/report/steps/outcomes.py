@@ -56,7 +56,6 @@ def estimate_outcome(
     matcher: CachedMatcher | None = None,
     diagnostics: bool = True,
     cluster: ClusterChoice | None = None,
-    checks: UnmatchedChecks | None = None,
 ) -> OutcomeResult:
     """Estimate the programme's effect on one outcome, with the checks on it.
 
@@ -85,10 +84,6 @@ def estimate_outcome(
         programme assigned by school the randomisation check (``extra["randomization"]``,
         :mod:`~sroi.report.steps.randomization`) and the schools' pre-trend comparison
         (``extra["school_pretrend"]``).
-    checks
-        The outcome's checks on the unmatched sample computed already
-        (:func:`~sroi.report.steps.unmatched.unmatched_checks` of the same data, spec and
-        seed); default ``None``: computed here.
 
     Returns
     -------
@@ -100,9 +95,7 @@ def estimate_outcome(
         data, spec, cluster = prepare_design(data, spec)
     res = _headline(data, spec, outcome, seed, log, matcher, cluster, diagnostics)
     if diagnostics:
-        if checks is None:
-            checks = unmatched_checks(data, spec, outcome, seed)
-        add_unmatched_checks(res, checks, data, spec, log)
+        add_unmatched_checks(res, unmatched_checks(data, spec, outcome, seed), data, spec, log)
     return res
 
 
@@ -247,7 +240,9 @@ def estimate_outcomes(
             o.name: estimate_outcome(data, spec, o, seed, log=log, matcher=matcher, cluster=choice)
             for o in ordered
         }
-    checks = started or _share_checks(data, spec, seed, executor, n_workers)
+    checks = (
+        started if started is not None else _share_checks(data, spec, seed, executor, n_workers)
+    )
     # with the matches so far (the pre-checks'): a cohort matched identically is not matched
     # again; the data without the run's memo (not picklable)
     light = replace(data, memo={})

@@ -91,8 +91,10 @@ class SharedTasks(Generic[R]):
         with self._lock:
             if self._waiting:
                 return self._waiting.pop()
-        for i in sorted(self._futures, reverse=True):
-            if i not in self._done and self._futures[i].cancel():
+            handed_out = sorted(self._futures.items(), reverse=True)
+        # cancelled outside the lock: a cancelled future calls _hand_out, which takes it
+        for i, future in handed_out:
+            if i not in self._done and future.cancel():
                 return i
         return None
 
@@ -100,7 +102,8 @@ class SharedTasks(Generic[R]):
         """Give up the tasks no worker has begun (those running finish, unused)."""
         with self._lock:
             self._waiting.clear()
-        for future in self._futures.values():
+            handed_out = list(self._futures.values())
+        for future in handed_out:
             future.cancel()
 
     def result(self, i: int, compute_here: Callable[[int], R]) -> R:

@@ -8,10 +8,12 @@ Report it.  ``sroi.report.run`` or the ``sroi`` command.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sroi.effect import Effect
 from sroi.errors import SroiInputError, SroiWarning
+
+if TYPE_CHECKING:
+    from sroi.effect import Effect
 
 __version__ = "0.1.0"
 
@@ -30,9 +32,11 @@ __all__ = [
     "__version__",
 ]
 
-# Heavier pieces are imported on first use, so ``import sroi`` stays fast and a finance
-# officer valuing an assumed effect never loads the impact code.
+# Heavier pieces are imported on first use, so ``import sroi`` stays fast (no NumPy: the
+# ``sroi`` command starts its notebook kernel before loading it) and a finance officer
+# valuing an assumed effect never loads the impact code.
 _LAZY = {
+    "Effect": ("sroi.effect", "Effect"),
     "Spec": ("sroi.spec", "Spec"),
     "match": ("sroi.impact.matching", "match"),
     "did": ("sroi.impact.did", "did"),

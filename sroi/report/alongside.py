@@ -1,9 +1,9 @@
 """Work ``sroi run`` does while the kernel runs the report notebook.
 
 The command's own process waits for the kernel most of the time. :class:`Alongside` uses
-that wait, on a second thread: it loads nbconvert's HTML templates (most of an export's time)
-and, as soon as the notebook has written ``results.json``, runs the work that needs only that
-file (the disclosure check of ``results.json`` and the live workbook). The results are the
+that wait, on a second thread: as soon as the notebook has written ``results.json``, it runs
+the work that needs only that file (the disclosure check of ``results.json`` and the live
+workbook) while the kernel draws the report's figures. The results are the
 same as running that work afterwards; only the waiting overlaps.
 """
 
@@ -13,7 +13,6 @@ import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 __all__ = ["Alongside"]
 
@@ -31,39 +30,28 @@ def _complete_json(path: Path) -> bool:
 
 
 class Alongside(threading.Thread):
-    """A thread that prepares the HTML export and handles ``results.json`` once it is written.
+    """A thread that handles ``results.json`` once the notebook has written it.
 
     Parameters
     ----------
-    prepare
-        Called first; its return value is :attr:`prepared` (e.g. a primed HTML exporter).
     results_path
-        The ``results.json`` the notebook writes (absent when the thread starts); ``None``
-        when there is nothing to do with it.
+        The ``results.json`` the notebook writes (absent when the thread starts).
     on_results
         Called with ``results_path`` once the file holds a whole JSON document.
     """
 
-    def __init__(
-        self,
-        prepare: Callable[[], Any],
-        results_path: Path | None = None,
-        on_results: Callable[[Path], None] | None = None,
-    ) -> None:
+    def __init__(self, results_path: Path, on_results: Callable[[Path], None]) -> None:
         super().__init__(name="sroi-alongside", daemon=True)
         self.results_path = results_path
-        self._prepare = prepare
         self._on_results = on_results
         self._halt = threading.Event()
-        self.prepared: Any = None
         self.handled = False
         self.error: BaseException | None = None
 
     def run(self) -> None:  # noqa: D102 - threading.Thread.run
         try:
-            self.prepared = self._prepare()
             path, act = self.results_path, self._on_results
-            while path is not None and act is not None and not self._halt.is_set():
+            while not self._halt.is_set():
                 if path.exists() and _complete_json(path):
                     act(path)
                     self.handled = True
@@ -78,7 +66,7 @@ class Alongside(threading.Thread):
         self.join()
         return self.handled
 
-    def finish(self, *, handle: bool = True) -> Any:
+    def finish(self, *, handle: bool = True) -> bool:
         """Stop waiting for ``results.json``, join, and re-raise an error of the thread.
 
         Parameters
@@ -89,15 +77,14 @@ class Alongside(threading.Thread):
 
         Returns
         -------
-        Any
-            :attr:`prepared`.
+        bool
+            Whether ``on_results`` has run (:attr:`handled`).
         """
         self._halt.set()
         self.join()
         if self.error is not None:
             raise self.error
-        path, act = self.results_path, self._on_results
-        if handle and not self.handled and path is not None and act is not None and path.exists():
-            act(path)
+        if handle and not self.handled and self.results_path.exists():
+            self._on_results(self.results_path)
             self.handled = True
-        return self.prepared
+        return self.handled

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -285,6 +285,76 @@ def _texts(outputs: Iterable[str | Path] | str | Path) -> list[tuple[str, str]]:
     return found
 
 
+#: An identifier made only of these characters is matched as a whole token when it is not
+#: preceded or followed by one of them (the word characters of the patterns below).
+_WORD_RUN = re.compile(r"[A-Za-z0-9_]+")
+
+#: A search of one text: the text and its maximal runs of word characters -> the hits.
+_Search = Callable[[str, set[str]], set[str]]
+
+
+def _substrings_in_runs(ids: list[str]) -> _Search:
+    """Where ``ids`` (word characters only) occur as substrings, as the regex would find them.
+
+    An identifier of word characters only lies within one maximal run of word characters, so
+    each distinct run is scanned once, left to right as ``re.findall`` scans: at each
+    position the first alternative of the alternation (``ids`` in sorted order: the shortest
+    of those starting there) is taken and the scan resumes after it.
+    """
+    wanted = frozenset(ids)
+    lengths = sorted({len(v) for v in ids})
+
+    def in_run(run: str) -> set[str]:
+        found: set[str] = set()
+        pos, n = 0, len(run)
+        while pos + lengths[0] <= n:
+            hit = next((run[pos : pos + k] for k in lengths if run[pos : pos + k] in wanted), "")
+            if hit:
+                found.add(hit)
+                pos += len(hit)
+            else:
+                pos += 1
+        return found
+
+    def search(text: str, runs: set[str]) -> set[str]:
+        found: set[str] = set()
+        for run in runs:
+            if len(run) >= lengths[0]:
+                found |= in_run(run)
+        return found
+
+    return search
+
+
+def _searches(uniq: list[str], min_length: int) -> list[_Search]:
+    """Searches for one kind of identifier: substrings from ``min_length`` on, whole tokens below.
+
+    Identifiers of word characters only (``P000123``, ``S01``) are looked up in the text's
+    runs of word characters: the same hits as the regular expressions, without compiling an
+    alternation of thousands of identifiers (a fifth of a second for 6,000 pupils). Any other
+    identifier makes the kind use the regular expressions.
+    """
+    long_ids = [v for v in uniq if len(v) >= min_length]
+    short_ids = [v for v in uniq if len(v) < min_length]
+    out: list[_Search] = []
+    if all(_WORD_RUN.fullmatch(v) for v in uniq):
+        if long_ids:
+            out.append(_substrings_in_runs(long_ids))
+        if short_ids:
+            short = frozenset(short_ids)
+            out.append(lambda text, runs: runs & short)
+        return out
+    if long_ids:
+        long_pattern = re.compile("|".join(re.escape(v) for v in long_ids))
+        out.append(lambda text, runs: set(long_pattern.findall(text)))
+    if short_ids:
+        short_pattern = re.compile(
+            r"(?<![A-Za-z0-9_])(" + "|".join(re.escape(v) for v in short_ids) + r")(?![A-Za-z0-9_])"
+        )
+        out.append(lambda text, runs: set(short_pattern.findall(text)))
+    return out
+
+
 def check_no_identifiers(
     outputs: Iterable[str | Path] | str | Path,
     ids: Iterable[Any] | Mapping[str, Iterable[Any]],
@@ -320,30 +390,18 @@ def check_no_identifiers(
         groups = {str(k): [str(v) for v in vals] for k, vals in ids.items()}
     else:
         groups = {"id": [str(v) for v in ids]}
-    # one compiled search per kind of identifier, shared by every output searched
-    patterns: list[tuple[str, re.Pattern[str]]] = []
-    for kind, values in groups.items():
-        uniq = sorted({v for v in values if v and v.strip()})
-        long_ids = [v for v in uniq if len(v) >= min_length]
-        short_ids = [v for v in uniq if len(v) < min_length]
-        if long_ids:
-            patterns.append((kind, re.compile("|".join(re.escape(v) for v in long_ids))))
-        if short_ids:
-            patterns.append(
-                (
-                    kind,
-                    re.compile(
-                        r"(?<![A-Za-z0-9_])("
-                        + "|".join(re.escape(v) for v in short_ids)
-                        + r")(?![A-Za-z0-9_])"
-                    ),
-                )
-            )
+    # one search per kind of identifier, shared by every output searched
+    searches = [
+        (kind, search)
+        for kind, values in groups.items()
+        for search in _searches(sorted({v for v in values if v and v.strip()}), min_length)
+    ]
     hits: list[tuple[str, str, str]] = []
     for source, text in _texts(outputs):
         stripped = _DATA_URI.sub(" ", text)
-        for kind, pattern in patterns:
-            hits.extend((source, kind, m) for m in sorted(set(pattern.findall(stripped))))
+        runs = set(_WORD_RUN.findall(stripped))
+        for kind, search in searches:
+            hits.extend((source, kind, m) for m in sorted(search(stripped, runs)))
     if hits and raise_on_found:
         # name the file and the kind of identifier, never the identifier (the message itself
         # may be written to a batch summary or shown in a kept notebook)
@@ -364,26 +422,39 @@ def redact(text: str, ids: Iterable[Any], replacement: str = "[identifier remove
     if not text:
         return text
     key = ids if isinstance(ids, frozenset) else frozenset(str(v) for v in ids)
-    out = str(text)
-    for pattern in _token_patterns(key):
-        out = pattern.sub(replacement, out)
-    return out
+    return _redactor(key)(str(text), replacement)
 
 
 @lru_cache(maxsize=8)
-def _token_patterns(ids: frozenset[Any]) -> tuple[re.Pattern[str], ...]:
-    """Compiled whole-token patterns for a set of identifiers (chunked: long lists stay fast)."""
-    values = sorted(
-        {str(v) for v in ids if v is not None and str(v).strip()}, key=len, reverse=True
-    )
-    return tuple(
+def _redactor(ids: frozenset[Any]) -> Callable[[str, str], str]:
+    """A function replacing the whole-token identifiers ``ids`` in a text.
+
+    When every identifier is one word (``P000123``), each word of the text is looked up;
+    otherwise regular expressions do it (chunked: long lists stay fast).
+    """
+    values = {str(v) for v in ids if v is not None and str(v).strip()}
+    if all(_WORD_RUN.fullmatch(v) for v in values):
+
+        def by_word(text: str, replacement: str) -> str:
+            return _WORD_RUN.sub(lambda m: replacement if m.group() in values else m.group(), text)
+
+        return by_word
+    ordered = sorted(values, key=len, reverse=True)
+    patterns = [
         re.compile(
             r"(?<![A-Za-z0-9_])("
-            + "|".join(re.escape(v) for v in values[i : i + 2000])
+            + "|".join(re.escape(v) for v in ordered[i : i + 2000])
             + r")(?![A-Za-z0-9_])"
         )
-        for i in range(0, len(values), 2000)
-    )
+        for i in range(0, len(ordered), 2000)
+    ]
+
+    def by_pattern(text: str, replacement: str) -> str:
+        for pattern in patterns:
+            text = pattern.sub(replacement, text)
+        return text
+
+    return by_pattern
 
 
 _COUNT_WORDS = (

@@ -4,8 +4,8 @@
 overrides and seed as papermill parameters (showing a progress bar), then writes into the
 output folder:
 
-* ``report.html`` -- self-contained HTML (code hidden, figures embedded as data URIs), via
-  nbconvert's :class:`~nbconvert.HTMLExporter`;
+* ``report.html`` -- one self-contained HTML page: the notebook's outputs, code hidden,
+  figures embedded as data URIs, no scripts (:mod:`sroi.report.html_page`);
 * ``results.json`` -- written by the notebook, validated against the shipped JSON Schema;
 * ``evaluation_report.ipynb`` -- the executed notebook;
 * ``run_log.json`` -- when the run started and ended (UTC): the only file that changes when
@@ -16,9 +16,8 @@ output folder:
 
 Speed: the kernel is started first (:mod:`sroi.report.kernel`) and imports the report code
 while the spec and data are checked; the notebook is saved once, when it ends; while the
-kernel draws the figures, a second thread (:mod:`sroi.report.alongside`) loads nbconvert's
-templates and, once ``results.json`` is written, checks it for identifiers and writes the live
-workbook. The outputs are the same as doing these steps one after the other.
+kernel draws the figures, a second thread (:mod:`sroi.report.alongside`), once
+``results.json`` is written, checks it for identifiers and writes the live workbook. The outputs are the same as doing these steps one after the other.
 
 Output folder (one rule, :func:`output_folder`): the folder given (``sroi run -o OUT`` or
 ``output_dir``) is used as it is. Without one, the spec's ``report.output`` when the spec sets
@@ -42,8 +41,6 @@ is still found in it.
 
 from __future__ import annotations
 
-import html
-import re
 import warnings
 from collections.abc import Collection
 from pathlib import Path
@@ -63,7 +60,6 @@ __all__ = [
     "RUN_LOG_NAME",
     "run_value",
     "export_html",
-    "make_self_contained",
     "REPORT_NOTEBOOK",
     "VALUE_NOTEBOOK",
 ]
@@ -203,54 +199,6 @@ def _failed_cell(nb: Any) -> int | None:
     return None
 
 
-_EXTERNAL_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>', re.I)
-_MATHJAX_BLOCK = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
-_MODULE_SCRIPT = re.compile(r'<script type="module">.*?</script>', re.S)
-
-
-def make_self_contained(body: str, title: str | None = None) -> str:
-    """Drop the CDN scripts nbconvert adds (require.js, MathJax, Mermaid).
-
-    The report uses no JavaScript, must open offline and must not contact third parties.
-
-    Parameters
-    ----------
-    body
-        The exported HTML.
-    title
-        Page title to set (escaped).
-
-    Returns
-    -------
-    str
-        The HTML without external scripts.
-    """
-    body = _MATHJAX_BLOCK.sub("", body)
-    body = _EXTERNAL_SCRIPT.sub("", body)
-    body = _MODULE_SCRIPT.sub(lambda m: "" if "https://" in m.group(0) else m.group(0), body)
-    if title:
-        body = re.sub(
-            r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", body, count=1, flags=re.S
-        )
-    return body
-
-
-def _html_exporter() -> Any:
-    """The HTML exporter of nbconvert, with code and prompts hidden (stderr: _write_html)."""
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-
-
-def _primed_exporter() -> Any:
-    """An exporter with its templates loaded (most of an export's time): run alongside."""
-    import nbformat
-
-    exporter = _html_exporter()
-    exporter.from_notebook_node(nbformat.v4.new_notebook())
-    return exporter
-
-
 def _run_to_html(
     kernel: PrestartedKernel,
     template: Path,
@@ -262,43 +210,27 @@ def _run_to_html(
     progress: bool,
     timeout: int | None,
 ) -> Path:
-    """Execute a value or pool notebook and export it (templates loaded while it runs)."""
-    from sroi.report.alongside import Alongside
-
-    alongside = Alongside(_primed_exporter)
-    alongside.start()
-    try:
-        nb = _execute(
-            template, executed, parameters, progress=progress, timeout=timeout, kernel=kernel
-        )
-    except BaseException:
-        alongside.abandon()
-        raise
-    return _write_html(nb, html_path, title, alongside.finish())
+    """Execute a value or pool notebook and write its HTML page."""
+    nb = _execute(template, executed, parameters, progress=progress, timeout=timeout, kernel=kernel)
+    return _write_html(nb, html_path, title)
 
 
-def _write_html(nb: Any, html_path: Path, title: str | None, exporter: Any) -> Path:
-    import copy
+def _write_html(nb: Any, html_path: Path, title: str | None) -> Path:
+    from sroi.report.html_page import notebook_page
 
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if cell.get("cell_type") == "code":
-            cell["outputs"] = [
-                o
-                for o in cell.get("outputs", [])
-                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
-            ]
-    body, _ = exporter.from_notebook_node(nb)
-    html_path.write_text(make_self_contained(body, title), encoding="utf-8")
+    html_path.write_text(notebook_page(nb, title), encoding="utf-8")
     return html_path
 
 
 def export_html(notebook: str | Path, html_path: str | Path, title: str | None = None) -> Path:
-    """Export an executed notebook to self-contained HTML with the code and stderr hidden."""
+    """Write an executed notebook as a self-contained HTML page, code and stderr hidden.
+
+    See :func:`sroi.report.html_page.notebook_page`.
+    """
     import nbformat
 
     nb = nbformat.read(str(notebook), as_version=4)
-    return _write_html(nb, Path(html_path), title, _html_exporter())
+    return _write_html(nb, Path(html_path), title)
 
 
 def _all_ids(ids: dict[str, set[str]]) -> frozenset[str]:
@@ -525,7 +457,7 @@ def _run_report(
             return
         write_model_workbook(spec, path, workbook)
 
-    alongside = Alongside(_primed_exporter, results_path, on_results)
+    alongside = Alongside(results_path, on_results)
     alongside.start()
     try:
         ran = _execute(
@@ -548,8 +480,8 @@ def _run_report(
             workbook.unlink()  # written by this failed run
         raise
     nb = _normalise_notebook(executed, ran)
-    exporter = alongside.finish()
-    _write_html(nb, html_path, spec.report.title, exporter)
+    alongside.finish()
+    _write_html(nb, html_path, spec.report.title)
     outputs = [p for p in (html_path, executed) if p.exists()]
     try:
         if disclosed:

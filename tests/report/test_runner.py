@@ -257,13 +257,13 @@ def test_alongside_handles_results_once_complete(tmp_path):
 
     results = tmp_path / "results.json"
     seen = []
-    job = Alongside(lambda: "primed", results, lambda p: seen.append(p.read_text()))
+    job = Alongside(results, lambda p: seen.append(p.read_text()))
     job.start()
     results.write_text('{"a": [1, 2')  # cut off: not handled yet
     time.sleep(0.5)
     assert seen == [] and job.is_alive()
     results.write_text('{"a": [1, 2]}\n')
-    assert job.finish() == "primed"
+    assert job.finish() is True
     assert seen == ['{"a": [1, 2]}\n'] and job.handled
 
 
@@ -276,11 +276,11 @@ def test_alongside_errors_reach_the_caller(tmp_path):
     def fail(path):
         raise OSError(f"cannot write beside {path.name}")
 
-    job = Alongside(lambda: None, results, fail)
+    job = Alongside(results, fail)
     job.start()
     with pytest.raises(OSError, match="cannot write beside results.json"):
         job.finish()
     # after a failed notebook the caller abandons the thread: nothing handled, nothing raised
-    idle = Alongside(lambda: None, tmp_path / "never.json", fail)
+    idle = Alongside(tmp_path / "never.json", fail)
     idle.start()
     assert idle.abandon() is False

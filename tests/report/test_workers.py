@@ -325,3 +325,68 @@ def test_text_as_python_strings_gives_the_same_results(tmp_path):
             assert schools.dtype.storage == storage
         runs[storage] = (tmp_path / storage / "results.json").read_bytes(), log.messages
     assert runs["pyarrow"] == runs["python"]
+
+
+def _payload_size(ref) -> int:
+    """In a worker: the size of what the stand-in ``ref`` stands for."""
+    return len(workers.resolve(ref))
+
+
+def test_workers_have_what_they_were_forked_with(monkeypatch):
+    import pickle
+
+    monkeypatch.setenv(workers.ENV_WORKERS, "2")
+    workers.shutdown()
+    source, other = object(), object()
+    payload = list(range(100_000))
+    try:
+        pool = workers.start(inherit=(source, payload))
+        assert pool is not None
+        ref = workers.inherited(source)
+        assert isinstance(ref, workers.Inherited)
+        assert len(pickle.dumps(ref)) < 100  # a number, not the payload
+        assert pool.submit(_payload_size, ref).result() == len(payload)
+        assert workers.resolve(ref) is payload and workers.resolve(payload) is payload
+        assert workers.inherited(other) is None  # by identity: only the object given
+        # already running: a later payload is not inherited (tasks send it themselves)
+        assert workers.start(inherit=(other, [1])) is pool and workers.inherited(other) is None
+    finally:
+        workers.shutdown()
+    assert workers.inherited(source) is None  # stopped with the pool
+
+
+def test_workers_started_with_the_data_inherit_them(tmp_path, monkeypatch):
+    """``load_data(start_workers=True)`` forks the workers with the data: same results.json."""
+    import pickle
+
+    from sroi.report.steps import outcomes as steps_outcomes
+
+    spec_path = write_small_evaluation(
+        tmp_path / "eval",
+        matched=True,
+        n_boot=49,
+        **{"design.matching.caliper": 0.2, "design.matching.history": ["attendance_rate"]},
+    )
+    alone, log_alone = _evaluate(spec_path, tmp_path / "alone", None)
+    monkeypatch.setenv(workers.ENV_WORKERS, "2")
+    workers.shutdown()
+    try:
+        spec = nb.load_spec(spec_path)
+        data, programme, cohorts = nb.load_data(spec, start_workers=True)
+        assert workers.current() is not None
+        assert any(isinstance(k, tuple) and k[0] == "unmatched checks" for k in data.memo)
+        sent = steps_outcomes._sent_inputs(data, spec)
+        assert isinstance(sent, workers.Inherited) and len(pickle.dumps(sent)) < 100
+        # other data, or the same data with another spec, are sent as a copy
+        changed = spec.with_overrides({"design.matching.caliper": 0.25})
+        assert isinstance(steps_outcomes._sent_inputs(data, changed), tuple)
+        log = nb.WarningLog()
+        outcomes = nb.estimate_outcomes(data, spec, log)
+        result = nb.assemble(spec, data, programme, cohorts, outcomes, log)
+        (tmp_path / "inherited").mkdir()
+        nb.write_results(result, tmp_path / "inherited", spec_path)
+    finally:
+        workers.shutdown()
+    a = (tmp_path / "alone" / "results.json").read_bytes()
+    assert a == (tmp_path / "inherited" / "results.json").read_bytes()
+    assert log_alone.messages and log_alone.messages == log.messages

@@ -101,47 +101,34 @@ def load_spec(
     return _data.load_spec(path, overrides or {}, seed)
 
 
-def load_data(
-    spec: Spec, *, start_workers: bool = False
-) -> tuple[EvaluationData, dict[str, Any], pd.DataFrame]:
+def load_data(spec: Spec) -> tuple[EvaluationData, dict[str, Any], pd.DataFrame]:
     """``(data, programme facts, cohort table)`` for the spec.
 
-    With the report's worker processes, the checks on the unmatched sample are handed to them
-    as soon as the data are read and the design's inference checked, before the matching and
-    the valuation section are checked
+    With the report's worker processes running, the checks on the unmatched sample are
+    handed to them as soon as the data are read and the design's inference checked, before
+    the matching and the valuation section are checked
     (:func:`sroi.report.steps.outcomes.start_unmatched_checks`); they are cancelled if a
     check fails.
-
-    Parameters
-    ----------
-    spec
-        The validated spec.
-    start_workers
-        Start the workers (:mod:`sroi.report.workers`) at that point, after the data are
-        read: forked then, they have the data (and the school design) in their memory and
-        no task sends a copy. Workers already running are used as they are.
     """
-    from sroi.report.steps import outcomes as _outcomes  # see estimate_outcomes
+    pool = workers.current()
+    if pool is None:
+        data = _data.load_data(spec)
+    else:
+        from sroi.report.steps import outcomes as _outcomes
 
-    if start_workers:
-        workers.prepare()  # before the data are read: text kept as Python strings
-    started: list[SharedTasks[Any]] = []
+        started: list[SharedTasks[Any]] = []
 
-    def before_matching(data: EvaluationData) -> None:
-        pool = workers.current()
-        if pool is None and start_workers:
-            pool = workers.start(inherit=(data, _outcomes.worker_inputs(data, spec)))
-        if pool is not None:
+        def before_matching(data: EvaluationData) -> None:
             started.append(
                 _outcomes.start_unmatched_checks(data, spec, spec.seed, pool, workers.n_running())
             )
 
-    try:
-        data = _data.load_data(spec, before_matching=before_matching)
-    except BaseException:
-        for tasks in started:  # the report stops here: the workers need not go on
-            tasks.cancel()
-        raise
+        try:
+            data = _data.load_data(spec, before_matching=before_matching)
+        except BaseException:
+            for tasks in started:  # the report stops here: the workers need not go on
+                tasks.cancel()
+            raise
     programme, cohorts = _data.describe_programme(data, spec)
     return data, programme, cohorts
 
@@ -171,8 +158,7 @@ def start_workers() -> None:
     """Start the worker processes that draw figures and estimate secondary outcomes alongside.
 
     See :mod:`sroi.report.workers` (``SROI_REPORT_WORKERS=0``: none, all in the kernel). The
-    report's results are the same either way. The report notebook starts them later, with
-    ``load_data(spec, start_workers=True)``, so that they have the data from their fork.
+    report's results are the same either way.
     """
     workers.start()
 

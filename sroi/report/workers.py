@@ -18,13 +18,11 @@ its inputs only (a seeded estimate, the drawing of a finished figure), the kerne
 the results in the order it would have computed them, and each task's warnings are added to
 the run's log in that order (``tests/report/test_workers.py`` compares the two ways).
 
-Start method (POSIX): the workers are forked from the kernel by :func:`start`, in the report's
-data cell once the data are read (``load_data(spec, start_workers=True)``): they have the
-report code and the data from their fork, so a task sends a stand-in for the data
-(:func:`inherited`, :func:`resolve`) rather than a copy of several megabytes; they import
-only the figures' drawing code. Forking a process that runs threads (the kernel's messaging threads) is safe
+Start method (POSIX): the workers are forked from the kernel by :func:`start` (the report's
+setup cell), after the kernel has imported the report code, so a worker is ready at once and
+imports nothing. Forking a process that runs threads (the kernel's messaging threads) is safe
 only if the child touches nothing those threads may hold: a worker computes on the arrays it
-has or is sent and returns its result through its own pipe; its standard output and error are the
+is sent and returns its result through its own pipe; its standard output and error are the
 process's own file descriptors (never the kernel's message streams) and it runs one BLAS
 thread. The workers run at a lower priority (``nice``) than the kernel, whose cells are the
 report's critical path. They stop with the kernel (:func:`shutdown`, registered at exit).
@@ -49,25 +47,12 @@ import os
 import sys
 import warnings
 from concurrent.futures import Executor
-from typing import Any
 
 from threadpoolctl import threadpool_limits
 
 from sroi.errors import SroiInputError
 
-__all__ = [
-    "ENV_WORKERS",
-    "NICE",
-    "Inherited",
-    "current",
-    "inherited",
-    "n_running",
-    "n_workers",
-    "prepare",
-    "resolve",
-    "shutdown",
-    "start",
-]
+__all__ = ["ENV_WORKERS", "NICE", "current", "n_running", "n_workers", "shutdown", "start"]
 
 #: Environment variable with the number of worker processes (0: none).
 ENV_WORKERS = "SROI_REPORT_WORKERS"
@@ -76,9 +61,6 @@ ENV_WORKERS = "SROI_REPORT_WORKERS"
 NICE = 5
 
 _running: list[tuple[Executor, int]] = []
-#: ``(source, payload)`` the running workers were forked with (:func:`start`), in the order
-#: given; part of the pool's state, cleared with it.
-_inherited: list[tuple[object, Any]] = []
 _storage_before: list[str] = []
 
 
@@ -114,32 +96,11 @@ def n_workers() -> int:
     return n
 
 
-def prepare() -> None:
-    """Set this process up for the report, with or without workers (nothing is forked).
-
-    One BLAS thread: BLAS threads would spin against the workers (sroi._threads), and a
-    multithreaded BLAS sums in an order that depends on its thread count, so the report's
-    numbers would change (in the 15th digit) with the number of workers or of cores; with one
-    thread everywhere they do not. Text kept as Python strings (:func:`_python_text`). Call
-    it before the data are read; :func:`start` calls it too.
-    """
-    threadpool_limits(limits=1, user_api="blas")
-    _python_text()
-
-
-def start(inherit: tuple[object, Any] | None = None) -> Executor | None:
+def start() -> Executor | None:
     """Fork the worker processes (once per process); ``None`` when there are to be none.
 
     Call it after the code the tasks run has been imported (the workers inherit it). It also
-    sets this process up (:func:`prepare`), workers or not.
-
-    Parameters
-    ----------
-    inherit
-        ``(source, payload)``: what the workers are to have from their fork rather than
-        receive, copied, with every task (e.g. what the report's data give them). A task then
-        sends the stand-in :func:`inherited` gives for ``source`` (the same object) and the
-        worker reads the payload with :func:`resolve`. Ignored when the workers are running.
+    limits this process's BLAS to one thread, workers or not (see the comment inside).
 
     Returns
     -------
@@ -148,12 +109,15 @@ def start(inherit: tuple[object, Any] | None = None) -> Executor | None:
     """
     if _running:
         return _running[0][0]
-    prepare()
+    # One BLAS thread here too, with or without workers: BLAS threads would spin against the
+    # workers (sroi._threads), and a multithreaded BLAS sums in an order that depends on its
+    # thread count, so the report's numbers would change (in the 15th digit) with the number
+    # of workers or of cores. With one thread everywhere they do not.
+    threadpool_limits(limits=1, user_api="blas")
+    _python_text()
     n = n_workers()
     if n == 0:
         return None
-    if inherit is not None:
-        _inherited.append(inherit)  # before the fork: the workers have it in their memory
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -166,7 +130,6 @@ def start(inherit: tuple[object, Any] | None = None) -> Executor | None:
             warnings.simplefilter("ignore", DeprecationWarning)
             pool.submit(os.getpid)  # forks all the workers now (not waiting for them)
     except (OSError, ImportError) as exc:  # e.g. no /dev/shm for the pool's semaphores
-        _inherited.clear()
         warnings.warn(
             f"the report's worker processes could not be started ({exc}); the report is "
             "computed in the notebook kernel alone (same results, slower)",
@@ -222,39 +185,6 @@ def current() -> Executor | None:
     return _running[0][0] if _running else None
 
 
-class Inherited:
-    """The stand-in a task sends for what the workers have from their fork (:func:`start`).
-
-    Pickled as one number; :meth:`get` (in a worker) gives the payload.
-    """
-
-    def __init__(self, index: int) -> None:
-        self.index = index
-
-    def get(self) -> Any:
-        """The payload the workers were forked with."""
-        return _inherited[self.index][1]
-
-
-def inherited(source: object) -> Inherited | None:
-    """The stand-in for the payload the running workers were forked with for ``source``.
-
-    ``None`` when no workers run or they were forked without it (then send the payload
-    itself). ``source`` is the very object given to :func:`start` (compared by identity).
-    """
-    if not _running:
-        return None
-    for i, (known, _) in enumerate(_inherited):
-        if known is source:
-            return Inherited(i)
-    return None
-
-
-def resolve(x: Any) -> Any:
-    """The payload behind an :class:`Inherited` stand-in (in a worker); anything else as is."""
-    return x.get() if isinstance(x, Inherited) else x
-
-
 def n_running() -> int:
     """The number of workers of :func:`current` (0 when none are running)."""
     return _running[0][1] if _running else 0
@@ -264,7 +194,6 @@ def shutdown() -> None:
     """Stop the workers (waits for running tasks) and restore the text storage; idempotent."""
     while _running:
         _running.pop()[0].shutdown(wait=True, cancel_futures=True)
-    _inherited.clear()
     if _storage_before:
         import pandas as pd
 

@@ -16,7 +16,6 @@ from dataclasses import replace
 from typing import Any
 
 from sroi.data.loading import EvaluationData
-from sroi.report import workers
 from sroi.report.capture import WarningLog
 from sroi.report.record import RARE_EVENTS, OutcomeResult
 from sroi.report.shared_tasks import SharedTasks
@@ -29,12 +28,7 @@ from sroi.report.steps.school_design import prepare_design
 from sroi.report.steps.unmatched import UnmatchedChecks, add_unmatched_checks, unmatched_checks
 from sroi.spec import OutcomeSpec, Spec
 
-__all__ = ["estimate_outcome", "estimate_outcomes", "start_unmatched_checks", "worker_inputs"]
-
-#: What every worker task of a run needs: the spec's JSON (whose design prepared the rest),
-#: the prepared data without the run's memo (which holds unpicklable estimates and tasks) and
-#: the school design.
-WorkerInputs = tuple[str, EvaluationData, ClusterChoice]
+__all__ = ["estimate_outcome", "estimate_outcomes", "start_unmatched_checks"]
 
 
 def _describe(outcome: OutcomeSpec, data: EvaluationData) -> OutcomeResult:
@@ -183,42 +177,15 @@ def _checks_key(spec: Spec, seed: int) -> tuple[str, str, int]:
 def _share_checks(
     data: EvaluationData, spec: Spec, seed: int, executor: Executor, n_workers: int
 ) -> SharedTasks[UnmatchedChecks]:
-    sent = _sent_inputs(data, spec)
     data, spec, _ = prepare_design(data, spec)
+    # the data without the run's memo (it holds estimates, tasks that are not picklable)
+    light = replace(data, memo={})
     return SharedTasks(
         executor,
-        _checks_elsewhere,
-        [(sent, spec, o, seed) for o in _in_order(spec)],
+        unmatched_checks,
+        [(light, spec, o, seed) for o in _in_order(spec)],
         n_workers,
     )
-
-
-def worker_inputs(data: EvaluationData, spec: Spec) -> WorkerInputs:
-    """What the worker tasks of a run need from its data (:data:`WorkerInputs`).
-
-    :func:`sroi.report.notebook.load_data` forks the workers with it
-    (:func:`sroi.report.workers.start`), so the tasks send a stand-in, not a copy of the
-    data (several megabytes per task).
-    """
-    prepared, _, choice = prepare_design(data, spec)
-    return spec.model_dump_json(), replace(prepared, memo={}), choice
-
-
-def _sent_inputs(data: EvaluationData, spec: Spec) -> workers.Inherited | WorkerInputs:
-    """The stand-in for what the workers inherited for ``data`` and ``spec``, else a copy."""
-    ref = workers.inherited(data)
-    if ref is not None and ref.get()[0] == spec.model_dump_json():
-        return ref
-    return worker_inputs(data, spec)
-
-
-def _checks_elsewhere(
-    inputs: workers.Inherited | WorkerInputs, spec: Spec, outcome: OutcomeSpec, seed: int
-) -> UnmatchedChecks:
-    """In a worker: :func:`~sroi.report.steps.unmatched.unmatched_checks` of one outcome."""
-    _, data, _ = workers.resolve(inputs)
-    # a memo of the task's own, as a copy sent with the task had
-    return unmatched_checks(replace(data, memo={}), spec, outcome, seed)
 
 
 def _in_order(spec: Spec) -> list[OutcomeSpec]:
@@ -264,7 +231,6 @@ def estimate_outcomes(
     log = log if log is not None else WarningLog()
     matcher = CachedMatcher.of_run(data)
     started = data.memo.pop(_checks_key(spec, seed), None)
-    sent = None if executor is None else _sent_inputs(data, spec)
     data, spec, choice = prepare_design(data, spec)
     ordered = _in_order(spec)
     if executor is None:
@@ -278,12 +244,13 @@ def estimate_outcomes(
         started if started is not None else _share_checks(data, spec, seed, executor, n_workers)
     )
     # with the matches so far (the pre-checks'): a cohort matched identically is not matched
-    # again
+    # again; the data without the run's memo (not picklable)
+    light = replace(data, memo={})
     matches = dict(matcher.cache)
     headlines = SharedTasks(
         executor,
         _headline_elsewhere,
-        [(sent, spec, o, seed, matches) for o in ordered[1:]],
+        [(light, spec, o, seed, matches, choice) for o in ordered[1:]],
         n_workers,
     )
 
@@ -309,15 +276,14 @@ def estimate_outcomes(
 
 
 def _headline_elsewhere(
-    inputs: workers.Inherited | WorkerInputs,
+    data: EvaluationData,
     spec: Spec,
     outcome: OutcomeSpec,
     seed: int,
     matches: dict[str, Any],
+    choice: ClusterChoice,
 ) -> tuple[OutcomeResult, list[str]]:
-    """In a worker: an outcome's headline with its own match cache, memo and warnings."""
-    _, data, choice = workers.resolve(inputs)
-    data = replace(data, memo={})
+    """In a worker: an outcome's headline with its own match cache and warnings."""
     log = WarningLog()
     res = _headline(data, spec, outcome, seed, log, CachedMatcher(matches), choice, True)
     return res, log.messages

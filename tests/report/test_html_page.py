@@ -95,3 +95,13 @@ def test_multiline_outputs_are_joined():
     page = notebook_page(nb, "t")
     assert "<p>one</p>\n<p>two</p>" in page
     assert "<pre>ValueError: bad &lt;x&gt;</pre>" in page
+
+
+def test_export_html_writes_the_page_of_a_saved_notebook(tmp_path):
+    from sroi.report.runner import export_html
+
+    saved = tmp_path / "executed.ipynb"
+    nbformat.write(_notebook(), str(saved))
+    page = export_html(saved, tmp_path / "page.html", title="Saved")
+    assert page == tmp_path / "page.html"
+    assert page.read_text(encoding="utf-8") == notebook_page(_notebook(), "Saved")

@@ -293,6 +293,12 @@ _WORD_RUN = re.compile(r"[A-Za-z0-9_]+")
 _Search = Callable[[str, set[str]], set[str]]
 
 
+def _whole_tokens(values: Iterable[str]) -> re.Pattern[str]:
+    """A pattern matching any of ``values`` (in the order given) as a whole token."""
+    alternation = "|".join(re.escape(v) for v in values)
+    return re.compile(r"(?<![A-Za-z0-9_])(" + alternation + r")(?![A-Za-z0-9_])")
+
+
 def _substrings_in_runs(ids: list[str]) -> _Search:
     """Where ``ids`` (word characters only) occur as substrings, as the regex would find them.
 
@@ -348,9 +354,7 @@ def _searches(uniq: list[str], min_length: int) -> list[_Search]:
         long_pattern = re.compile("|".join(re.escape(v) for v in long_ids))
         out.append(lambda text, runs: set(long_pattern.findall(text)))
     if short_ids:
-        short_pattern = re.compile(
-            r"(?<![A-Za-z0-9_])(" + "|".join(re.escape(v) for v in short_ids) + r")(?![A-Za-z0-9_])"
-        )
+        short_pattern = _whole_tokens(short_ids)
         out.append(lambda text, runs: set(short_pattern.findall(text)))
     return out
 
@@ -440,14 +444,7 @@ def _redactor(ids: frozenset[Any]) -> Callable[[str, str], str]:
 
         return by_word
     ordered = sorted(values, key=len, reverse=True)
-    patterns = [
-        re.compile(
-            r"(?<![A-Za-z0-9_])("
-            + "|".join(re.escape(v) for v in ordered[i : i + 2000])
-            + r")(?![A-Za-z0-9_])"
-        )
-        for i in range(0, len(ordered), 2000)
-    ]
+    patterns = [_whole_tokens(ordered[i : i + 2000]) for i in range(0, len(ordered), 2000)]
 
     def by_pattern(text: str, replacement: str) -> str:
         for pattern in patterns:

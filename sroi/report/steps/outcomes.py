@@ -178,14 +178,21 @@ def _share_checks(
     data: EvaluationData, spec: Spec, seed: int, executor: Executor, n_workers: int
 ) -> SharedTasks[UnmatchedChecks]:
     data, spec, _ = prepare_design(data, spec)
-    # the data without the run's memo (it holds estimates, tasks that are not picklable)
-    light = replace(data, memo={})
+    light = _to_send(data)
     return SharedTasks(
         executor,
         unmatched_checks,
         [(light, spec, o, seed) for o in _in_order(spec)],
         n_workers,
     )
+
+
+def _to_send(data: EvaluationData) -> EvaluationData:
+    """The data as a worker task receives them: without the run's memo.
+
+    The memo holds estimates and tasks that cannot be pickled; each task starts with its own.
+    """
+    return replace(data, memo={})
 
 
 def _in_order(spec: Spec) -> list[OutcomeSpec]:
@@ -244,8 +251,8 @@ def estimate_outcomes(
         started if started is not None else _share_checks(data, spec, seed, executor, n_workers)
     )
     # with the matches so far (the pre-checks'): a cohort matched identically is not matched
-    # again; the data without the run's memo (not picklable)
-    light = replace(data, memo={})
+    # again
+    light = _to_send(data)
     matches = dict(matcher.cache)
     headlines = SharedTasks(
         executor,

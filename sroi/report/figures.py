@@ -1,32 +1,26 @@
 """Report figures: one style, a colour-blind-safe palette, labelled axes with units.
 
-Every function returns a :class:`matplotlib.figure.Figure` (built with the object API, so
-nothing is drawn to a global state and figures can be tested headless). Colours come from
-the Okabe & Ito (2008) palette, which stays distinguishable under the common forms of colour
-blindness; lines also differ by marker or style so figures survive greyscale printing.
-Counts in labels pass through :func:`sroi.report.disclosure.suppress_count`.
+Every function returns a :class:`sroi.report.charts.Chart`, drawn as SVG by
+:meth:`~sroi.report.charts.Chart.svg` (embedded in the report's HTML; no global state, so
+figures can be tested headless). Colours come from the Okabe & Ito (2008) palette, which stays
+distinguishable under the common forms of colour blindness; series also differ by marker or
+line style so figures survive greyscale printing. Counts in labels pass through
+:func:`sroi.report.disclosure.suppress_count`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from sroi.errors import SroiInputError
+from sroi.report.charts import Chart
 from sroi.report.disclosure import suppress_count
-
-if TYPE_CHECKING:  # imported where a figure is made: a report kernel whose figures are drawn
-    # by worker processes (sroi.report.workers) never loads matplotlib
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 __all__ = [
     "PALETTE",
-    "to_png",
-    "draw_png",
     "love_plot",
     "overlap_plot",
     "event_study_plot",
@@ -35,6 +29,7 @@ __all__ = [
     "tornado_plot",
     "monte_carlo_plot",
     "break_even_plot",
+    "forest_plot",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -50,42 +45,11 @@ PALETTE = {
     "grey": "#6E6E6E",
 }
 _CYCLE = ["blue", "orange", "green", "vermillion", "sky", "purple", "yellow", "black"]
-
-#: matplotlib settings the axes are created with (typed Any: matplotlib's stubs spell out
-#: every rc key as a literal).
-_RC: Any = {
-    "font.size": 10,
-    "axes.titlesize": 11,
-    "axes.labelsize": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "legend.frameon": False,
-}
+_MARKERS = "os^Dv"
 
 
 def _colour(i: int) -> str:
     return PALETTE[_CYCLE[i % len(_CYCLE)]]
-
-
-def _figure(width: float = 7.0, height: float = 4.0) -> tuple[Figure, Axes]:
-    import matplotlib
-    from matplotlib.figure import Figure
-
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
-        ax = fig.add_subplot()
-    ax.grid(True, alpha=0.3)
-    ax.spines["top"].set_visible(False)
-    ax.spines["right"].set_visible(False)
-    return fig, ax
-
-
-def _yerr(est: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Error-bar lengths; an interval not containing its estimate is drawn from the estimate."""
-    err = np.vstack([est - lo, hi - est])
-    return np.nan_to_num(np.clip(err, 0.0, None), nan=0.0)
 
 
 def _need(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
@@ -101,7 +65,11 @@ def _need(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
         raise SroiInputError(f"{what}: the table is empty, nothing to plot")
 
 
-def love_plot(balance: pd.DataFrame, threshold: float = 0.1, title: str | None = None) -> Figure:
+def _effect_label(outcome_label: str, unit: str | None) -> str:
+    return f"effect on {outcome_label}" + (f"\n({unit})" if unit else "")
+
+
+def love_plot(balance: pd.DataFrame, threshold: float = 0.1, title: str | None = None) -> Chart:
     """Absolute standardised mean differences before and after matching (a "love plot").
 
     ``balance`` has columns ``covariate``, ``smd_before``, ``smd_after``. SMD = difference
@@ -112,33 +80,19 @@ def love_plot(balance: pd.DataFrame, threshold: float = 0.1, title: str | None =
     b = balance.copy()
     b["abs_before"] = b["smd_before"].astype(float).abs()
     b["abs_after"] = b["smd_after"].astype(float).abs()
-    b = b.sort_values("abs_before").reset_index(drop=True)
-    fig, ax = _figure(7.0, max(2.5, 0.28 * len(b) + 1.2))
-    y = np.arange(len(b))
-    ax.scatter(
-        b["abs_before"],
-        y,
-        marker="o",
-        facecolors="none",
-        edgecolors=PALETTE["vermillion"],
-        label="before matching",
-        zorder=3,
+    b = b.sort_values("abs_before", kind="stable").reset_index(drop=True)
+    chart = Chart(
+        title=title or "Covariate balance before and after matching",
+        xlabel="absolute standardised mean difference (treated SD units)",
     )
-    ax.scatter(
-        b["abs_after"], y, marker="s", color=PALETTE["blue"], label="after matching", zorder=3
+    y = np.arange(len(b), dtype=float)
+    chart.categories(b["covariate"].astype(str).tolist())
+    chart.line(x=threshold, colour=PALETTE["grey"], dash="dashed", label=f"threshold {threshold:g}")
+    chart.points(
+        b["abs_before"], y, colour=PALETTE["vermillion"], filled=False, label="before matching"
     )
-    ax.axvline(
-        threshold,
-        color=PALETTE["grey"],
-        linestyle="--",
-        linewidth=1,
-        label=f"threshold {threshold:g}",
-    )
-    ax.set_yticks(y, b["covariate"].astype(str).tolist())
-    ax.set_xlabel("absolute standardised mean difference (treated SD units)")
-    ax.set_title(title or "Covariate balance before and after matching")
-    ax.legend(loc="lower right")
-    return fig
+    chart.points(b["abs_after"], y, colour=PALETTE["blue"], marker="s", label="after matching")
+    return chart
 
 
 def overlap_plot(
@@ -150,7 +104,7 @@ def overlap_plot(
     threshold: int = 10,
     bins: int = 30,
     counts: tuple[int, int] | None = None,
-) -> Figure:
+) -> Chart:
     """Distribution of the matching distance (propensity score) in the two groups.
 
     Densities, so groups of different size are comparable; group sizes in the legend are
@@ -169,29 +123,32 @@ def overlap_plot(
         hi = lo + 1e-9
     edges = np.linspace(lo, hi, bins + 1)
     n_t, n_c = counts if counts is not None else (t.size, c.size)
-    fig, ax = _figure()
-    ax.hist(
-        c,
-        bins=edges.tolist(),
-        density=True,
-        alpha=0.55,
-        color=PALETTE["sky"],
+    chart = Chart(
+        title=title or "Overlap of participants and comparison pool",
+        xlabel=label,
+        ylabel="density",
+    )
+    mid, width = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
+    zero = np.zeros(bins)
+    chart.bars(
+        mid,
+        zero,
+        np.histogram(c, bins=edges, density=True)[0],
+        thickness=width,
+        colour=PALETTE["sky"],
+        opacity=0.55,
         label=f"comparison pool (n = {suppress_count(n_c, threshold)} pupils)",
     )
-    ax.hist(
-        t,
-        bins=edges.tolist(),
-        density=True,
-        histtype="step",
-        linewidth=2,
-        color=PALETTE["vermillion"],
+    chart.bars(
+        mid,
+        zero,
+        np.histogram(t, bins=edges, density=True)[0],
+        thickness=width,
+        colour=PALETTE["vermillion"],
+        outline=True,
         label=f"participants (n = {suppress_count(n_t, threshold)} pupils)",
     )
-    ax.set_xlabel(label)
-    ax.set_ylabel("density")
-    ax.set_title(title or "Overlap of participants and comparison pool")
-    ax.legend()
-    return fig
+    return chart
 
 
 def event_study_plot(
@@ -201,7 +158,7 @@ def event_study_plot(
     unit: str | None = None,
     reference: int = -1,
     title: str | None = None,
-) -> Figure:
+) -> Chart:
     """Effects by time relative to the start of the programme, with confidence intervals.
 
     ``coefficients`` has columns ``event_time``, ``estimate``, ``ci_low``, ``ci_high``.
@@ -214,29 +171,23 @@ def event_study_plot(
     est = d["estimate"].to_numpy(dtype=float)
     lo = d["ci_low"].to_numpy(dtype=float)
     hi = d["ci_high"].to_numpy(dtype=float)
-    fig, ax = _figure()
+    chart = Chart(
+        title=title or f"Effect on {outcome_label} by term since start",
+        xlabel="terms since the programme started (0 = first term)",
+        ylabel=_effect_label(outcome_label, unit),
+    )
+    chart.number_format("x", integer=True)
+    chart.line(y=0, colour=PALETTE["black"], width=0.8)
+    chart.line(x=-0.5, colour=PALETTE["grey"], dash="dotted")
     pre = e < 0
     for mask, colour, name, marker in (
         (pre, PALETTE["grey"], "before start", "o"),
         (~pre, PALETTE["blue"], "after start", "s"),
     ):
         if mask.any():
-            ax.errorbar(
-                e[mask],
-                est[mask],
-                yerr=[est[mask] - lo[mask], hi[mask] - est[mask]],
-                fmt=marker,
-                color=colour,
-                capsize=3,
-                label=name,
-            )
-    ax.axhline(0, color=PALETTE["black"], linewidth=0.8)
-    ax.axvline(-0.5, color=PALETTE["grey"], linestyle=":", linewidth=1)
-    ax.set_xlabel("terms since the programme started (0 = first term)")
-    ax.set_ylabel(f"effect on {outcome_label}" + (f"\n({unit})" if unit else ""))
-    ax.set_title(title or f"Effect on {outcome_label} by term since start")
-    ax.legend()
-    return fig
+            chart.intervals(e[mask], lo[mask], hi[mask], colour=colour)
+            chart.points(e[mask], est[mask], colour=colour, marker=marker, label=name)
+    return chart
 
 
 def att_gt_plot(
@@ -246,41 +197,47 @@ def att_gt_plot(
     unit: str | None = None,
     title: str | None = None,
     threshold: int = 10,
-) -> Figure:
+) -> Chart:
     """Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021).
 
-    One panel line per cohort ``g`` (first term in the programme) over calendar time ``t``;
+    One series per cohort ``g`` (first term in the programme) over calendar time ``t``;
     ``att_gt`` has columns ``cohort``, ``time``, ``att``, ``ci_low``, ``ci_high`` and,
-    optionally, ``n_treated`` (shown, suppressed below ``threshold``, in the legend).
+    optionally, ``n_treated`` (shown, suppressed below ``threshold``, in the legend). A dotted
+    line in the cohort's colour marks the term before it started.
     """
     _need(att_gt, ["cohort", "time", "att", "ci_low", "ci_high"], "att_gt_plot")
-    fig, ax = _figure()
+    chart = Chart(
+        title=title or f"Effect on {outcome_label} by cohort and term, ATT(g,t)",
+        xlabel="term (calendar time)",
+        ylabel=_effect_label(outcome_label, unit),
+    )
+    chart.number_format("x", integer=True)
+    chart.line(y=0, colour=PALETTE["black"], width=0.8)
     cohorts = sorted(att_gt["cohort"].unique())
     width = 0.6 / max(1, len(cohorts))
     for i, g in enumerate(cohorts):
         d = att_gt[att_gt["cohort"] == g].sort_values("time")
         x = d["time"].to_numpy(dtype=float) + (i - (len(cohorts) - 1) / 2) * width
-        y = d["att"].to_numpy(dtype=float)
-        yerr = _yerr(y, d["ci_low"].to_numpy(dtype=float), d["ci_high"].to_numpy(dtype=float))
         n = ""
         if "n_treated" in d.columns and d["n_treated"].notna().any():
             n = f", n = {suppress_count(int(d['n_treated'].max()), threshold)}"
-        ax.errorbar(
+        chart.line(x=float(g) - 0.5, colour=_colour(i), dash="dotted")
+        chart.intervals(
             x,
-            y,
-            yerr=yerr,
-            fmt="os^Dv<>p"[i % 8],
-            color=_colour(i),
-            capsize=2,
+            d["ci_low"].to_numpy(dtype=float),
+            d["ci_high"].to_numpy(dtype=float),
+            colour=_colour(i),
+            cap=2.5,
+        )
+        chart.points(
+            x,
+            d["att"].to_numpy(dtype=float),
+            colour=_colour(i),
+            marker=_MARKERS[i % len(_MARKERS)],
+            size=7.0,
             label=f"cohort starting term {int(g)}{n}",
         )
-        ax.axvline(float(g) - 0.5, color=_colour(i), linestyle=":", linewidth=1)
-    ax.axhline(0, color=PALETTE["black"], linewidth=0.8)
-    ax.set_xlabel("term (calendar time)")
-    ax.set_ylabel(f"effect on {outcome_label}" + (f"\n({unit})" if unit else ""))
-    ax.set_title(title or f"Effect on {outcome_label} by cohort and term, ATT(g,t)")
-    ax.legend(fontsize=8)
-    return fig
+    return chart
 
 
 def value_by_agency_plot(
@@ -292,46 +249,33 @@ def value_by_agency_plot(
     currency: str = "£",
     price_year: str | None = None,
     title: str | None = None,
-) -> Figure:
+) -> Chart:
     """Present value of benefits by year, stacked by the agency that gains.
 
-    ``table`` is long: one row per (agency, year) with the value in pounds.
+    ``table`` is long: one row per (agency, year) with the value in pounds. Gains stack up
+    from zero and losses down from it.
     """
     _need(table, [agency, year, value], "value_by_agency_plot")
     wide = table.pivot_table(index=year, columns=agency, values=value, aggfunc="sum").fillna(0.0)
-    fig, ax = _figure()
-    x = wide.index.to_numpy()
+    prices = f", {price_year} prices" if price_year else ""
+    chart = Chart(
+        title=title or "Value by year and by the agency that benefits",
+        xlabel="appraisal year (0 = first year of delivery)",
+        ylabel=f"present value ({currency}{prices})",
+    )
+    chart.number_format("x", integer=True)
+    chart.number_format("y", prefix=currency)
+    x = wide.index.to_numpy(dtype=float)
     pos = np.zeros(len(x))
     neg = np.zeros(len(x))
     for i, col in enumerate(wide.columns):
         v = wide[col].to_numpy(dtype=float)
         base = np.where(v >= 0, pos, neg)
-        ax.bar(
-            x,
-            v,
-            bottom=base,
-            color=_colour(i),
-            label=str(col).replace("_", " "),
-            edgecolor="white",
-            linewidth=0.5,
-        )
+        chart.bars(x, base, base + v, colour=_colour(i), label=str(col).replace("_", " "))
         pos = pos + np.clip(v, 0, None)
         neg = neg + np.clip(v, None, 0)
-    ax.axhline(0, color=PALETTE["black"], linewidth=0.8)
-    ax.set_xlabel("appraisal year (0 = first year of delivery)")
-    prices = f", {price_year} prices" if price_year else ""
-    ax.set_ylabel(f"present value ({currency}{prices})")
-    import matplotlib.ticker
-
-    ax.yaxis.set_major_formatter(
-        # a format string, not a function: the figure can be pickled to a worker process
-        matplotlib.ticker.StrMethodFormatter(
-            currency.replace("{", "{{").replace("}", "}}") + "{x:,.0f}"
-        )
-    )
-    ax.set_title(title or "Value by year and by the agency that benefits")
-    ax.legend(fontsize=8)
-    return fig
+    chart.line(y=0, colour=PALETTE["black"], width=0.8)
+    return chart
 
 
 def tornado_plot(
@@ -344,7 +288,7 @@ def tornado_plot(
     metric_label: str = "SROI ratio (£ of value per £1 invested)",
     title: str | None = None,
     max_rows: int = 12,
-) -> Figure:
+) -> Chart:
     """One-way sensitivity ("tornado"): the result when each input is set to its low and high value.
 
     ``table`` has the metric at each input's low and high value; rows are sorted by the
@@ -353,20 +297,32 @@ def tornado_plot(
     _need(table, [parameter, low, high], "tornado_plot")
     t = table.copy()
     t["_swing"] = (t[high].astype(float) - t[low].astype(float)).abs()
-    t = t.sort_values("_swing").tail(max_rows).reset_index(drop=True)
-    fig, ax = _figure(7.0, max(2.5, 0.35 * len(t) + 1.2))
-    y = np.arange(len(t))
+    t = t.sort_values("_swing", kind="stable").tail(max_rows).reset_index(drop=True)
+    y = np.arange(len(t), dtype=float)
     centre = float(base) if base is not None else float(np.nanmedian(t[[low, high]].to_numpy()))
-    lo = t[low].to_numpy(dtype=float)
-    hi = t[high].to_numpy(dtype=float)
-    ax.barh(y, lo - centre, left=centre, color=PALETTE["vermillion"], label="input at low value")
-    ax.barh(y, hi - centre, left=centre, color=PALETTE["blue"], label="input at high value")
-    ax.axvline(centre, color=PALETTE["black"], linewidth=1, label=f"central {centre:.2f}")
-    ax.set_yticks(y, [str(p).replace("_", " ") for p in t[parameter]])
-    ax.set_xlabel(metric_label)
-    ax.set_title(title or "Which assumptions matter most (one at a time)")
-    ax.legend(fontsize=8, loc="lower right")
-    return fig
+    chart = Chart(
+        title=title or "Which assumptions matter most (one at a time)", xlabel=metric_label
+    )
+    chart.categories([str(p).replace("_", " ") for p in t[parameter]])
+    full = np.full(len(t), centre)
+    chart.bars(
+        y,
+        full,
+        t[low].to_numpy(dtype=float),
+        horizontal=True,
+        colour=PALETTE["vermillion"],
+        label="input at low value",
+    )
+    chart.bars(
+        y,
+        full,
+        t[high].to_numpy(dtype=float),
+        horizontal=True,
+        colour=PALETTE["blue"],
+        label="input at high value",
+    )
+    chart.line(x=centre, colour=PALETTE["black"], label=f"central {centre:.2f}")
+    return chart
 
 
 def monte_carlo_plot(
@@ -378,7 +334,7 @@ def monte_carlo_plot(
     break_even: float | None = 1.0,
     title: str | None = None,
     bins: int = 50,
-) -> Figure:
+) -> Chart:
     """Histogram of Monte Carlo draws of a result, with its central value and interval.
 
     ``break_even`` marks the value where benefits equal costs (1 for a ratio, 0 for NPV).
@@ -387,32 +343,39 @@ def monte_carlo_plot(
     x = x[np.isfinite(x)]
     if x.size < 2:
         raise SroiInputError("monte_carlo_plot: needs at least two finite draws")
-    fig, ax = _figure()
-    ax.hist(x, bins=bins, color=PALETTE["sky"], edgecolor="white", linewidth=0.3)
+    chart = Chart(
+        title=title or f"Uncertainty in the result ({x.size:,} simulation draws)",
+        xlabel=label,
+        ylabel="number of simulation draws",
+    )
     if interval is not None:
-        ax.axvspan(
+        chart.span(
             interval[0],
             interval[1],
-            color=PALETTE["blue"],
-            alpha=0.12,
+            colour=PALETTE["blue"],
+            opacity=0.12,
             label=f"interval {interval[0]:,.2f} to {interval[1]:,.2f}",
         )
+    heights, edges = np.histogram(x, bins=bins)
+    chart.bars(
+        (edges[:-1] + edges[1:]) / 2,
+        np.zeros(bins),
+        heights.astype(float),
+        thickness=np.diff(edges),
+        colour=PALETTE["sky"],
+    )
     if point is not None:
-        ax.axvline(point, color=PALETTE["blue"], linewidth=2, label=f"central {point:,.2f}")
+        chart.line(x=point, colour=PALETTE["blue"], width=2.0, label=f"central {point:,.2f}")
     if break_even is not None:
         share = float(np.mean(x > break_even))
-        ax.axvline(
-            break_even,
-            color=PALETTE["vermillion"],
-            linestyle="--",
-            linewidth=1.5,
+        chart.line(
+            x=break_even,
+            colour=PALETTE["vermillion"],
+            dash="dashed",
+            width=1.5,
             label=f"break-even ({share:.0%} of draws above)",
         )
-    ax.set_xlabel(label)
-    ax.set_ylabel("number of simulation draws")
-    ax.set_title(title or f"Uncertainty in the result ({x.size:,} simulation draws)")
-    ax.legend(fontsize=8)
-    return fig
+    return chart
 
 
 def break_even_plot(
@@ -422,7 +385,7 @@ def break_even_plot(
     central: str = "central",
     break_even: str = "break_even",
     title: str | None = None,
-) -> Figure:
+) -> Chart:
     """How far each input could move before benefits no longer cover costs.
 
     For each input, the central value and the break-even value (where NPV = 0) are shown as
@@ -435,78 +398,87 @@ def break_even_plot(
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(c != 0, b / c, np.nan)
     t["_rel"] = rel
-    t = t.sort_values("_rel", na_position="first").reset_index(drop=True)
-    fig, ax = _figure(7.0, max(2.5, 0.35 * len(t) + 1.2))
-    y = np.arange(len(t))
+    t = t.sort_values("_rel", na_position="first", kind="stable").reset_index(drop=True)
+    chart = Chart(
+        title=title or "Break-even: how far each input can move before NPV = 0",
+        xlabel="value as a multiple of its central assumption (1 = central)",
+    )
+    chart.categories([str(p).replace("_", " ") for p in t[parameter]])
+    y = np.arange(len(t), dtype=float)
     r = t["_rel"].to_numpy(dtype=float)
     ok = np.isfinite(r)
-    ax.hlines(y[ok], np.minimum(r[ok], 1.0), np.maximum(r[ok], 1.0), color=PALETTE["grey"])
-    ax.scatter(
-        np.ones(len(t)), y, color=PALETTE["blue"], marker="o", label="central value", zorder=3
+    chart.intervals(
+        y[ok],
+        np.minimum(r[ok], 1.0),
+        np.maximum(r[ok], 1.0),
+        colour=PALETTE["grey"],
+        horizontal=True,
+        cap=0.0,
     )
-    ax.scatter(
-        r[ok], y[ok], color=PALETTE["vermillion"], marker="D", label="break-even value", zorder=3
-    )
+    chart.points(np.ones(len(t)), y, colour=PALETTE["blue"], label="central value")
+    chart.points(r[ok], y[ok], colour=PALETTE["vermillion"], marker="D", label="break-even value")
     for yi in y[~ok]:
-        ax.annotate(
-            "no break-even in range",
-            (1.0, yi),
-            xytext=(6, -3),
-            textcoords="offset points",
-            fontsize=8,
+        chart.note(1.0, float(yi), "no break-even in range")
+    return chart
+
+
+def forest_plot(
+    places: pd.DataFrame,
+    *,
+    pooled: tuple[float, float, float],
+    prediction: tuple[float, float] | None = None,
+    outcome_label: str = "outcome",
+    title: str | None = None,
+) -> Chart:
+    """Forest plot: each place's effect and interval, the pooled effect, the prediction range.
+
+    ``places`` has columns ``place``, ``estimate``, ``ci_low``, ``ci_high`` and ``weight_pct``
+    (the square's size grows with the place's weight in the pooled estimate). ``pooled`` is
+    (estimate, low, high), drawn as a diamond; ``prediction`` (low, high) is the range of
+    effects expected in a new place, drawn as a pale bar (Borenstein et al. 2009, ch. 17).
+    """
+    _need(places, ["place", "estimate", "ci_low", "ci_high", "weight_pct"], "forest_plot")
+    k = len(places)
+    chart = Chart(
+        title=title or f"Effect on {outcome_label} in each place",
+        xlabel=f"effect on {outcome_label}",
+    )
+    chart.categories(["Pooled", *[str(p) for p in places["place"]][::-1]])
+    y = np.arange(k, 0, -1, dtype=float)
+    chart.line(x=0.0, colour=PALETTE["black"], width=0.8)
+    chart.intervals(
+        y,
+        places["ci_low"].to_numpy(dtype=float),
+        places["ci_high"].to_numpy(dtype=float),
+        colour=PALETTE["grey"],
+        horizontal=True,
+        cap=3.0,
+    )
+    weight = places["weight_pct"].to_numpy(dtype=float)
+    chart.points(
+        places["estimate"].to_numpy(dtype=float),
+        y,
+        colour=PALETTE["blue"],
+        marker="s",
+        size=6.0 + 14.0 * np.sqrt(np.clip(weight, 0, 100) / 100.0),
+        label="place (size: weight)",
+    )
+    if prediction is not None and np.all(np.isfinite(prediction)):
+        chart.bars(
+            [0.0],
+            [prediction[0]],
+            [prediction[1]],
+            horizontal=True,
+            thickness=0.22,
+            colour=PALETTE["sky"],
+            opacity=0.6,
+            label="prediction interval (a new place)",
         )
-    ax.set_yticks(y, [str(p).replace("_", " ") for p in t[parameter]])
-    ax.set_xlabel("value as a multiple of its central assumption (1 = central)")
-    ax.set_title(title or "Break-even: how far each input can move before NPV = 0")
-    ax.legend(fontsize=8)
-    return fig
-
-
-def to_png(fig: Figure, dpi: int = 110) -> bytes:
-    """Render a figure to PNG bytes (what the report embeds)."""
-    import io
-
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    if not isinstance(fig, Figure):
-        raise SroiInputError(f"to_png: expected a matplotlib Figure, got {type(fig).__name__}")
-    FigureCanvasAgg(fig)
-    fit_titles(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    return buf.getvalue()
-
-
-def draw_png(draw: Callable[[], Figure], dpi: int = 110) -> bytes:
-    """Make a figure with ``draw`` and render it to PNG bytes (a worker process's task).
-
-    Parameters
-    ----------
-    draw
-        A function returning the figure, e.g. ``functools.partial(love_plot, table)``.
-    dpi
-        Resolution, as :func:`to_png`.
-    """
-    fig = draw()
-    png = to_png(fig, dpi)
-    fig.clear()
-    return png
-
-
-def fit_titles(fig: Figure, width: int = 60) -> None:
-    """Wrap each axes title at ``width`` characters so no title is cut at the figure's edge.
-
-    Parameters
-    ----------
-    fig
-        The figure (changed in place).
-    width
-        Characters per title line.
-    """
-    import textwrap
-
-    for ax in fig.axes:
-        title = ax.get_title()
-        if title and len(title) > width and "\n" not in title:
-            ax.set_title("\n".join(textwrap.wrap(title, width)))
+    est, lo, hi = pooled
+    chart.polygon(
+        [lo, est, hi, est],
+        [0.0, 0.25, 0.0, -0.25],
+        colour=PALETTE["vermillion"],
+        label="pooled effect and confidence interval",
+    )
+    return chart

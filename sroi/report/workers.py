@@ -1,7 +1,7 @@
-"""Worker processes beside the report's kernel: checks, secondary outcomes, figures in parallel.
+"""Worker processes beside the report's kernel: checks and secondary outcomes in parallel.
 
 A notebook kernel runs the report one cell at a time on one core. On a machine with two or
-more cores the report hands three kinds of self-contained work to worker processes:
+more cores the report hands two kinds of self-contained work to worker processes:
 
 * every outcome's checks on the unmatched sample (:mod:`sroi.report.steps.unmatched`),
   handed out in the data cell as soon as the data are read and the design's inference
@@ -9,12 +9,10 @@ more cores the report hands three kinds of self-contained work to worker process
 * the secondary outcomes' headlines (:func:`sroi.report.steps.outcomes.estimate_outcomes`
   with ``executor=``), while the kernel estimates the primary outcome's; the tasks are
   handed out one per free worker (:mod:`sroi.report.shared_tasks`), so the kernel computes
-  itself those no worker has begun;
-* the drawing of each figure to PNG (:meth:`sroi.report.sections.base.Section.figure`),
-  while the kernel writes the rest of the report.
+  itself those no worker has begun.
 
 The results are the same as computing everything in the kernel: each task is a function of
-its inputs only (a seeded estimate, the drawing of a finished figure), the kernel collects
+its inputs only (a seeded estimate), the kernel collects
 the results in the order it would have computed them, and each task's warnings are added to
 the run's log in that order (``tests/report/test_workers.py`` compares the two ways).
 
@@ -29,7 +27,7 @@ report's critical path. They stop with the kernel (:func:`shutdown`, registered 
 Windows and macOS (where forking is not safe) compute everything in the kernel, and so does
 a machine where the workers cannot be started (no shared memory for the pool's semaphores,
 say), with a warning. If a worker dies during the run (killed, out of memory), the kernel
-estimates or draws what it was given.
+estimates what it was given.
 
 The number of workers is ``SROI_REPORT_WORKERS`` from the environment: ``0`` computes
 everything in the kernel; by default 2 when the process may use 2 or more cores, else 0.
@@ -171,12 +169,8 @@ def _in_worker() -> None:
     sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     threadpool_limits(limits=1, user_api="blas")
     os.nice(NICE)
-    # loaded while the kernel reads the data: the figures' drawing code (the kernel hands
-    # every figure to the workers and never loads it) and the solvers of the honest-DiD
-    # bounds (imported on first use, sroi._optimize)
-    import matplotlib.backends.backend_agg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
-    import matplotlib.ticker  # noqa: F401
+    # loaded while the kernel reads the data: the solvers of the honest-DiD bounds
+    # (imported on first use, sroi._optimize)
     import scipy.optimize  # noqa: F401
 
 

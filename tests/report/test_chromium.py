@@ -1,4 +1,7 @@
-"""Open the HTML report in headless Chromium: no console errors, every figure displayed.
+"""Open the HTML report in headless Chromium: no console errors, every chart displayed.
+
+Every chart's text, drawn with the browser's own fonts, lies inside its chart and no two of
+its texts overlap.
 
 Needs Debian's ``chromium`` (``apt-get install -y chromium``); skipped with a message when it
 is not installed. A screenshot is saved under the test's tmp dir.
@@ -23,15 +26,35 @@ window.addEventListener('error', function (e) { window.__errors.push('error: ' +
   console.error = function () { window.__errors.push('console.error: ' + Array.from(arguments).join(' ')); orig.apply(console, arguments); };
 })();
 window.addEventListener('load', function () {
-  var imgs = Array.from(document.images);
-  var bad = imgs.filter(function (i) {
-    var r = i.getBoundingClientRect();
-    var st = getComputedStyle(i);
-    return !(i.complete && i.naturalWidth > 0 && r.width > 0 && r.height > 0 && st.display !== 'none' && st.visibility !== 'hidden');
+  var charts = Array.from(document.querySelectorAll('svg.sroi-chart'));
+  var bad = charts.filter(function (c) {
+    var r = c.getBoundingClientRect();
+    var st = getComputedStyle(c);
+    return !(r.width > 0 && r.height > 0 && st.display !== 'none' && st.visibility !== 'hidden');
+  });
+  // every word of a chart inside the chart, and no two texts of a chart on top of each other
+  var problems = [];
+  charts.forEach(function (c, i) {
+    var box = c.getBoundingClientRect();
+    var texts = Array.from(c.querySelectorAll('text')).map(function (t) {
+      return [t.textContent, t.getBoundingClientRect()];
+    });
+    texts.forEach(function (a, j) {
+      var r = a[1];
+      if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1) {
+        problems.push('chart ' + i + ': "' + a[0] + '" outside');
+      }
+      texts.slice(j + 1).forEach(function (b) {
+        var q = b[1];
+        var w = Math.min(r.right, q.right) - Math.max(r.left, q.left);
+        var h = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
+        if (w > 1.5 && h > 1.5) { problems.push('chart ' + i + ': "' + a[0] + '" over "' + b[0] + '"'); }
+      });
+    });
   });
   var out = document.createElement('pre');
   out.id = '__probe';
-  out.textContent = 'IMAGES=' + imgs.length + ';NOT_DISPLAYED=' + bad.length + ';ERRORS=' + JSON.stringify(window.__errors);
+  out.textContent = 'CHARTS=' + charts.length + ';NOT_DISPLAYED=' + bad.length + ';ERRORS=' + JSON.stringify(window.__errors) + ';LAYOUT=' + JSON.stringify(problems) + ';END';
   document.body.appendChild(out);
 });
 </script>"""
@@ -59,16 +82,17 @@ def _flags(tmp_path: Path) -> list[str]:
     ]
 
 
-def test_report_in_headless_chromium(small_report, tmp_path):
+@pytest.mark.parametrize("report", ["small_report", "sample_report"])
+def test_report_in_headless_chromium(report, request, tmp_path):
     exe = _chromium()
     if exe is None:
         pytest.skip(
             "headless Chromium not installed (Debian: apt-get install -y chromium); "
             "the browser check of the HTML report was not run"
         )
-    out, html = small_report
+    out, html = request.getfixturevalue(report)
     text = html.read_text(encoding="utf-8")
-    n_figures = len(re.findall(r'<img[^>]*src="data:image/png;base64,', text))
+    n_figures = len(re.findall(r'<svg [^>]*class="sroi-chart"', text))
     assert n_figures >= 6
     probed = tmp_path / "probed.html"
     probed.write_text(text.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
@@ -78,11 +102,14 @@ def test_report_in_headless_chromium(small_report, tmp_path):
         text=True,
         timeout=120,
     )
-    m = re.search(r"IMAGES=(\d+);NOT_DISPLAYED=(\d+);ERRORS=(\[.*?\])", proc.stdout)
+    m = re.search(
+        r"CHARTS=(\d+);NOT_DISPLAYED=(\d+);ERRORS=(\[.*?\]);LAYOUT=(\[.*?\]);END", proc.stdout
+    )
     assert m, f"probe did not run; stderr: {proc.stderr[-2000:]}"
     assert int(m.group(1)) == n_figures
     assert int(m.group(2)) == 0, "some figures are not displayed"
     assert m.group(3) == "[]", f"JavaScript errors: {m.group(3)}"
+    assert m.group(4) == "[]", f"chart text cut off or overlapping: {m.group(4)}"
     console_errors = [
         ln
         for ln in proc.stderr.splitlines()

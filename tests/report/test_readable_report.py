@@ -11,7 +11,7 @@ import pytest
 
 from sroi.report import sections
 from sroi.report.evidence import assess_evidence, p_phrase
-from sroi.report.figures import break_even_plot, fit_titles, overlap_plot, tornado_plot
+from sroi.report.figures import break_even_plot, overlap_plot, tornado_plot
 from sroi.report.sections.text import label_words, p_value, reader_warning
 
 _SECTIONS = (
@@ -48,8 +48,9 @@ def test_contents_links_resolve_and_headings_do_not_skip(page):
 
 
 def test_figures_have_descriptive_alt_text_and_tables_header_cells(page):
-    alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
-    assert alts and all(len(a) > 20 and not a.endswith(".png") for a in alts)
+    names = re.findall(r'<svg [^>]*role="img" aria-label="([^"]*)"', page)
+    assert len(names) == page.count("<svg ") and len(names) >= 6
+    assert all(len(a) > 20 for a in names)
     for table in re.findall(r"<table.*?</table>", page, flags=re.S):
         assert "<th" in table
 
@@ -63,7 +64,7 @@ def test_body_is_before_the_appendix(page):
 
 
 def _text(html: str) -> str:
-    html = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r"<(style|script|svg)[^>]*>.*?</\1>", " ", html, flags=re.S)
     html = re.sub(r"<img[^>]*>", " ", html)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
@@ -164,39 +165,34 @@ def test_readable_labels_and_warnings():
     assert "encountered" not in reader_warning("x: invalid value encountered in sqrt")
 
 
-def _title_fits(fig) -> bool:
-    fig.canvas.draw()
-    fit_titles(fig)
-    fig.tight_layout()
-    fig.canvas.draw()
-    r = fig.canvas.get_renderer()
-    box = fig.bbox
-    for ax in fig.axes:
-        tb = ax.title.get_window_extent(r)
-        if tb.x0 < box.x0 - 1 or tb.x1 > box.x1 + 1:
-            return False
-    return True
+def _title_fits(chart) -> bool:
+    from sroi.report.charts.text import text_width
+    from tests.report import chart_reading as R
+
+    root = R.parse(chart.svg("c"))
+    width = float(root.get("viewBox").split()[2])
+    lines = R.texts(root, "title")
+    return bool(lines) and all(text_width(t.text, 15, bold=True) <= width - 20 for t in lines)
 
 
 def test_figure_titles_fit_and_overlap_counts_match():
     import numpy as np
     import pandas as pd
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from tests.report import chart_reading as R
 
     be = pd.DataFrame(
         {"parameter": ["a", "b"], "central": [1.0, 2.0], "switching_value": [3.0, 1.0]}
     )
-    fig = break_even_plot(be, break_even="switching_value")
-    FigureCanvasAgg(fig)
-    assert _title_fits(fig)
-    long = "Persistent absence (10%+ of sessions missed): effect by term since enrolment"
+    assert _title_fits(break_even_plot(be, break_even="switching_value"))
+    long = "Persistent absence (10%+ of sessions missed): effect by term since enrolment " * 2
     t = pd.DataFrame({"parameter": ["x"], "low": [0.1], "high": [0.2]})
-    fig = tornado_plot(t, title=long)
-    FigureCanvasAgg(fig)
-    assert _title_fits(fig)
+    chart = tornado_plot(t, title=long)
+    assert _title_fits(chart)
+    assert len(R.texts(R.parse(chart.svg("c")), "title")) >= 2  # wrapped, not cut
     rng = np.random.default_rng(1)
-    fig = overlap_plot(rng.random(60), rng.random(300), counts=(20, 100))
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    chart = overlap_plot(rng.random(60), rng.random(300), counts=(20, 100))
+    labels = [t.text for t in R.texts(R.parse(chart.svg("c")), "legend")]
     assert any("n = 100 pupils" in x for x in labels)
 
 

@@ -3,7 +3,7 @@
 The body is everything from the report's ``<h1>`` up to the technical appendix's heading
 (``<h2 id="appendix">``): summary, programme, comparison group, impact, value, sensitivity and
 limitations. Words are counted in the visible text (tables and captions included; style
-sheets, scripts and the images' alt text left out).
+sheets, scripts and the charts' own text, their ticks and legends, left out).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ MAX_BODY_WORDS = 2_600
 
 def visible_words(html: str) -> int:
     """Words of the visible text of an HTML fragment."""
-    html = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S | re.I)
+    html = re.sub(r"<(style|script|svg)[^>]*>.*?</\1>", " ", html, flags=re.S | re.I)
     text = re.sub(r"<[^>]+>", " ", html)
     return len(text.split())
 
@@ -39,7 +39,10 @@ def headings(html: str) -> list[str]:
 
 
 def test_visible_words_counts_text_only():
-    frag = '<style>p {x: y}</style><h1>Two words</h1><img alt="not counted here"><td>1.5</td>'
+    frag = (
+        '<style>p {x: y}</style><h1>Two words</h1><img alt="not counted here"><td>1.5</td>'
+        '<svg aria-label="a chart"><text>0.5</text><text>legend words</text></svg>'
+    )
     assert visible_words(frag) == 3
 
 

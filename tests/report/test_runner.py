@@ -28,7 +28,7 @@ def test_run_writes_html_results_and_notebook(small_report):
     text = html.read_text()
     # code hidden, figures embedded, headline first
     assert "nb.headline_section" not in text and "import " not in text.split("<body", 1)[1][:5000]
-    assert text.count("data:image/png;base64,") >= 6
+    assert text.count('<svg xmlns="http://www.w3.org/2000/svg"') >= 6
     assert text.index("Main outcome") < text.index("Impact by outcome") < text.index("Provenance")
     assert results["provenance"]["data_hash"] in text
     # self-contained: no scripts or stylesheets fetched from elsewhere

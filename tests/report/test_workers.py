@@ -1,10 +1,9 @@
 """Worker processes beside the report's kernel (sroi.report.workers): same results, same report.
 
-The report hands the secondary outcomes' estimates and the drawing of figures to forked worker
+The report hands the unmatched checks and the secondary outcomes' estimates to forked worker
 processes. These tests check that nothing changes because of it: ``results.json`` and the
 report's HTML are byte-identical with and without workers, the warnings are logged in the same
-order, a figure drawn by a worker is the same PNG, and a section that fails while prepared
-still fails in its own cell.
+order, and a section that fails while prepared still fails in its own cell.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import subprocess
 import sys
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from functools import partial
 
 import pandas as pd
 import pytest
@@ -22,7 +20,6 @@ import pytest
 from sroi.errors import SroiInputError
 from sroi.report import notebook as nb
 from sroi.report import workers
-from sroi.report.figures import love_plot
 from sroi.report.sections import prepared
 from sroi.report.sections.base import Section
 from tests.report.helpers import write_small_evaluation
@@ -112,31 +109,6 @@ def test_outcomes_the_workers_did_not_estimate_are_estimated_by_the_kernel(tmp_p
     assert log_alone.messages == log_kernel.messages
 
 
-def test_a_figure_of_a_worker_that_died_is_drawn_here(monkeypatch):
-    here = Section("a").figure(partial(love_plot, _balance()), "Balance").html
-    monkeypatch.setattr(workers, "current", _Broken)
-    rescued = Section("a").figure(partial(love_plot, _balance()), "Balance")
-    assert not isinstance(rescued.parts[0], str)  # handed to the (dead) workers
-    assert rescued.html == here
-
-
-def test_a_worker_draws_the_same_png(running_workers):
-    bal = pd.DataFrame(
-        {
-            "covariate": ["fsm", "prior_attainment", "idaci_decile"],
-            "smd_before": [0.41, -0.2, 0.05],
-            "smd_after": [0.03, -0.01, 0.02],
-        }
-    )
-    drawn_there = Section("a").figure(partial(love_plot, bal), "Balance")
-    assert not isinstance(drawn_there.parts[0], str)  # handed to a worker
-    html_there = drawn_there.html
-    workers.shutdown()
-    html_here = Section("a").figure(partial(love_plot, bal), "Balance").html
-    assert html_there == html_here
-    assert 'alt="Balance"' in html_here and "data:image/png;base64," in html_here
-
-
 def test_a_failed_prepared_section_fails_in_its_own_cell(monkeypatch):
     def broken(result):
         raise SroiInputError("column 'x' of the value table: bad")
@@ -201,13 +173,6 @@ def test_no_workers_when_set_to_zero(monkeypatch):
     monkeypatch.setenv(workers.ENV_WORKERS, "0")
     workers.shutdown()
     assert workers.start() is None and workers.current() is None
-    # figures are then drawn here
-    s = Section("a").figure(partial(love_plot, _balance()), "Balance")
-    assert isinstance(s.parts[0], str)
-
-
-def _balance() -> pd.DataFrame:
-    return pd.DataFrame({"covariate": ["fsm"], "smd_before": [0.3], "smd_after": [0.01]})
 
 
 def test_sample_report_is_the_same_with_and_without_workers(tmp_path):

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import html
-from collections.abc import Callable
-from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from sroi.report import workers
-from sroi.report.figures import draw_png, to_png
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+from sroi.report.charts import Chart
 
 __all__ = ["STYLE", "Section"]
 
@@ -32,7 +23,7 @@ STYLE = """<style>
   padding: 0.4rem 0.9rem; color: #333; }
 .sroi-report figure { margin: 0.6rem 0 1.2rem; }
 .sroi-report figcaption { font-size: 0.88rem; color: #333; }
-.sroi-report img { max-width: 100%; height: auto; }
+.sroi-report img, .sroi-report svg { max-width: 100%; height: auto; }
 .sroi-report td { overflow-wrap: anywhere; }
 .sroi-report a, .sroi-report a:link, .sroi-report a:visited { color: #0b5394;
   text-decoration: underline; }
@@ -48,29 +39,11 @@ STYLE = """<style>
 </style>"""
 
 
-def _figure_html(png: bytes, caption: str) -> str:
-    b64 = base64.b64encode(png).decode("ascii")
-    alt = html.escape(caption, quote=True)
+def _figure_html(chart: Chart, caption: str) -> str:
     return (
-        f'<figure class="sroi-figure"><img src="data:image/png;base64,{b64}" alt="{alt}">'
+        f'<figure class="sroi-figure">{chart.svg(caption)}'
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"
     )
-
-
-@dataclass(frozen=True)
-class _PendingFigure:
-    """A figure being drawn by a worker process, how to draw it, and its caption."""
-
-    png: Future[bytes]
-    draw: Callable[[], Figure]
-    caption: str
-
-    def html(self) -> str:
-        try:
-            png = self.png.result()
-        except BrokenProcessPool:  # a worker died (killed, out of memory): draw it here
-            png = draw_png(self.draw)
-        return _figure_html(png, self.caption)
 
 
 @dataclass
@@ -88,7 +61,7 @@ class Section:
     """
 
     title: str
-    parts: list[str | _PendingFigure] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
     n_figures: int = 0
 
     def add(self, html_text: str) -> Section:
@@ -101,27 +74,18 @@ class Section:
         c = f' class="{cls}"' if cls else ""
         return self.add(f"<p{c}>{text}</p>")
 
-    def figure(self, draw: Figure | Callable[[], Figure], caption: str) -> Section:
-        """Embed a figure as a PNG data URI with its caption (also its alt text).
+    def figure(self, chart: Chart, caption: str) -> Section:
+        """Embed a chart as inline SVG with its caption (also the chart's accessible name).
 
         Parameters
         ----------
-        draw
-            A function that makes the figure (e.g. ``functools.partial(love_plot, table)``),
-            or the finished figure. With the report's worker processes running
-            (:mod:`sroi.report.workers`), a function is called and the figure drawn by a
-            worker while the section goes on (:attr:`html` waits for it); otherwise here.
+        chart
+            The chart (e.g. ``love_plot(table)`` of :mod:`sroi.report.figures`).
         caption
-            The caption, also the image's alternative text.
+            The caption, also the chart's ``aria-label``.
         """
         self.n_figures += 1
-        pool = workers.current()
-        if pool is not None and callable(draw):  # a figure itself is not callable
-            self.parts.append(_PendingFigure(pool.submit(draw_png, draw), draw, caption))
-            return self
-        fig = draw() if callable(draw) else draw
-        self.parts.append(_figure_html(to_png(fig), caption))
-        fig.clear()  # release the figure's memory; it is embedded now
+        self.parts.append(_figure_html(chart, caption))
         return self
 
     def unavailable(self, what: str, reason: str) -> Section:
@@ -136,10 +100,8 @@ class Section:
 
     @property
     def html(self) -> str:
-        """The section as one HTML fragment, with the style sheet (figures drawn first)."""
-        drawn = [p if isinstance(p, str) else p.html() for p in self.parts]
-        self.parts = list(drawn)  # the figures are drawn now: keep their HTML
-        return f'<div class="sroi-report">{STYLE}' + "".join(drawn) + "</div>"
+        """The section as one HTML fragment, with the style sheet."""
+        return f'<div class="sroi-report">{STYLE}' + "".join(self.parts) + "</div>"
 
     def _repr_html_(self) -> str:
         return self.html

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -88,15 +87,14 @@ def comparison_section(result: EvaluationResult) -> Section:
     else:
         s.p(_balance_sentence(bal))
         s.figure(
-            partial(love_plot, bal),
+            love_plot(bal),
             "Balance before and after matching (participant-weighted over waves).",
         )
     dt = [c.distance_treated for c in m.cohorts if c.distance_treated is not None]
     dc = [c.distance_control for c in m.cohorts if c.distance_control is not None]
     if dt and dc:
         s.figure(
-            partial(
-                overlap_plot,
+            overlap_plot(
                 np.concatenate(dt),
                 np.concatenate(dc),
                 threshold=k,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -174,7 +173,7 @@ def _event_study(s: Section, result: EvaluationResult, o: OutcomeResult) -> None
     for c in ("estimate", "ci_low", "ci_high"):
         et[c] = et[c] * _scale(o)
     s.figure(
-        partial(event_study_plot, et, outcome_label=lower_first(o.label), unit=unit_words(o)),
+        event_study_plot(et, outcome_label=lower_first(o.label), unit=unit_words(o)),
         f"{o.label}: effect by term since enrolment. Terms before 0 should be near zero.",
     )
 
@@ -210,8 +209,7 @@ def _att_gt(s: Section, result: EvaluationResult, o: OutcomeResult) -> None:
     for c in ("att", "ci_low", "ci_high"):
         a[c] = a[c] * _scale(o)
     s.figure(
-        partial(
-            att_gt_plot,
+        att_gt_plot(
             a,
             outcome_label=lower_first(o.label),
             unit=unit_words(o),

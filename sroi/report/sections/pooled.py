@@ -6,6 +6,7 @@ import html
 
 import pandas as pd
 
+from sroi.report.figures import forest_plot
 from sroi.report.pool import PooledResults
 from sroi.report.sections.base import Section
 from sroi.report.sections.text import html_table, num
@@ -64,9 +65,14 @@ def pooled_headline_section(res: PooledResults) -> Section:
             f"({pct}% CI {num(fe.ci_low, 4)} to {num(fe.ci_high, 4)}); it ignores the variation "
             "between places, so its interval is too narrow when places differ."
         )
-    ax = res.forest_plot()
+    chart = forest_plot(
+        res.places,
+        pooled=(m.estimate, m.ci_low, m.ci_high),
+        prediction=(m.pi_low, m.pi_high),
+        outcome_label=res.outcome,
+    )
     s.figure(
-        ax.figure,
+        chart,
         f"Each place's effect on {res.outcome} with its {pct}% interval (square size shows the "
         "place's weight); the diamond is the pooled effect and the bar below it the range "
         "expected in a new place.",

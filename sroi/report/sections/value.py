@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-from functools import partial
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -92,7 +91,7 @@ def value_section(result: EvaluationResult) -> Section:
     ay = _value_by_agency_year(v)
     if not ay.empty:
         s.figure(
-            partial(value_by_agency_plot, ay, value="pv", price_year=vh.price_year),
+            value_by_agency_plot(ay, value="pv", price_year=vh.price_year),
             "Present value of benefits by appraisal year and the agency that gains "
             "(modelled values and transfers excluded).",
         )
@@ -169,8 +168,7 @@ def sensitivity_section(result: EvaluationResult) -> Section:
         s.unavailable("sensitivity", clean_text(result, reason))
         return s
     s.figure(
-        partial(
-            monte_carlo_plot,
+        monte_carlo_plot(
             sim.draws["sroi_ratio"].to_numpy(float),
             point=vh.sroi_ratio,
             interval=vh.sroi_interval,
@@ -184,9 +182,7 @@ def sensitivity_section(result: EvaluationResult) -> Section:
             parameter=[label_words(p, labels) for p in sim.tornado["parameter"]]
         )
         s.figure(
-            partial(
-                tornado_plot, tor, low="ratio_at_low", high="ratio_at_high", base=vh.sroi_ratio
-            ),
+            tornado_plot(tor, low="ratio_at_low", high="ratio_at_high", base=vh.sroi_ratio),
             "One-way sensitivity: the SROI ratio with each input at the low and high end of its "
             "range.",
         )
@@ -200,7 +196,7 @@ def sensitivity_section(result: EvaluationResult) -> Section:
     if not be.empty:
         be = be.assign(parameter=[label_words(p, labels) for p in be["parameter"]])
         s.figure(
-            partial(break_even_plot, be, break_even="switching_value"),
+            break_even_plot(be, break_even="switching_value"),
             "Break-even: the value of each input at which benefits equal costs (others central), "
             "for inputs whose break-even value is feasible, nearest first.",
         )

@@ -40,7 +40,6 @@ from sroi.report.sections import (
     value_section,
     value_summary_section,
 )
-from sroi.report.sections.prepared import PreparedSections
 from sroi.report.shared_tasks import SharedTasks
 from sroi.report.steps import data as _data
 from sroi.report.steps.value import value_effects, value_headline
@@ -51,7 +50,6 @@ __all__ = [
     "load_spec",
     "load_data",
     "start_workers",
-    "prepare_sections",
     "estimate_outcomes",
     "assemble",
     "write_results",
@@ -146,16 +144,8 @@ def estimate_outcomes(
     )
 
 
-def prepare_sections(result: EvaluationResult) -> PreparedSections:
-    """Build the sections with figures now, so the figures are drawn while the report goes on.
-
-    See :mod:`sroi.report.sections.prepared`; show each in its cell with ``.show(name)``.
-    """
-    return PreparedSections(result)
-
-
 def start_workers() -> None:
-    """Start the worker processes that draw figures and estimate secondary outcomes alongside.
+    """Start the worker processes that run checks and estimate secondary outcomes alongside.
 
     See :mod:`sroi.report.workers` (``SROI_REPORT_WORKERS=0``: none, all in the kernel). The
     report's results are the same either way.

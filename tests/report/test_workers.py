@@ -3,7 +3,7 @@
 The report hands the unmatched checks and the secondary outcomes' estimates to forked worker
 processes. These tests check that nothing changes because of it: ``results.json`` and the
 report's HTML are byte-identical with and without workers, the warnings are logged in the same
-order, and a section that fails while prepared still fails in its own cell.
+order.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ import pytest
 from sroi.errors import SroiInputError
 from sroi.report import notebook as nb
 from sroi.report import workers
-from sroi.report.sections import prepared
-from sroi.report.sections.base import Section
 from tests.report.helpers import write_small_evaluation
 
 pytestmark = pytest.mark.skipif(
@@ -107,21 +105,6 @@ def test_outcomes_the_workers_did_not_estimate_are_estimated_by_the_kernel(tmp_p
     a = (tmp_path / "alone" / "results.json").read_bytes()
     assert a == (tmp_path / "kernel" / "results.json").read_bytes()
     assert log_alone.messages == log_kernel.messages
-
-
-def test_a_failed_prepared_section_fails_in_its_own_cell(monkeypatch):
-    def broken(result):
-        raise SroiInputError("column 'x' of the value table: bad")
-
-    built = {
-        "comparison": lambda result: Section("comparison").p("fine"),
-        "value": broken,
-    }
-    monkeypatch.setattr(prepared, "SECTIONS_WITH_FIGURES", built)
-    sections = prepared.PreparedSections(result=None)  # type: ignore[arg-type]
-    assert "fine" in sections.show("comparison").html
-    with pytest.raises(SroiInputError, match="column 'x' of the value table"):
-        sections.show("value")
 
 
 @pytest.mark.parametrize(

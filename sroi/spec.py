@@ -61,6 +61,10 @@ DEFAULT_COUNT_CEILING = 70.0
 
 _MAX_SPEC_BYTES = 2_000_000
 _MAX_DEPTH = 40
+
+#: PyYAML's safe loader on libyaml's C parser where PyYAML was built with it (its wheels
+#: are), else the pure-Python one: the same documents and marks, about 15x faster.
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAX_SHOWN = 200
 
 
@@ -427,7 +431,7 @@ def _read_spec_text(path: Path) -> str:
     return text
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(_SAFE_LOADER):  # type: ignore[valid-type,misc]
     """A safe YAML loader that refuses a key given twice in the same mapping."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -467,7 +471,7 @@ _UniqueKeyLoader.add_constructor(
 def _check_yaml_shape(text: str) -> None:
     """Refuse anchors/aliases (alias bombs) and absurd nesting before building anything."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_SAFE_LOADER):
         mark = event.start_mark
         line = mark.line + 1 if mark is not None else 0
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -612,7 +616,7 @@ def _yaml_line(yaml_text: str | None, loc: tuple[Any, ...]) -> int | None:
     if not yaml_text:
         return None
     try:
-        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+        node = yaml.compose(yaml_text, Loader=_SAFE_LOADER)
     except yaml.YAMLError:
         return None
     line = None

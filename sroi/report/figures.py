@@ -65,8 +65,16 @@ def _need(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
         raise SroiInputError(f"{what}: the table is empty, nothing to plot")
 
 
-def _effect_label(outcome_label: str, unit: str | None) -> str:
-    return f"effect on {outcome_label}" + (f"\n({unit})" if unit else "")
+def _effect_by_term(title: str, xlabel: str, outcome_label: str, unit: str | None) -> Chart:
+    """A chart of effects by term: whole-number terms on x, the effect (and unit) on y, zero."""
+    chart = Chart(
+        title=title,
+        xlabel=xlabel,
+        ylabel=f"effect on {outcome_label}" + (f"\n({unit})" if unit else ""),
+    )
+    chart.number_format("x", integer=True)
+    chart.line(y=0, colour=PALETTE["black"], width=0.8)
+    return chart
 
 
 def love_plot(balance: pd.DataFrame, threshold: float = 0.1, title: str | None = None) -> Chart:
@@ -171,13 +179,12 @@ def event_study_plot(
     est = d["estimate"].to_numpy(dtype=float)
     lo = d["ci_low"].to_numpy(dtype=float)
     hi = d["ci_high"].to_numpy(dtype=float)
-    chart = Chart(
-        title=title or f"Effect on {outcome_label} by term since start",
-        xlabel="terms since the programme started (0 = first term)",
-        ylabel=_effect_label(outcome_label, unit),
+    chart = _effect_by_term(
+        title or f"Effect on {outcome_label} by term since start",
+        "terms since the programme started (0 = first term)",
+        outcome_label,
+        unit,
     )
-    chart.number_format("x", integer=True)
-    chart.line(y=0, colour=PALETTE["black"], width=0.8)
     chart.line(x=-0.5, colour=PALETTE["grey"], dash="dotted")
     pre = e < 0
     for mask, colour, name, marker in (
@@ -206,13 +213,12 @@ def att_gt_plot(
     line in the cohort's colour marks the term before it started.
     """
     _need(att_gt, ["cohort", "time", "att", "ci_low", "ci_high"], "att_gt_plot")
-    chart = Chart(
-        title=title or f"Effect on {outcome_label} by cohort and term, ATT(g,t)",
-        xlabel="term (calendar time)",
-        ylabel=_effect_label(outcome_label, unit),
+    chart = _effect_by_term(
+        title or f"Effect on {outcome_label} by cohort and term, ATT(g,t)",
+        "term (calendar time)",
+        outcome_label,
+        unit,
     )
-    chart.number_format("x", integer=True)
-    chart.line(y=0, colour=PALETTE["black"], width=0.8)
     cohorts = sorted(att_gt["cohort"].unique())
     width = 0.6 / max(1, len(cohorts))
     for i, g in enumerate(cohorts):
@@ -305,22 +311,15 @@ def tornado_plot(
     )
     chart.categories([str(p).replace("_", " ") for p in t[parameter]])
     full = np.full(len(t), centre)
-    chart.bars(
-        y,
-        full,
-        t[low].to_numpy(dtype=float),
-        horizontal=True,
-        colour=PALETTE["vermillion"],
-        label="input at low value",
-    )
-    chart.bars(
-        y,
-        full,
-        t[high].to_numpy(dtype=float),
-        horizontal=True,
-        colour=PALETTE["blue"],
-        label="input at high value",
-    )
+    for end, colour, name in ((low, "vermillion", "low"), (high, "blue", "high")):
+        chart.bars(
+            y,
+            full,
+            t[end].to_numpy(dtype=float),
+            horizontal=True,
+            colour=PALETTE[colour],
+            label=f"input at {name} value",
+        )
     chart.line(x=centre, colour=PALETTE["black"], label=f"central {centre:.2f}")
     return chart
 

@@ -394,7 +394,7 @@ def break_even_plot(
     t = table.copy()
     c = t[central].astype(float).to_numpy()
     b = t[break_even].astype(float).to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         rel = np.where(c != 0, b / c, np.nan)
     t["_rel"] = rel
     t = t.sort_values("_rel", na_position="first", kind="stable").reset_index(drop=True)

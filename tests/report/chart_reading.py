@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sroi.report.charts.text import text_width
+
 NS = "{http://www.w3.org/2000/svg}"
 
 
@@ -129,3 +131,32 @@ def line_positions(layer: ET.Element) -> list[tuple[float, float, float, float]]
         tuple(float(el.get(k)) for k in ("x1", "y1", "x2", "y2"))  # type: ignore[misc]
         for el in layer.iter(NS + "line")
     ]
+
+
+def extent(t, size: float) -> tuple[float, float]:
+    """Horizontal extent of a text element from its anchor and measured width."""
+    words = label(t) if len(list(t)) == 0 else max([t.text, *(s.text for s in t)], key=len)
+    w = text_width(words, size)
+    x = float(t.get("x"))
+    anchor = t.get("text-anchor", "start")
+    return {"start": (x, x + w), "middle": (x - w / 2, x + w / 2), "end": (x - w, x)}[anchor]
+
+
+def inside(svg: str) -> None:
+    """Every coordinate and every text's measured extent lies within the view box."""
+    root = parse(svg)
+    _, _, w, h = (float(v) for v in root.get("viewBox").split())
+    for el in root.iter():
+        for key in ("x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "width", "height", "r"):
+            if el.get(key) is not None:
+                v = float(el.get(key))
+                assert np.isfinite(v), (el.tag, key)
+                limit = w if key in ("x", "x1", "x2", "cx", "width") else h
+                if key not in ("r",):
+                    assert -0.05 <= v <= limit + 0.05, (el.tag, key, v, limit)
+    for t in root.iter(NS + "text"):
+        if t.get("transform"):  # the rotated y-axis title: checked by its own test
+            continue
+        lo, hi = extent(t, float(t.get("font-size")))
+        assert lo >= -0.05 and hi <= w + 0.05, (label(t), lo, hi, w)
+    assert "nan" not in svg.lower() and "inf" not in svg.lower()

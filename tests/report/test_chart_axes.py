@@ -14,13 +14,13 @@ from sroi.report.charts.text import fit, text_width, wrap
 from sroi.report.charts.ticks import axis_limits, nice_ticks, tick_labels
 from tests.report.chart_reading import number
 
-finite = st.floats(min_value=-1e7, max_value=1e7, allow_nan=False, allow_infinity=False)
+finite = st.floats(min_value=-1e15, max_value=1e15, allow_nan=False, allow_infinity=False)
 
 
 @st.composite
 def ranges(draw):
     low = draw(finite)
-    width = draw(st.floats(min_value=1e-4, max_value=1e7))
+    width = draw(st.floats(min_value=1e-9, max_value=1e15))
     return low, low + max(width, abs(low) * 1e-6)
 
 
@@ -146,3 +146,27 @@ def test_fit_is_within_width_and_lines(text, width, most):
     else:  # what is shown is the start of the text
         start = shown.replace("…", "").replace(" ", "")
         assert text.replace(" ", "").startswith(start)
+
+
+def test_huge_and_tiny_ticks_in_scientific_notation():
+    assert tick_labels(nice_ticks(0, 5e138, 8)) == [
+        "0",
+        "1e138",
+        "2e138",
+        "3e138",
+        "4e138",
+        "5e138",
+    ]
+    assert tick_labels(nice_ticks(-3e-7, 2e-7, 8)) == [
+        "\u22123e\u22127",
+        "\u22122e\u22127",
+        "\u22121e\u22127",
+        "0",
+        "1e\u22127",
+        "2e\u22127",
+    ]
+    assert tick_labels(np.array([1e12, 1.5e12, 2e12]), prefix="£") == [
+        "£1.0e12",
+        "£1.5e12",
+        "£2.0e12",
+    ]

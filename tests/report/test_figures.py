@@ -7,6 +7,8 @@ printed tick labels, :mod:`tests.report.chart_reading`), to half a pixel.
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sroi.errors import SroiInputError
 from sroi.report import figures as F
@@ -246,3 +248,35 @@ def test_figure_colours_are_the_palette():
     colours = set(pd.Series(R.re.findall(r'(?:fill|stroke)="(#[0-9A-Fa-f]{6})"', svg)).str.lower())
     chrome = {"#ffffff", "#222222", "#444444", "#e3e3e3"}
     assert colours - chrome <= OKABE_ITO
+
+
+_num = st.one_of(
+    st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False),
+    st.just(float("nan")),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_num, _num, _num), min_size=1, max_size=12))
+def test_figures_from_any_numbers_are_valid_and_inside(rows):
+    """Missing, equal, reversed or huge values: each figure still draws inside its frame."""
+    a, b, c = (np.array(v, dtype=float) for v in zip(*rows, strict=True))
+    n = len(rows)
+    names = [f"input {i}" for i in range(n)]
+    charts = [
+        F.love_plot(pd.DataFrame({"covariate": names, "smd_before": a, "smd_after": b})),
+        F.event_study_plot(
+            pd.DataFrame({"event_time": np.arange(n) - 2, "estimate": a, "ci_low": b, "ci_high": c})
+        ),
+        F.tornado_plot(pd.DataFrame({"parameter": names, "low": a, "high": b}), base=1.0),
+        F.break_even_plot(pd.DataFrame({"parameter": names, "central": a, "break_even": b})),
+        F.value_by_agency_plot(
+            pd.DataFrame(
+                {"agency": ["school"] * n, "year": np.arange(n), "value": np.nan_to_num(a)}
+            )
+        ),
+    ]
+    if np.isfinite(a).sum() >= 2:
+        charts.append(F.monte_carlo_plot(a, point=float(np.nanmean(a))))
+    for chart in charts:
+        R.inside(chart.svg("caption"))

@@ -98,9 +98,10 @@ def nice_ticks(low: float, high: float, most: int = 8, *, integer: bool = False)
 def tick_labels(ticks: np.ndarray, *, prefix: str = "", percent: bool = False) -> list[str]:
     """Labels for ``ticks``, with as many decimals as their step needs.
 
-    Thousands are separated by commas from 10,000; negative values take a true minus sign
-    (U+2212). ``prefix`` goes after the sign (``−£1,000``); ``percent`` shows ``0.25`` as
-    ``25%``.
+    Thousands are separated by commas from 10,000; values of a trillion or more, and steps
+    below a millionth, are written in scientific notation (``2.5e12``) with as many digits as
+    tell the ticks apart. Negative values take a true minus sign (U+2212). ``prefix`` goes
+    after the sign (``−£1,000``); ``percent`` shows ``0.25`` as ``25%``.
 
     Parameters
     ----------
@@ -117,16 +118,39 @@ def tick_labels(ticks: np.ndarray, *, prefix: str = "", percent: bool = False) -
     """
     t = np.asarray(ticks, dtype=float) * (100.0 if percent else 1.0)
     step = float(np.min(np.diff(t))) if t.size > 1 else abs(float(t[0])) or 1.0
-    decimals = 0
-    while decimals < 10 and abs(step * 10**decimals - round(step * 10**decimals)) > 1e-6 * max(
-        1.0, step * 10**decimals
-    ):
-        decimals += 1
-    big = float(np.max(np.abs(t))) >= 10_000
-    labels = []
-    for x in t:
-        x = 0.0 if abs(x) < step * 1e-9 else float(x)
-        body = f"{abs(x):,.{decimals}f}" if big else f"{abs(x):.{decimals}f}"
-        sign = "\u2212" if x < 0 else ""
-        labels.append(f"{sign}{prefix}{body}{'%' if percent else ''}")
-    return labels
+    top = float(np.max(np.abs(t)))
+    values = [0.0 if abs(x) < step * 1e-9 else float(x) for x in t]
+    if top >= 1e12 or step < 1e-6:
+        bodies = _scientific([abs(x) for x in values], step)
+    else:
+        decimals = 0
+        while decimals < 10 and abs(step * 10**decimals - round(step * 10**decimals)) > 1e-6 * max(
+            1.0, step * 10**decimals
+        ):
+            decimals += 1
+        bodies = [
+            f"{abs(x):,.{decimals}f}" if top >= 10_000 else f"{abs(x):.{decimals}f}" for x in values
+        ]
+    suffix = "%" if percent else ""
+    return [
+        f"{chr(0x2212) if x < 0 else ''}{prefix}{body}{suffix}"
+        for x, body in zip(values, bodies, strict=True)
+    ]
+
+
+def _scientific(values: list[float], step: float) -> list[str]:
+    """``values`` as ``m.mmme±x`` with the fewest digits that read back within 0.1% of a step."""
+    for digits in range(13):
+        bodies = [f"{v:.{digits}e}" for v in values]
+        if all(abs(float(b) - v) <= step * 1e-3 for b, v in zip(bodies, values, strict=True)):
+            break
+    # "1.5e+12" -> "1.5e12", "5e-07" -> "5e−7": no ASCII hyphen, no padding zero
+    return [
+        "0"
+        if v == 0
+        else b.replace("e+", "e")
+        .replace("e-", "e\u2212")
+        .replace("e0", "e")
+        .replace("e\u22120", "e\u2212")
+        for b, v in zip(bodies, values, strict=True)
+    ]

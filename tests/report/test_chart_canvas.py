@@ -141,3 +141,8 @@ def test_reference_lines_and_bands_widen_only_their_own_axis():
     x, y = R.x_axis(root), R.y_axis(root)
     assert x.values.min() <= -4 and x.values.max() >= 4  # the band and the vertical line
     assert y.values.min() <= -2 + 0.5 and y.values.max() <= 1.5  # not the band's x values
+
+
+def test_a_chart_shows_itself_in_jupyter():
+    c = _basic()
+    assert c._repr_svg_() == c.svg("Effect by term")

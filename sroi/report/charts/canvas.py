@@ -330,6 +330,10 @@ class Chart:
         """
         return _Drawing(self).render(description)
 
+    def _repr_svg_(self) -> str:
+        """Jupyter shows a chart made in a notebook as itself (named by its title)."""
+        return self.svg(self.title)
+
 
 class _Drawing:
     """One rendering of a :class:`Chart`: its layout, scales and SVG parts."""

@@ -71,7 +71,7 @@ def test_long_titles_legends_and_categories_stay_inside():
     (long,) = [t for t in R.texts(root, "tick-y") if R.label(t).startswith("a category")]
     assert R.label(long).endswith("…") and len(list(long)) == 1  # two lines, the second cut
     # the plot starts right of the widest category label
-    plot_left = min(float(v) for v in re.findall(r'<path d="M([\d.]+) ', svg))
+    plot_left = float(re.search(r'<path d="M([\d.]+) [^"]*" class="frame"', svg).group(1))
     assert max(R.extent(t, 12)[1] for t in R.texts(root, "tick-y")) <= plot_left
 
 
@@ -146,3 +146,29 @@ def test_reference_lines_and_bands_widen_only_their_own_axis():
 def test_a_chart_shows_itself_in_jupyter():
     c = _basic()
     assert c._repr_svg_() == c.svg("Effect by term")
+
+
+def test_long_axis_labels_wrap_to_the_plot_and_long_legend_labels_are_cut():
+    from sroi.report.charts.text import text_width
+
+    long = "effect on persistent absence (10%+ of sessions missed) " * 3
+    c = Chart(title="t", xlabel=long, ylabel=long + "\n(percentage points per term)")
+    c.points([0, 1], [0, 1], colour="#0072B2", label="a legend entry that goes on " * 8)
+    svg = c.svg("c")
+    R.inside(svg)
+    root = R.parse(svg)
+    frame = re.search(r'<path d="M([\d.]+) ([\d.]+)V([\d.]+)H([\d.]+)"', svg)
+    left, top, bottom, right = (float(v) for v in frame.groups())
+    ylab, xlab = R.texts(root, "label-y"), R.texts(root, "label-x")
+    assert len(ylab) >= 3 and len(xlab) >= 2  # wrapped, not cut at the edge
+    assert all(text_width(t.text, 13) <= bottom - top + 0.1 for t in ylab)
+    assert all(text_width(t.text, 13) <= right - left + 0.1 for t in xlab)
+    (legend,) = R.texts(root, "legend")
+    assert legend.text.endswith("…")
+    # the turned y label stays beside the plot, below the legend and above the x axis
+    for t in ylab:
+        assert float(t.get("x")) + 8 < left
+        assert (
+            text_width(t.text, 13) / 2
+            <= min(float(t.get("y")) - top, bottom - float(t.get("y"))) + 0.1
+        )

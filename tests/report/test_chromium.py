@@ -34,8 +34,21 @@ window.addEventListener('load', function () {
   });
   // every word of a chart inside the chart, and no two texts of a chart on top of each other
   var problems = [];
+  function hit(r, q) {
+    var w = Math.min(r.right, q.right) - Math.max(r.left, q.left);
+    var h = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
+    return w > 1.5 && h > 1.5;
+  }
   charts.forEach(function (c, i) {
     var box = c.getBoundingClientRect();
+    // no text on a legend swatch, and none but notes inside the plot
+    var swatches = Array.from(c.querySelectorAll('g.swatch')).map(function (g) { return g.getBoundingClientRect(); });
+    var frame = c.querySelector('path.frame').getBoundingClientRect();
+    Array.from(c.querySelectorAll('text')).forEach(function (t) {
+      var r = t.getBoundingClientRect();
+      swatches.forEach(function (q) { if (hit(r, q)) { problems.push('chart ' + i + ': "' + t.textContent + '" on a legend swatch'); } });
+      if (t.getAttribute('class') !== 'note' && hit(r, frame)) { problems.push('chart ' + i + ': "' + t.textContent + '" inside the plot'); }
+    });
     var texts = Array.from(c.querySelectorAll('text')).map(function (t) {
       return [t.textContent, t.getBoundingClientRect()];
     });

@@ -66,6 +66,7 @@ class _Key:
     dash: str | None = None
     width: float = 1.5
     opacity: float = 1.0
+    shown: str = ""  # the label as drawn (cut to the chart's width if need be)
 
 
 @dataclass
@@ -309,7 +310,8 @@ class Chart:
         row: list[tuple[_Key, float]] = []
         x = 0.0
         for key in self._keys:
-            w = 30.0 + text_width(key.label, _LEGEND) + 18.0
+            key.shown = fit(key.label, width - 30.0, _LEGEND, most_lines=1)[0]
+            w = 30.0 + text_width(key.shown, _LEGEND) + 18.0
             if row and x + w > width:
                 rows.append(row)
                 row, x = [], 0.0
@@ -349,11 +351,22 @@ class _Drawing:
         self.title_lines = wrap(c.title, inner, _TITLE, bold=True) if c.title else []
         self.legend = c._legend_rows(inner)
         self.xlim, self.ylim = c._limits("x"), c._limits("y")
-        self.xlabel_lines = c.xlabel.split("\n") if c.xlabel else []
-        self.ylabel_lines = c.ylabel.split("\n") if c.ylabel else []
         self.top = _PAD + 19.0 * len(self.title_lines) + 4.0
         if self.legend:
             self.top += 18.0 * len(self.legend) + 6.0
+        # the x label wraps to the plot's width, known once the y axis is laid out: twice
+        self._frame(inner)
+        self._frame(self.right - self.left)
+
+    def _frame(self, xlabel_width: float) -> None:
+        """The plot's edges, ticks and axis labels, the x label wrapped to ``xlabel_width``."""
+        c = self.c
+        self.xlabel_lines = [
+            v
+            for line in c.xlabel.split("\n")
+            if c.xlabel
+            for v in fit(line, xlabel_width, _LABEL, most_lines=3)
+        ]
         below = _PAD + 4.0 + 16.0 * len(self.xlabel_lines) + 22.0  # tick labels, x label
         if c._categories is not None:
             self.yticks = np.arange(len(c._categories), dtype=float)
@@ -369,6 +382,12 @@ class _Drawing:
             self.yticks, labels = c._ticks("y", *self.ylim, most=most)
             self.ytick_lines = [[v] for v in labels]
         self.bottom = self.height - below
+        # the y label, turned, runs along the plot's height: wrapped to it
+        self.ylabel_lines = [
+            v
+            for line in (c.ylabel.split("\n") if c.ylabel else [])
+            for v in fit(line, self.bottom - self.top, _LABEL, most_lines=3)
+        ]
         widest = max((text_width(v, _TICK) for ls in self.ytick_lines for v in ls), default=0.0)
         self.left = _PAD + 16.0 * len(self.ylabel_lines) + (6.0 if self.ylabel_lines else 0.0)
         self.left += widest + 9.0
@@ -441,10 +460,15 @@ class _Drawing:
             for key, x0 in row:
                 x = _PAD + x0
                 self._swatch(key, x, y - 4.0)
-                self._text(x + 30.0, y, key.label, _LEGEND, class_="legend")
+                self._text(x + 30.0, y, key.shown, _LEGEND, class_="legend")
             y += 18.0
 
     def _swatch(self, key: _Key, x: float, y: float) -> None:
+        self.parts.append('<g class="swatch">')
+        self._swatch_mark(key, x, y)
+        self.parts.append("</g>")
+
+    def _swatch_mark(self, key: _Key, x: float, y: float) -> None:
         if key.kind == "marker":
             self.parts.append(_marker(key.marker, x + 12.0, y, 8.0, key.colour, key.filled))
         elif key.kind == "line":
@@ -478,7 +502,7 @@ class _Drawing:
         p, left, bottom = self.parts, self.left, self.bottom
         p.append(
             f'<path d="M{_f(left)} {_f(self.top)}V{_f(bottom)}H{_f(self.right)}" '
-            f'fill="none" stroke="{_INK}"/>'
+            f'class="frame" fill="none" stroke="{_INK}"/>'
         )
         for t, label in zip(self.xticks, self.xtick_labels, strict=True):
             x = float(self.px(t))

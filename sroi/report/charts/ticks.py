@@ -41,10 +41,12 @@ def axis_limits(
     if v.size == 0:
         return 0.0, 1.0
     lo, hi = float(v.min()), float(v.max())
-    if hi == lo:
-        pad = abs(lo) * 0.05 or 0.5
-        return lo - pad, hi + pad
     pad = (hi - lo) * margin
+    if not pad > 0:  # one value (or a range too small to widen, as 0 to 5e-324)
+        pad = max(abs(lo), abs(hi)) * 0.05 or 0.5
+        if not (lo - pad < lo and hi + pad > hi):
+            pad = 0.5
+        return lo - pad, hi + pad
     low, high = lo - pad, hi + pad
     for s in sticky:
         if lo >= s > low:
@@ -74,6 +76,8 @@ def nice_ticks(low: float, high: float, most: int = 8, *, integer: bool = False)
     if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
         raise ValueError(f"nice_ticks: need finite low < high, got {low!r}, {high!r}")
     raw = (high - low) / max(most - 1, 1)
+    if not raw > 0:  # a range too small for a step (subnormal numbers)
+        return np.array([low, high])
     power = 10.0 ** math.floor(math.log10(raw))
     first = last = 0
     step = power

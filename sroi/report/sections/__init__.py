@@ -1,7 +1,8 @@
 """HTML for each report section, built from an :class:`~sroi.report.record.EvaluationResult`.
 
-Each ``*_section`` function returns a :class:`Section` (HTML with figures embedded as PNG data
-URIs, displayed by Jupyter through ``_repr_html_``), so the notebook cells are one call each.
+Each ``*_section`` function returns a :class:`Section` (HTML with its figures as inline SVG,
+:mod:`sroi.report.charts`, displayed by Jupyter through ``_repr_html_``), so the notebook cells
+are one call each.
 Every count goes through :func:`~sroi.report.disclosure.suppress_count` and every free text
 (notes, warnings, error messages) through :func:`~sroi.report.disclosure.sanitize_text`.
 

@@ -95,8 +95,11 @@ def _flags(tmp_path: Path) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("font", [None, "DejaVu Sans"], ids=["fonts-as-asked", "wider-fallback"])
 @pytest.mark.parametrize("report", ["small_report", "sample_report"])
-def test_report_in_headless_chromium(report, request, tmp_path):
+def test_report_in_headless_chromium(report, font, request, tmp_path):
+    """``font``: the charts drawn in that font instead, as a browser without Helvetica, Arial
+    or Liberation Sans would (DejaVu Sans, about 10% wider): their text must still fit."""
     exe = _chromium()
     if exe is None:
         pytest.skip(
@@ -107,6 +110,10 @@ def test_report_in_headless_chromium(report, request, tmp_path):
     text = html.read_text(encoding="utf-8")
     n_figures = len(re.findall(r'<svg [^>]*class="sroi-chart"', text))
     assert n_figures >= 6
+    if font is not None:
+        asked = 'font-family="Helvetica, Arial, &#x27;Liberation Sans&#x27;, sans-serif"'
+        assert text.count(asked) == n_figures
+        text = text.replace(asked, f'font-family="{font}"')
     probed = tmp_path / "probed.html"
     probed.write_text(text.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
     proc = subprocess.run(

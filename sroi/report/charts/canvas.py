@@ -35,6 +35,10 @@ _INK, _MUTED, _GRID = "#222222", "#444444", "#e3e3e3"
 _PAD = 10.0
 _CATEGORY_SHARE = 0.42  # most of the width category labels may take
 _DASHES = {"dashed": "6 4", "dotted": "1.5 3"}
+#: Text is laid out as if 12% (bold: 25%) wider than Helvetica: a browser without Helvetica,
+#: Arial or Liberation Sans falls back to a wider sans-serif (DejaVu Sans is about 10% wider,
+#: its bold about 20%).
+_SLACK, _BOLD_SLACK = 1.12, 1.25
 
 
 def _f(v: float) -> str:
@@ -310,8 +314,8 @@ class Chart:
         row: list[tuple[_Key, float]] = []
         x = 0.0
         for key in self._keys:
-            key.shown = fit(key.label, width - 30.0, _LEGEND, most_lines=1)[0]
-            w = 30.0 + text_width(key.shown, _LEGEND) + 18.0
+            key.shown = fit(key.label, width - 30.0, _LEGEND * _SLACK, most_lines=1)[0]
+            w = 30.0 + text_width(key.shown, _LEGEND * _SLACK) + 18.0
             if row and x + w > width:
                 rows.append(row)
                 row, x = [], 0.0
@@ -348,7 +352,7 @@ class _Drawing:
     def _layout(self) -> None:
         c = self.c
         inner = c.width - 2 * _PAD
-        self.title_lines = wrap(c.title, inner, _TITLE, bold=True) if c.title else []
+        self.title_lines = wrap(c.title, inner, _TITLE * _BOLD_SLACK, bold=True) if c.title else []
         self.legend = c._legend_rows(inner)
         self.xlim, self.ylim = c._limits("x"), c._limits("y")
         self.top = _PAD + 19.0 * len(self.title_lines) + 4.0
@@ -365,13 +369,13 @@ class _Drawing:
             v
             for line in c.xlabel.split("\n")
             if c.xlabel
-            for v in fit(line, xlabel_width, _LABEL, most_lines=3)
+            for v in fit(line, xlabel_width, _LABEL * _SLACK, most_lines=3)
         ]
         below = _PAD + 4.0 + 16.0 * len(self.xlabel_lines) + 22.0  # tick labels, x label
         if c._categories is not None:
             self.yticks = np.arange(len(c._categories), dtype=float)
             room = c.width * _CATEGORY_SHARE
-            self.ytick_lines = [fit(v, room, _TICK) for v in c._categories]
+            self.ytick_lines = [fit(v, room, _TICK * _SLACK) for v in c._categories]
             # each category a row tall enough for its label's lines
             row = 12.0 + 14.0 * max((len(ls) for ls in self.ytick_lines), default=1)
             needed = row * (self.ylim[1] - self.ylim[0])
@@ -386,14 +390,16 @@ class _Drawing:
         self.ylabel_lines = [
             v
             for line in (c.ylabel.split("\n") if c.ylabel else [])
-            for v in fit(line, self.bottom - self.top, _LABEL, most_lines=3)
+            for v in fit(line, self.bottom - self.top, _LABEL * _SLACK, most_lines=3)
         ]
-        widest = max((text_width(v, _TICK) for ls in self.ytick_lines for v in ls), default=0.0)
+        widest = max(
+            (text_width(v, _TICK * _SLACK) for ls in self.ytick_lines for v in ls), default=0.0
+        )
         self.left = _PAD + 16.0 * len(self.ylabel_lines) + (6.0 if self.ylabel_lines else 0.0)
         self.left += widest + 9.0
         most_x = max(3, int((c.width - self.left) // 70) + 1)
         self.xticks, self.xtick_labels = c._ticks("x", *self.xlim, most=most_x)
-        last = text_width(self.xtick_labels[-1], _TICK) / 2 if self.xtick_labels else 0.0
+        last = text_width(self.xtick_labels[-1], _TICK * _SLACK) / 2 if self.xtick_labels else 0.0
         self.right = c.width - max(_PAD + 8.0, last + 4.0)
 
     def px(self, x: np.ndarray | float) -> np.ndarray:
@@ -630,7 +636,7 @@ class _Drawing:
     def _draw_note(self, layer: _Layer) -> None:
         x, y = float(self.px(layer.data["x"][0])), float(self.py(layer.data["y"][0]))
         text = str(layer.style["text"])
-        if x + 6.0 + text_width(text, _NOTE) <= self.c.width - _PAD:
+        if x + 6.0 + text_width(text, _NOTE * _SLACK) <= self.c.width - _PAD:
             self._text(x + 6.0, y + 4.0, text, _NOTE, class_="note", fill=_MUTED)
         else:  # no room on the right: end just left of the point
             self._text(x - 6.0, y + 4.0, text, _NOTE, class_="note", fill=_MUTED, text_anchor="end")

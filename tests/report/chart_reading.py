@@ -24,8 +24,8 @@ def parse(svg: str) -> ET.Element:
 
 
 def number(label: str) -> float:
-    """The value of a tick label such as ``−£1,000``, ``2.5`` or ``25%``."""
-    text = label.replace("\u2212", "-").replace(",", "").replace("£", "").replace("%", "")
+    """The value of a tick label such as ``−£1,000``, ``2.5`` or ``1e−7``."""
+    text = label.replace("\u2212", "-").replace(",", "").replace("£", "")
     return float(text)
 
 

@@ -257,15 +257,12 @@ class Chart:
         """Label y = 0, 1, ... with ``labels`` (bottom to top) instead of numbers."""
         self._categories = [str(v) for v in labels]
 
-    def number_format(
-        self, axis: str, *, prefix: str = "", percent: bool = False, integer: bool = False
-    ) -> None:
+    def number_format(self, axis: str, *, prefix: str = "", integer: bool = False) -> None:
         """How the tick labels of ``axis`` ("x" or "y") read.
 
-        With ``prefix`` (e.g. "£"), as percentages, or at whole numbers only (``integer``:
-        terms, years).
+        With ``prefix`` (e.g. "£"), or at whole numbers only (``integer``: terms, years).
         """
-        self._format[axis] = {"prefix": prefix, "percent": percent, "integer": integer}
+        self._format[axis] = {"prefix": prefix, "integer": integer}
 
     # ----------------------------------------------------------------- layout
     def _values(self, axis: str) -> np.ndarray:
@@ -303,9 +300,7 @@ class Chart:
     def _ticks(self, axis: str, low: float, high: float, most: int) -> tuple[np.ndarray, list[str]]:
         ticks = nice_ticks(low, high, most, integer=bool(self._format[axis].get("integer")))
         fmt = self._format[axis]
-        labels = tick_labels(
-            ticks, prefix=str(fmt.get("prefix", "")), percent=bool(fmt.get("percent"))
-        )
+        labels = tick_labels(ticks, prefix=str(fmt.get("prefix", "")))
         return ticks, labels
 
     def _legend_rows(self, width: float) -> list[list[tuple[_Key, float]]]:

@@ -99,13 +99,13 @@ def nice_ticks(low: float, high: float, most: int = 8, *, integer: bool = False)
     return ticks
 
 
-def tick_labels(ticks: np.ndarray, *, prefix: str = "", percent: bool = False) -> list[str]:
+def tick_labels(ticks: np.ndarray, *, prefix: str = "") -> list[str]:
     """Labels for ``ticks``, with as many decimals as their step needs.
 
     Thousands are separated by commas from 10,000; values of a trillion or more, and steps
     below a millionth, are written in scientific notation (``2.5e12``) with as many digits as
     tell the ticks apart. Negative values take a true minus sign (U+2212). ``prefix`` goes
-    after the sign (``−£1,000``); ``percent`` shows ``0.25`` as ``25%``.
+    after the sign (``−£1,000``).
 
     Parameters
     ----------
@@ -113,14 +113,12 @@ def tick_labels(ticks: np.ndarray, *, prefix: str = "", percent: bool = False) -
         Evenly spaced values (from :func:`nice_ticks`).
     prefix
         Text before each number, e.g. a currency sign.
-    percent
-        Show the values as percentages.
 
     Returns
     -------
     list of str
     """
-    t = np.asarray(ticks, dtype=float) * (100.0 if percent else 1.0)
+    t = np.asarray(ticks, dtype=float)
     step = float(np.min(np.diff(t))) if t.size > 1 else abs(float(t[0])) or 1.0
     top = float(np.max(np.abs(t)))
     values = [0.0 if abs(x) < step * 1e-9 else float(x) for x in t]
@@ -135,9 +133,8 @@ def tick_labels(ticks: np.ndarray, *, prefix: str = "", percent: bool = False) -
         bodies = [
             f"{abs(x):,.{decimals}f}" if top >= 10_000 else f"{abs(x):.{decimals}f}" for x in values
         ]
-    suffix = "%" if percent else ""
     return [
-        f"{chr(0x2212) if x < 0 else ''}{prefix}{body}{suffix}"
+        f"{chr(0x2212) if x < 0 else ''}{prefix}{body}"
         for x, body in zip(values, bodies, strict=True)
     ]
 

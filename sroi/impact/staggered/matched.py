@@ -61,6 +61,7 @@ from sroi.impact.staggered.options import (
 )
 from sroi.impact.staggered.randomization import Reassignment
 from sroi.impact.staggered.result import StaggeredResultBase
+from sroi.impact.staggered.sample_cache import SampleCache
 from sroi.impact.staggered.school_history import with_school_relative_history
 
 __all__ = ["MatchedStaggeredResult", "matched_staggered_did"]
@@ -164,6 +165,7 @@ def matched_staggered_did(
     history_within_school: list[str] | None = None,
     school_panel: pd.DataFrame | None = None,
     adjust_for_history: bool = True,
+    sample_cache: SampleCache | None = None,
 ) -> MatchedStaggeredResult:
     """Cohort-wise matching on pre-period data, then stacked DiD on the matched samples.
 
@@ -277,6 +279,10 @@ def matched_staggered_did(
     check_options("never_treated", estimator, "varying", anticipation, n_boot, level)
     check_choice(small_sample, SMALL_SAMPLE_CHOICES, "small_sample")
     check_unbalanced_options(allow_unbalanced_panel)
+    if sample_cache is not None and not isinstance(sample_cache, SampleCache):
+        raise SroiInputError(
+            f"sample_cache must be a SampleCache or None; got {type(sample_cache).__name__}"
+        )
     panel = _school_relative(
         panel,
         history_within_school,
@@ -289,6 +295,7 @@ def matched_staggered_did(
         cluster,
         anticipation,
         match_kwargs,
+        sample_cache,
     )
     design = _design(
         panel,
@@ -338,7 +345,7 @@ def matched_staggered_did(
         )
     lookup = _lookup(prep, pool, unit)
     fit = _Fit(prep, design, cluster, float(level), small_sample, _pool_values(prep, pool, unit))
-    return fit.run(lookup, int(n_boot), seed)
+    return fit.run(lookup, int(n_boot), seed, sample_cache)
 
 
 def _school_relative(
@@ -353,6 +360,7 @@ def _school_relative(
     cluster: str | None,
     anticipation: int,
     match_kwargs: Mapping[str, Any] | None,
+    cache: SampleCache | None,
 ) -> pd.DataFrame:
     """``panel`` with the school-relative history of ``history_within_school`` (if any)."""
     if not columns:
@@ -370,6 +378,7 @@ def _school_relative(
         anticipation=anticipation,
         match_kwargs=match_kwargs,
         school_panel=school_panel,
+        cache=cache,
     )
 
 
@@ -396,10 +405,12 @@ class _Fit:
         else:
             self.codes = np.arange(len(prep.G))
 
-    def run(self, lookup: UnitLookup, n_boot: int, seed: int) -> MatchedStaggeredResult:
-        """Match every cohort of ``lookup.G`` and estimate."""
+    def run(
+        self, lookup: UnitLookup, n_boot: int, seed: int, cache: SampleCache | None = None
+    ) -> MatchedStaggeredResult:
+        """Match every cohort of ``lookup.G`` and estimate (``cache``: see ``sample_cache``)."""
         glist = np.unique(lookup.G[lookup.G > 0])
-        samples = [match_cohort(g, self.design, lookup) for g in glist]
+        samples = [match_cohort(g, self.design, lookup, cache) for g in glist]
         prep = replace(self.prep, G=lookup.G)
         res = _estimate(
             prep,

@@ -21,6 +21,7 @@ import pandas as pd
 
 from sroi.errors import SroiInputError
 from sroi.impact.staggered.cells import maybe_int
+from sroi.impact.staggered.sample_cache import SampleCache, content_key
 
 __all__ = [
     "TREATED",
@@ -74,7 +75,7 @@ class UnitLookup:
     period_pos: np.ndarray
     #: row positions of each period, columns as arrays and values read so far (every cohort
     #: reads the same ones)
-    _memo: dict[Any, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def at_period(self, column: str, p_idx: int) -> np.ndarray:
         """Value of ``column`` in period ``times[p_idx]`` for every unit (``NaN`` if unobserved)."""
@@ -88,6 +89,21 @@ class UnitLookup:
             s = pd.Series(self._memo[column][rows], index=self.unit_pos[rows])
             self._memo[key] = s.reindex(np.arange(len(self.units))).to_numpy()
         return self._memo[key]
+
+    def content_key(self, columns: list[str]) -> str:
+        """A hash of the units, their cohorts, the pool, the periods and ``columns``' values."""
+        key = ("content key", tuple(columns))
+        if key not in self._memo:
+            self._memo[key] = content_key(
+                self.units,
+                self.times,
+                self.G,
+                self.eligible,
+                self.unit_pos,
+                self.period_pos,
+                self.rows[columns],
+            )
+        return str(self._memo[key])
 
 
 @dataclass
@@ -269,8 +285,26 @@ def _regression_covariates(
     return Xg.to_numpy(dtype=float)
 
 
-def match_cohort(g: float, design: MatchingDesign, lookup: UnitLookup) -> CohortSample:
-    """Match cohort ``g``'s treated units to the pool on information up to its reference period."""
+@dataclass(frozen=True)
+class _MatchingData:
+    """A cohort's cross-section as the matcher receives it, with its counts and notes."""
+
+    gi: Any
+    ref: int
+    cs: pd.DataFrame
+    members: np.ndarray
+    n_treated: int
+    n_treated_left_out: int
+    n_pool: int
+    n_missing: int
+    n_off_support: int
+    match_vars: list[str]
+    mahal_vars: list[str]
+    notes: tuple[str, ...]
+
+
+def _matching_data(g: float, design: MatchingDesign, lookup: UnitLookup) -> _MatchingData:
+    """The cross-section of cohort ``g`` without units missing matching data or off support."""
     gi = maybe_int(np.array([g]))[0]
     notes: list[str] = []
     ref = int(np.flatnonzero(lookup.times + design.anticipation < g)[-1])
@@ -295,51 +329,118 @@ def match_cohort(g: float, design: MatchingDesign, lookup: UnitLookup) -> Cohort
             "covariate separates participants from the pool (for example the column that "
             "defines design.comparison_pool)"
         )
-    extra = {"mahvars": mahal_vars} if mahal_vars else {}
+    return _MatchingData(
+        gi=gi,
+        ref=ref,
+        cs=cs_ok,
+        members=members[~miss],
+        n_treated=n_treated,
+        n_treated_left_out=int(miss[:n_treated].sum()),
+        n_pool=int(len(members) - n_treated),
+        n_missing=n_missing,
+        n_off_support=n_off_support,
+        match_vars=match_vars,
+        mahal_vars=mahal_vars,
+        notes=tuple(notes),
+    )
+
+
+def _outcome_covariates(
+    data: _MatchingData, used: np.ndarray, design: MatchingDesign
+) -> tuple[np.ndarray | None, np.ndarray | None, tuple[str, ...]]:
+    """The outcome regression's covariates of the matched units (``X``, ``X_post``), notes."""
+    if design.estimator == "unconditional":
+        return None, None, ()
+    notes: list[str] = []
+    cs_used = data.cs.loc[used]
+    is_t = cs_used[TREATED].to_numpy() == 1
+    X = _regression_covariates(cs_used, list(design.covariates), is_t, data.gi, notes)
+    X_post = None
+    lags = [
+        v for v in dict.fromkeys(data.match_vars + data.mahal_vars) if v not in design.covariates
+    ]
+    if design.adjust_for_history and lags:
+        columns = [*design.covariates, *lags]
+        X_post = _regression_covariates(cs_used, columns, is_t, data.gi, notes)
+    return X, X_post, tuple(notes)
+
+
+def match_cohort(
+    g: float, design: MatchingDesign, lookup: UnitLookup, cache: SampleCache | None = None
+) -> CohortSample:
+    """Match cohort ``g``'s treated units to the pool on information up to its reference period.
+
+    With ``cache``, the cross-section and the regression covariates of the matched units are
+    kept there under the content of what they are built from (the design's matching options
+    and the lookup's units and matching columns, not the outcome) and reused by a later call
+    with the same content; the matcher is called every time.
+    """
+    key = None
+    if cache is None:
+        data = _matching_data(g, design, lookup)
+    else:
+        key = content_key(
+            "cohort matching data",
+            float(g),
+            design.unit,
+            design.covariates,
+            design.exact_only,
+            design.history,
+            design.history_periods,
+            design.anticipation,
+            design.restrict_support,
+            list(design.within_school),
+            lookup.content_key(_lookup_columns(design)),
+        )
+        data = cache.get(key, lambda: _matching_data(g, design, lookup))
+    extra = {"mahvars": data.mahal_vars} if data.mahal_vars else {}
     try:
         m = design.matcher(
-            cs_ok,
+            data.cs,
             treatment=TREATED,
-            covariates=match_vars,
+            covariates=data.match_vars,
             random_state=design.random_state,
             **design.match_kwargs,
             **extra,
         )
     except SroiInputError as err:
-        raise SroiInputError(f"matching cohort {gi}: {err}") from err
-    w = match_weights(m, cs_ok, design.unit)
+        raise SroiInputError(f"matching cohort {data.gi}: {err}") from err
+    w = match_weights(m, data.cs, design.unit)
     used = w > 0
-    is_t = cs_ok[TREATED].to_numpy()[used] == 1
+    is_t = data.cs[TREATED].to_numpy()[used] == 1
     n_mt, n_mc = int(is_t.sum()), int((~is_t).sum())
     if n_mt == 0 or n_mc == 0:
-        raise SroiInputError(f"cohort {gi}: no matched treated or comparison units")
-    X = X_post = None
-    if design.estimator != "unconditional":
-        X = _regression_covariates(cs_ok.loc[used], list(design.covariates), is_t, gi, notes)
-        lags = [v for v in dict.fromkeys(match_vars + mahal_vars) if v not in design.covariates]
-        if design.adjust_for_history and lags:
-            columns = [*design.covariates, *lags]
-            X_post = _regression_covariates(cs_ok.loc[used], columns, is_t, gi, notes)
+        raise SroiInputError(f"cohort {data.gi}: no matched treated or comparison units")
+    if cache is None:
+        X, X_post, covariate_notes = _outcome_covariates(data, used, design)
+    else:
+        options = (design.estimator, design.adjust_for_history)
+        X, X_post, covariate_notes = cache.get(
+            content_key("outcome covariates", key, used, *options),
+            lambda: _outcome_covariates(data, used, design),
+        )
+    notes = [*data.notes, *covariate_notes]
+    n_treated = data.n_treated
     summary = {
-        "cohort": gi,
-        "reference_period": maybe_int(np.array([lookup.times[ref]]))[0],
+        "cohort": data.gi,
+        "reference_period": maybe_int(np.array([lookup.times[data.ref]]))[0],
         "n_treated": n_treated,
         "n_matched_treated": n_mt,
-        "n_unmatched_treated": n_treated - n_mt - int(miss[:n_treated].sum()),
-        "n_pool": int(len(members) - n_treated),
+        "n_unmatched_treated": n_treated - n_mt - data.n_treated_left_out,
+        "n_pool": data.n_pool,
         "n_matched_control": n_mc,
-        "n_missing": n_missing,
-        "n_pool_off_support": n_off_support,
-        "match_variables": match_vars,
-        "mahalanobis_variables": mahal_vars,
+        "n_missing": data.n_missing,
+        "n_pool_off_support": data.n_off_support,
+        "match_variables": list(data.match_vars),
+        "mahalanobis_variables": list(data.mahal_vars),
     }
     if n_treated - n_mt:
         notes.append(
-            f"cohort {gi}: {n_treated - n_mt} of {n_treated} treated units not matched "
+            f"cohort {data.gi}: {n_treated - n_mt} of {n_treated} treated units not matched "
             "(caliper, common support or missing data); the effect is for the matched treated"
         )
     return CohortSample(
-        rows=members[~miss][used],
+        rows=data.members[used],
         G=np.where(is_t, g, 0.0),
         w=w[used],
         X=X,
@@ -348,3 +449,9 @@ def match_cohort(g: float, design: MatchingDesign, lookup: UnitLookup) -> Cohort
         notes=notes,
         X_post=X_post,
     )
+
+
+def _lookup_columns(design: MatchingDesign) -> list[str]:
+    """The columns a cohort's cross-section reads from the lookup."""
+    relative = [f"{c}_vs_school" for c in design.within_school]
+    return list(dict.fromkeys([*design.covariates, *design.exact_only, *design.history, *relative]))

@@ -31,6 +31,7 @@ import pandas as pd
 
 from sroi._checks import check_int, check_random_state, require_columns
 from sroi.errors import SroiInputError
+from sroi.impact.staggered.sample_cache import SampleCache, content_key
 
 __all__ = [
     "SchoolPretrend",
@@ -314,8 +315,13 @@ def with_school_relative_history(
     anticipation: int,
     match_kwargs: Mapping[str, Any] | None,
     school_panel: pd.DataFrame | None,
+    cache: SampleCache | None = None,
 ) -> pd.DataFrame:
     """``panel`` with ``<c>_vs_school`` for each ``c`` in ``columns`` (matched designs).
+
+    With ``cache`` (:class:`~sroi.impact.staggered.sample_cache.SampleCache`) the school
+    levels are kept there, under the content of the columns they are computed from, and
+    reused by a later call with the same content.
 
     Checks the options of ``history_within_school`` of
     :func:`~sroi.impact.staggered.matched_staggered_did` and measures the school levels with
@@ -365,13 +371,34 @@ def with_school_relative_history(
         raise SroiInputError(
             f"school_panel must be a pandas DataFrame; got {type(source).__name__}"
         )
+    read = list(dict.fromkeys([unit, time, cohort, school, *columns]))
+    if cache is None or not set(read) <= set(source.columns):
+        levels = _relative_levels(source, columns, unit, time, cohort, school, anticipation)
+    else:
+        # keyed by the columns the levels are computed from, not the rest of the panel
+        levels = cache.get(
+            content_key("school-relative levels", source[read], columns, read, anticipation),
+            lambda: _relative_levels(source, columns, unit, time, cohort, school, anticipation),
+        )
     keys = [unit, time]
+    require_columns(panel, keys, where="the panel")
+    out = panel.merge(levels, on=keys, how="left", validate="many_to_one")
+    out.index = panel.index
+    return out
+
+
+def _relative_levels(
+    source: pd.DataFrame,
+    columns: list[str],
+    unit: str,
+    time: str,
+    cohort: str,
+    school: str,
+    anticipation: int,
+) -> pd.DataFrame:
+    """``<c>_vs_school`` of every unit and period of ``source`` (columns unit, time, ...)."""
     added = []
     for c in columns:
         source = add_school_level(source, c, unit, time, cohort, school, anticipation)
         added.append(f"{c}_vs_school")
-    require_columns(panel, keys, where="the panel")
-    levels = source[keys + added].drop_duplicates(keys)
-    out = panel.merge(levels, on=keys, how="left", validate="many_to_one")
-    out.index = panel.index
-    return out
+    return source[[unit, time, *added]].drop_duplicates([unit, time])

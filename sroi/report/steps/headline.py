@@ -119,6 +119,7 @@ def matched_estimate(
                 n_boot=d.n_boot,
                 allow_unbalanced_panel=d.allow_unbalanced_panel,
                 adjust_for_history=spec.design.matching.adjust_for_history,
+                sample_cache=matcher.samples,
                 **within_school_options(spec, school_panel),
             )
         data.memo[key] = (result, list(caught))

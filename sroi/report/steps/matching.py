@@ -4,7 +4,8 @@ The matched staggered DiD matches each enrolment cohort to the comparison pool o
 cohort's characteristics and pre-enrolment history (:func:`sroi.match`). The matching data do
 not depend on the outcome unless the history does, so :class:`CachedMatcher` computes each
 distinct match once per run and shares it across outcomes (same data, options and seed give
-the same matches). :func:`matching_summary` turns the matches into the report's
+the same matches), with the cross-sections the matches are made on
+(:class:`~sroi.impact.staggered.sample_cache.SampleCache`). :func:`matching_summary` turns the matches into the report's
 :class:`~sroi.report.record.MatchingSummary`.
 """
 
@@ -19,6 +20,7 @@ import pandas as pd
 from sroi.data.loading import EvaluationData
 from sroi.errors import SroiInputError
 from sroi.impact.matching import MatchResult, match
+from sroi.impact.staggered.sample_cache import SampleCache
 from sroi.report.record import CohortMatch, MatchingSummary
 from sroi.spec import Spec
 
@@ -41,20 +43,33 @@ class CachedMatcher:
     ----------
     cache
         Key -> match result; one dict per run (shared by that run's outcomes).
+    samples
+        The run's matching data (``sample_cache`` of
+        :func:`~sroi.impact.staggered.matched_staggered_did`); default a new one.
     """
 
-    def __init__(self, cache: dict[str, MatchResult] | None = None) -> None:
+    def __init__(
+        self, cache: dict[str, MatchResult] | None = None, samples: SampleCache | None = None
+    ) -> None:
         self.cache: dict[str, MatchResult] = {} if cache is None else cache
+        self.samples = SampleCache() if samples is None else samples
         #: per-cohort summaries of the cached matches (see :func:`matching_summary`)
         self.summaries: dict[tuple[int, int], tuple[MatchResult, CohortMatch]] = {}
 
     @classmethod
     def of_run(cls, data: EvaluationData) -> CachedMatcher:
-        """The run's matcher, its cache kept with the run's data (``data.memo``).
+        """The run's matcher, its caches kept with the run's data (``data.memo``).
 
         The pre-checks' matches are then reused by the estimates instead of computed again.
         """
-        return cls(data.memo.setdefault("matches", {}))
+        return cls(
+            data.memo.setdefault("matches", {}),
+            data.memo.setdefault("matching data", SampleCache()),
+        )
+
+    def copy(self) -> CachedMatcher:
+        """A matcher starting from this one's matches and matching data (e.g. for a worker)."""
+        return CachedMatcher(dict(self.cache), self.samples.copy())
 
     @staticmethod
     def _key(df: pd.DataFrame, kwargs: Mapping[str, Any]) -> str:

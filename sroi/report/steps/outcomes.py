@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 from dataclasses import replace
-from typing import Any
 
 from sroi.data.loading import EvaluationData
 from sroi.report.capture import WarningLog
@@ -250,14 +249,14 @@ def estimate_outcomes(
     checks = (
         started if started is not None else _share_checks(data, spec, seed, executor, n_workers)
     )
-    # with the matches so far (the pre-checks'): a cohort matched identically is not matched
-    # again
+    # with the matches and matching data so far (the pre-checks'): a cohort matched
+    # identically is not matched again
     light = _to_send(data)
-    matches = dict(matcher.cache)
+    shipped = matcher.copy()
     headlines = SharedTasks(
         executor,
         _headline_elsewhere,
-        [(light, spec, o, seed, matches, choice) for o in ordered[1:]],
+        [(light, spec, o, seed, shipped, choice) for o in ordered[1:]],
         n_workers,
     )
 
@@ -287,10 +286,10 @@ def _headline_elsewhere(
     spec: Spec,
     outcome: OutcomeSpec,
     seed: int,
-    matches: dict[str, Any],
+    matcher: CachedMatcher,
     choice: ClusterChoice,
 ) -> tuple[OutcomeResult, list[str]]:
-    """In a worker: an outcome's headline with its own match cache and warnings."""
+    """In a worker: an outcome's headline with its own copy of the run's matcher, and warnings."""
     log = WarningLog()
-    res = _headline(data, spec, outcome, seed, log, CachedMatcher(matches), choice, True)
+    res = _headline(data, spec, outcome, seed, log, matcher, choice, True)
     return res, log.messages

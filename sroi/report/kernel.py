@@ -6,6 +6,11 @@ asks it at once to import the report code (a silent request, run before the note
 cell; nothing appears in the notebook and no execution count is used). Papermill then runs
 the notebook in that kernel (:attr:`PrestartedKernel.manager`).
 
+Readiness: papermill's client is ready when the kernel has answered its ``kernel_info``
+request and the request's ``idle`` status has reached the client's IOPub channel (so every
+later output reaches it too). jupyter_client's own check also waits until IOPub has been
+silent for 0.2 s, which here is only a delay (:func:`_ready_client`).
+
 Transport: on POSIX systems the kernel talks over Unix sockets in a private temporary folder
 (ZeroMQ ``ipc``), not over TCP ports on localhost. Picking free TCP ports and binding them later
 is a race: under ``sroi batch`` several kernels start at once on one machine, and a kernel
@@ -68,9 +73,10 @@ class PrestartedKernel:
                 kernel_name=kernel_name,
                 transport="ipc",
                 connection_file=os.path.join(self._socket_dir, "kernel.json"),
+                client_factory=_ready_client(),
             )
         else:
-            self.manager = _Manager(kernel_name=kernel_name)
+            self.manager = _Manager(kernel_name=kernel_name, client_factory=_ready_client())
         try:
             # no history database, as nbclient starts its kernels
             run_sync(self.manager.start_kernel)(
@@ -137,6 +143,16 @@ class PrestartedKernel:
         """Make ``folder`` the kernel's working folder (papermill's ``cwd`` for a new kernel)."""
         self._silent(f"__import__('os').chdir({str(Path(folder).resolve())!r})")
 
+    def stop(self) -> None:
+        """Kill the kernel's process without waiting for it to end.
+
+        The caller goes on (writing the report's pages) while the process ends, and
+        :meth:`shutdown` then finds it ended instead of polling for it every 0.1 s.
+        """
+        if self._closed or not self._run_sync(self.manager.is_alive)():
+            return
+        self._run_sync(self.manager.provisioner.kill)()
+
     def shutdown(self) -> None:
         """Stop the kernel and close the connection (idempotent)."""
         if self._closed:
@@ -152,6 +168,60 @@ class PrestartedKernel:
             self._run_sync(self.manager.cleanup_resources)()
             if self._socket_dir is not None:
                 shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+
+def _ready_client() -> type:
+    """jupyter_client's asynchronous client with a readiness check that does not wait idly.
+
+    ``wait_for_ready`` sends ``kernel_info`` requests until one is answered on the shell
+    channel and its ``idle`` status arrives on the IOPub channel (each within the time
+    jupyter_client allows: 1 s for the reply, 0.2 s for each IOPub message); the status
+    proves the IOPub subscription is live, so no output of a later request can be lost.
+    Messages of other requests are skipped, as papermill skips them anyway.
+    """
+    import queue
+    import time
+
+    from jupyter_client import protocol_version_info
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    class ReadyClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = float("inf") if timeout is None else time.monotonic() + timeout
+            while True:
+                msg_id = self.kernel_info()
+                reply = await self._answer(self.shell_channel, msg_id, 1.0)
+                if reply is not None and await self._idle(msg_id):
+                    major = int(reply["content"]["protocol_version"].split(".")[0])
+                    if major != protocol_version_info[0]:
+                        self.session.adapt_version = major
+                    return
+                if not await self.is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+        @staticmethod
+        async def _answer(channel: Any, msg_id: str, wait: float) -> dict[str, Any] | None:
+            """The next message on ``channel`` answering ``msg_id`` (None: none in time)."""
+            while True:
+                try:
+                    msg = await channel.get_msg(timeout=wait)
+                except queue.Empty:
+                    return None
+                if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                    return msg
+
+        async def _idle(self, msg_id: str) -> bool:
+            """Whether the ``idle`` status of request ``msg_id`` arrives on IOPub."""
+            while True:
+                msg = await self._answer(self.iopub_channel, msg_id, 0.2)
+                if msg is None:
+                    return False
+                if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                    return True
+
+    return ReadyClient
 
 
 def start_kernel(

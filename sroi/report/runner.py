@@ -210,9 +210,14 @@ def _run_to_html(
     progress: bool,
     timeout: int | None,
 ) -> Path:
-    """Execute a value or pool notebook and write its HTML page."""
-    nb = _execute(template, executed, parameters, progress=progress, timeout=timeout, kernel=kernel)
-    return _write_html(nb, html_path, title)
+    """Execute a value or pool notebook and write its HTML page; shut the kernel down."""
+    try:
+        nb = _execute(
+            template, executed, parameters, progress=progress, timeout=timeout, kernel=kernel
+        )
+        return _write_html(nb, html_path, title)
+    finally:
+        kernel.shutdown()
 
 
 def _write_html(nb: Any, html_path: Path, title: str | None) -> Path:
@@ -299,7 +304,9 @@ def _execute(
     With ``ids`` (the data's identifiers) every message is redacted and the partial
     notebook is deleted unless ``keep_failed`` (then it is redacted). The notebook is written
     once, when it ends (or fails), not after every cell; it is also returned (as papermill
-    wrote it). The kernel is shut down at the end.
+    wrote it). The kernel's process is killed at the end (:meth:`PrestartedKernel.stop`); the
+    caller's :meth:`~PrestartedKernel.shutdown` closes the connection once its pages are
+    written.
     """
     import nbformat
     import papermill
@@ -345,7 +352,7 @@ def _execute(
             notebook=kept,
         ) from None
     finally:
-        kernel.shutdown()
+        kernel.stop()
 
 
 def run(

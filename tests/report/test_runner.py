@@ -210,7 +210,9 @@ def test_prestarted_kernel_warm_up_is_invisible(tmp_path):
     cell = ran.cells[0]
     assert cell.execution_count == 1
     assert cell.outputs[0]["text"].split() == [str(out.resolve()), "True", "False", "False"]
-    assert not kernel.manager.has_kernel  # shut down by _execute
+    kernel.stop()  # killed by _execute already: nothing to do
+    kernel.shutdown()
+    assert not kernel.manager.has_kernel
     kernel.shutdown()  # idempotent
 
 
@@ -234,6 +236,43 @@ def test_kernels_started_together_use_private_sockets():
         for k in kernels:
             k.shutdown()
     assert not any(os.path.exists(f) for f in folders)
+
+
+def test_papermills_client_is_ready_once_its_iopub_channel_is_live():
+    """The readiness check (without jupyter_client's 0.2 s wait for a silent IOPub channel)
+    leaves the client subscribed: the output of a request sent at once arrives, with its
+    'idle' status; a client of a dead kernel is refused."""
+    from jupyter_core.utils import run_sync
+
+    from sroi.report.kernel import start_kernel
+
+    kernel = start_kernel(warm_up=("json",))
+    try:
+        kernel.wait(timeout=120)
+        for _ in range(3):  # fresh clients, as papermill makes one
+            client = kernel.manager.client()
+            client.start_channels()
+            run_sync(client.wait_for_ready)(timeout=60)
+            msg_id = client.execute("print('live', 6 * 7)")
+            seen = []
+            while not seen or seen[-1] != "idle":
+                msg = run_sync(client.get_iopub_msg)(timeout=10)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                if msg["msg_type"] == "stream":
+                    seen.append(msg["content"]["text"].strip())
+                elif msg["msg_type"] == "status":
+                    seen.append(msg["content"]["execution_state"])
+            assert seen == ["busy", "live 42", "idle"]
+            client.stop_channels()
+        kernel.stop()
+        client = kernel.manager.client()
+        client.start_channels()
+        with pytest.raises(RuntimeError, match="Kernel died"):
+            run_sync(client.wait_for_ready)(timeout=30)
+        client.stop_channels()
+    finally:
+        kernel.shutdown()
 
 
 def test_prestarted_kernel_wait_times_out():

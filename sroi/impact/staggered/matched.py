@@ -255,6 +255,11 @@ def matched_staggered_did(
         Imbens 2011), under the assumption the matching makes; without it the clustered
         standard error counts the matched terms' noise twice (docs/simulation.md). Cells
         before treatment keep ``covariates``.
+    sample_cache
+        A :class:`~sroi.impact.staggered.sample_cache.SampleCache` shared by one evaluation's
+        calls (one per outcome): the school levels and each cohort's cross-section and
+        regression covariates are built once for the same data and matching options (the
+        matcher is called every time); the results and warnings are those without it.
 
     Returns
     -------
@@ -279,10 +284,6 @@ def matched_staggered_did(
     check_options("never_treated", estimator, "varying", anticipation, n_boot, level)
     check_choice(small_sample, SMALL_SAMPLE_CHOICES, "small_sample")
     check_unbalanced_options(allow_unbalanced_panel)
-    if sample_cache is not None and not isinstance(sample_cache, SampleCache):
-        raise SroiInputError(
-            f"sample_cache must be a SampleCache or None; got {type(sample_cache).__name__}"
-        )
     panel = _school_relative(
         panel,
         history_within_school,
@@ -311,15 +312,8 @@ def matched_staggered_did(
         random_state,
         matcher,
         restrict_support,
-    )
-    if not isinstance(adjust_for_history, bool):
-        raise SroiInputError(
-            f"adjust_for_history must be True or False; got {adjust_for_history!r}"
-        )
-    design = replace(
-        design,
-        within_school=tuple(history_within_school or ()),
-        adjust_for_history=adjust_for_history,
+        history_within_school,
+        adjust_for_history,
     )
     seed = check_seed(design.random_state)
     prep = cohort_panel(
@@ -363,6 +357,10 @@ def _school_relative(
     cache: SampleCache | None,
 ) -> pd.DataFrame:
     """``panel`` with the school-relative history of ``history_within_school`` (if any)."""
+    if cache is not None and not isinstance(cache, SampleCache):
+        raise SroiInputError(
+            f"sample_cache must be a SampleCache or None; got {type(cache).__name__}"
+        )
     if not columns:
         if school_panel is not None:
             raise SroiInputError("school_panel is used only with history_within_school")
@@ -467,8 +465,14 @@ def _design(
     random_state: Any,
     matcher: Callable[..., Any] | None,
     restrict_support: bool,
+    history_within_school: list[str] | None,
+    adjust_for_history: Any,
 ) -> MatchingDesign:
     """Check the matching options and collect them."""
+    if not isinstance(adjust_for_history, bool):
+        raise SroiInputError(
+            f"adjust_for_history must be True or False; got {adjust_for_history!r}"
+        )
     if not isinstance(covariates, list | tuple) or not covariates:
         raise SroiInputError("covariates: give a non-empty list of characteristics to match on")
     check_int(history_periods, "history_periods", minimum=0)
@@ -494,6 +498,8 @@ def _design(
         match_kwargs=kwargs,
         random_state=random_state,
         estimator=estimator,
+        within_school=tuple(history_within_school or ()),
+        adjust_for_history=adjust_for_history,
     )
 
 

@@ -163,7 +163,7 @@ class PrestartedKernel:
                 if client.channels_running:
                     client.stop_channels()
         finally:
-            if self._run_sync(self.manager.is_alive)():
+            if self.manager.has_kernel:  # alive, or killed by stop() and not yet reaped
                 self._run_sync(self.manager.shutdown_kernel)(now=True)
             self._run_sync(self.manager.cleanup_resources)()
             if self._socket_dir is not None:

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import nbformat
@@ -211,6 +212,12 @@ def test_prestarted_kernel_warm_up_is_invisible(tmp_path):
     assert cell.execution_count == 1
     assert cell.outputs[0]["text"].split() == [str(out.resolve()), "True", "False", "False"]
     kernel.stop()  # killed by _execute already: nothing to do
+    alive = kernel._run_sync(kernel.manager.is_alive)
+    for _ in range(100):  # the process ends (shutdown must then still release it)
+        if not alive():
+            break
+        time.sleep(0.05)
+    assert not alive()
     kernel.shutdown()
     assert not kernel.manager.has_kernel
     kernel.shutdown()  # idempotent

@@ -149,3 +149,36 @@ def test_matched_estimates_are_not_needed_for_the_checks(evaluation):
     for outcome in spec.design.outcomes:
         unmatched_checks(data, spec, outcome, spec.seed)
     assert CachedMatcher.of_run(data).cache == before
+
+
+@pytest.mark.parametrize(
+    ("overrides", "cluster"),
+    [
+        ({}, "school_id"),  # the sample's design: the school chosen as the cluster
+        (
+            {
+                "data.columns.cluster": None,
+                "design.did.cluster": None,
+                "design.matching.history_within_school": [],
+            },
+            None,
+        ),
+        ({"design.did.cluster": "school_id"}, "school_id"),
+        ({"design.comparison_pool": None}, "school_id"),
+    ],
+)
+def test_the_checks_are_handed_the_spec_prepare_design_gives(tmp_path, overrides, cluster):
+    """The workers get the checks before the whole schools are read, with the spec of
+    clustered_spec; it must be the spec prepare_design gives the estimates."""
+    from sroi.data.loading import load_evaluation_data
+    from sroi.report.steps.school_design import clustered_spec
+
+    spec_path = write_small_evaluation(tmp_path, matched=True, **overrides)
+    spec = nb.load_spec(spec_path)
+    data = load_evaluation_data(spec)
+    quick, choice = clustered_spec(data, spec)
+    _, prepared, full = prepare_design(data, spec)
+    assert quick.design.did.cluster == cluster
+    assert quick.model_dump_json() == prepared.model_dump_json()
+    assert (choice.column, choice.by_cluster) == (full.column, full.by_cluster)
+    assert spec.model_dump_json() == nb.load_spec(spec_path).model_dump_json()  # unchanged

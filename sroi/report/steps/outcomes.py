@@ -23,7 +23,7 @@ from sroi.report.steps.diagnostics import run_event_study
 from sroi.report.steps.headline import estimate_headline
 from sroi.report.steps.matching import CachedMatcher
 from sroi.report.steps.randomization import randomization_check
-from sroi.report.steps.school_design import prepare_design
+from sroi.report.steps.school_design import clustered_spec, prepare_design
 from sroi.report.steps.unmatched import UnmatchedChecks, add_unmatched_checks, unmatched_checks
 from sroi.spec import OutcomeSpec, Spec
 
@@ -176,7 +176,8 @@ def _checks_key(spec: Spec, seed: int) -> tuple[str, str, int]:
 def _share_checks(
     data: EvaluationData, spec: Spec, seed: int, executor: Executor, n_workers: int
 ) -> SharedTasks[UnmatchedChecks]:
-    data, spec, _ = prepare_design(data, spec)
+    # the spec of prepare_design, without waiting for the whole schools it reads
+    spec, _ = clustered_spec(data, spec)
     light = _to_send(data)
     return SharedTasks(
         executor,

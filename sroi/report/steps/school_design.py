@@ -35,7 +35,7 @@ from sroi.report.steps.clustering import ClusterChoice, choose_cluster
 from sroi.report.steps.headline import is_matched
 from sroi.spec import Spec
 
-__all__ = ["prepare_design"]
+__all__ = ["clustered_spec", "prepare_design"]
 
 
 def prepare_design(data: EvaluationData, spec: Spec) -> tuple[EvaluationData, Spec, ClusterChoice]:
@@ -67,10 +67,20 @@ def prepare_design(data: EvaluationData, spec: Spec) -> tuple[EvaluationData, Sp
     return data.memo[key]
 
 
-def _prepare(data: EvaluationData, spec: Spec) -> tuple[EvaluationData, Spec, ClusterChoice]:
+def clustered_spec(data: EvaluationData, spec: Spec) -> tuple[Spec, ClusterChoice]:
+    """The spec the estimators see and the clustering, without the whole schools.
+
+    The first, quick, part of :func:`prepare_design` (which returns the same spec): what the
+    checks on the unmatched sample need, so the report can hand them to its workers before
+    the whole schools are read.
+
+    Raises
+    ------
+    SroiInputError
+        When ``history_within_school`` is used without a cluster column.
+    """
     choice = choose_cluster(data, spec)
-    m = spec.design.matching
-    if m.history_within_school and choice.column is None:
+    if spec.design.matching.history_within_school and choice.column is None:
         raise SroiInputError(
             "design.matching.history_within_school needs the school of each pupil: set "
             "data.columns.cluster (e.g. school_id), or remove history_within_school"
@@ -78,6 +88,12 @@ def _prepare(data: EvaluationData, spec: Spec) -> tuple[EvaluationData, Spec, Cl
     if choice.column is not None and spec.design.did.cluster != choice.column:
         spec = spec.model_copy(deep=True)
         spec.design.did.cluster = choice.column
+    return spec, choice
+
+
+def _prepare(data: EvaluationData, spec: Spec) -> tuple[EvaluationData, Spec, ClusterChoice]:
+    spec, choice = clustered_spec(data, spec)
+    m = spec.design.matching
     school = choice.column
     within_school = bool(m.history_within_school) and is_matched(spec)
     if school is None or not (choice.by_cluster or within_school):

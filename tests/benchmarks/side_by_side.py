@@ -248,7 +248,9 @@ MATCHIT = {
     "mahalanobis": "method = 'nearest', distance = 'mahalanobis'",
 }
 MODULES = {  # imported before the clock starts (sroi's package imports lazily)
-    "sroi": "sroi.impact.did,sroi.impact.staggered,sroi.impact.matching",
+    # scipy.spatial: the k-d tree of Mahalanobis matching, imported on first use, like
+    # library(MatchIt) in R, imported before the clock starts
+    "sroi": "sroi.impact.did,sroi.impact.staggered,sroi.impact.matching,scipy.spatial",
     "pyfixest": "pyfixest",
     "linearmodels": "linearmodels",
     "csdid": "csdid.att_gt",

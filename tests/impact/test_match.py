@@ -549,3 +549,31 @@ def test_unknown_method_option():
     df = _df(80, 20)
     with pytest.raises(SroiInputError, match="cutpoints"):
         sroi.match(df, "t", ["x1", "x2"], cutpoints=3)
+
+
+@pytest.mark.parametrize("rounding", [None, 1])
+@pytest.mark.parametrize("ratio", [1, 2])
+def test_multivariate_matching_equals_brute_force_on_thousands_of_units(rounding, ratio):
+    # the batch of tree neighbours (16 per treated unit) runs out for some treated units,
+    # and rounded covariates give exact ties, so both the batch and the fresh search are used
+    rng = np.random.default_rng(11)
+    n = 3000
+    t = (rng.random(n) < 0.3).astype(int)
+    Z = rng.normal(size=(n, 3)) + 0.4 * t[:, None]
+    if rounding is not None:
+        Z = np.round(Z, rounding)
+    order = rng.permutation(int(t.sum()))
+    got = match_multivariate(Z, t, order, ratio)
+    ind1, ctrl = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
+    dist = np.sqrt(((Z[ind1][:, None, :] - Z[ctrl][None, :, :]) ** 2).sum(axis=2))
+    free = np.ones(len(ctrl), bool)
+    exp = -np.ones((len(ind1), ratio), int)
+    for r in range(ratio):
+        for i in order:
+            if not free.any():
+                break
+            d = np.where(free, dist[i], np.inf)
+            j = int(np.flatnonzero(d <= d.min() * (1 + 1e-10))[0])  # ties: first in the data
+            exp[i, r] = ctrl[j]
+            free[j] = False
+    np.testing.assert_array_equal(got, exp)

@@ -203,9 +203,9 @@ def propensity_score(
     beta, converged = _irls(A, t, w, link)
     eta = A @ beta
     p = special.expit(eta) if link == "logit" else norm_cdf(eta)
-    scaled = np.abs(beta[1:]) * Xv.std(axis=0)
     extreme = np.any((p < 1e-12) | (p > 1 - 1e-12))
-    if not converged or (extreme and np.any(scaled > 15)):
+    scaled = np.abs(beta[1:]) * Xv.std(axis=0) if extreme or not converged else None
+    if scaled is not None and (not converged or np.any(scaled > 15)):
         big = scaled >= 0.5 * scaled.max()
         bad = [str(names[j]) for j in np.flatnonzero(big)]
         raise SroiInputError(
@@ -235,9 +235,7 @@ def _irls(
     every k-th row (about 50,000 rows, no randomness) and then continue on all rows to the
     same criterion, so the result is the full-data maximum-likelihood estimate.
     """
-    from scipy import special
-
-    from sroi._distributions import norm_cdf, norm_pdf, norm_ppf
+    from sroi._distributions import norm_pdf, norm_ppf
 
     n = len(y)
     if start is None and n > 200_000:
@@ -259,19 +257,8 @@ def _irls(
     else:
         beta = np.asarray(start, float)
     for _ in range(100):
-        eta = A @ beta
-        if link == "logit":
-            mu = special.expit(eta)
-            ww = w * (mu * (1 - mu))
-            score_w = w * (y - mu)
-        else:
-            mu = np.clip(norm_cdf(eta), 1e-300, 1 - 1e-16)
-            dmu = norm_pdf(eta)
-            var = mu * (1 - mu)
-            ww = w * dmu**2 / var
-            score_w = w * (y - mu) * dmu / var
         try:
-            delta = np.linalg.solve(A.T @ (A * ww[:, None]), A.T @ score_w)
+            delta = np.linalg.solve(*_scoring_system(A, y, w, beta, link))
         except np.linalg.LinAlgError:
             return beta, False
         beta = beta + delta
@@ -280,6 +267,44 @@ def _irls(
         if np.max(np.abs(delta) / (1 + np.abs(beta))) < 1e-10:
             return beta, True
     return beta, False
+
+
+_BLOCK_ROWS = 65_536  # rows per block of the scoring sums (about 2.5 MB for 4 columns)
+
+
+def _scoring_system(
+    A: np.ndarray, y: np.ndarray, w: np.ndarray, beta: np.ndarray, link: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fisher information ``X'WX`` and score ``X' w (y - mu) dmu / var`` at ``beta``.
+
+    Summed over blocks of :data:`_BLOCK_ROWS` rows, so a large sample never holds an
+    ``n x p`` temporary (``A * W`` would be a fresh 32 MB for a million rows and four
+    columns); a sample of one block is computed exactly as in one piece.
+    """
+    from scipy import special
+
+    from sroi._distributions import norm_cdf, norm_pdf
+
+    p = A.shape[1]
+    info = np.zeros((p, p))
+    score = np.zeros(p)
+    for lo in range(0, len(y), _BLOCK_ROWS):
+        Ab = A[lo : lo + _BLOCK_ROWS]
+        yb, wb = y[lo : lo + _BLOCK_ROWS], w[lo : lo + _BLOCK_ROWS]
+        eta = Ab @ beta
+        if link == "logit":
+            mu = special.expit(eta)
+            ww = wb * (mu * (1 - mu))
+            score_w = wb * (yb - mu)
+        else:
+            mu = np.clip(norm_cdf(eta), 1e-300, 1 - 1e-16)
+            dmu = norm_pdf(eta)
+            var = mu * (1 - mu)
+            ww = wb * dmu**2 / var
+            score_w = wb * (yb - mu) * dmu / var
+        info += Ab.T @ (Ab * ww[:, None])
+        score += Ab.T @ score_w
+    return info, score
 
 
 def _pooled_cov(X: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sroi._sorting import stable_argsort
+
 __all__ = ["match_scalar", "match_multivariate"]
 
 
@@ -123,10 +125,10 @@ class _Traversals:
         nc = len(ctrl)
         dc = d[ctrl]
         # ctrl is in data order, so stable sorts keep data order within equal values
-        up = ctrl[np.argsort(dc, kind="stable")]  # ascending value, then data order
+        up = ctrl[stable_argsort(dc)]  # ascending value, then data order
         d_up = d[up]
         if np.any(d_up[1:] == d_up[:-1]):
-            down = ctrl[np.argsort(-dc, kind="stable")]  # descending value, then data order
+            down = ctrl[stable_argsort(-dc)]  # descending value, then data order
         else:
             down = up[::-1].copy()  # no ties: simply the reverse
         up0 = np.searchsorted(d_up, dt, side="left")  # first control with d_c >= d_t
@@ -467,30 +469,17 @@ def _greedy_multivariate(
     ind1, ctrl, used = search.ind1, search.ctrl, search.used
     n1, ratio = mm.shape
     nc = len(ctrl)
-    simple = search.dvec is None and search.cv is None
-    if simple:
-        kb = min(max(16, 2 * ratio), nc)
-        kd_dist, kd_idx = search.tree.query(search.Z[ind1], k=kb)
-        kd_dist = kd_dist.reshape(n1, kb)
-        kd_idx = kd_idx.reshape(n1, kb)
-        ex_dist = np.sqrt(np.sum((search.Zc[kd_idx] - search.Z[ind1][:, None, :]) ** 2, axis=2))
-        edge = kd_dist[:, -1]
+    batch = None
+    if search.dvec is None and search.cv is None and min(max(16, 2 * ratio), nc) < nc:
+        batch = _NearestBatch.query(search, min(max(16, 2 * ratio), nc))
+    n_free = nc - int(used.sum())
     for r in range(ratio):
         for i in order.tolist():
             if disc[ind1[i]]:
                 continue
-            if used.all():
+            if n_free == 0:
                 return mm
-            chosen = -1
-            if simple and kb < nc:
-                cand = kd_idx[i]
-                av = ~used[cand]
-                if av.any():
-                    de = ex_dist[i]
-                    dmin = de[av].min()
-                    if edge[i] > dmin * (1 + 1e-8) + 1e-12:
-                        tie = av & (de <= dmin * (1 + _TIE_RTOL) + 1e-300)
-                        chosen = int(cand[tie].min())
+            chosen = -1 if batch is None else batch.nearest_free(i, used)
             if chosen < 0:
                 sel = search.best(i, 1, np.empty(0, np.int64), k_start + r)
                 if not len(sel):
@@ -498,4 +487,56 @@ def _greedy_multivariate(
                 chosen = int(sel[0])
             mm[i, r] = ctrl[chosen]
             used[chosen] = True
+            n_free -= 1
     return mm
+
+
+@dataclass(frozen=True)
+class _NearestBatch:
+    """The ``k`` nearest controls of every treated unit, by exact distance then position.
+
+    ``cand[i]`` and ``dist[i]`` are Python lists (indices into the controls and their exact
+    Euclidean distances, sorted by distance and then index); ``edge[i]`` is the tree's
+    distance to the k-th neighbour, beyond which unseen controls may lie.
+    """
+
+    cand: list[list[int]]
+    dist: list[list[float]]
+    edge: list[float]
+
+    @classmethod
+    def query(cls, search: _TreeSearch, k: int) -> _NearestBatch:
+        """One vectorised tree query for all treated units, distances recomputed exactly."""
+        n1 = len(search.ind1)
+        Zt = search.Z[search.ind1]
+        kd_dist, kd_idx = search.tree.query(Zt, k=k)
+        kd_dist = kd_dist.reshape(n1, k)
+        kd_idx = kd_idx.reshape(n1, k)
+        exact = np.sqrt(np.sum((search.Zc[kd_idx] - Zt[:, None, :]) ** 2, axis=2))
+        rank = np.lexsort((kd_idx, exact))  # each row by distance, then index
+        return cls(
+            np.take_along_axis(kd_idx, rank, axis=1).tolist(),
+            np.take_along_axis(exact, rank, axis=1).tolist(),
+            kd_dist[:, -1].tolist(),
+        )
+
+    def nearest_free(self, i: int, used: np.ndarray) -> int:
+        """The nearest control not yet used (ties to the first in the data), or -1.
+
+        -1 when every candidate is used or the nearest free one might be tied with a
+        control beyond the k-th neighbour (then the caller searches afresh).
+        """
+        cand, dist = self.cand[i], self.dist[i]
+        pos = next((q for q, c in enumerate(cand) if not used[c]), -1)
+        if pos < 0:
+            return -1
+        dmin = dist[pos]
+        if not self.edge[i] > dmin * (1 + 1e-8) + 1e-12:
+            return -1
+        chosen, tie = cand[pos], dmin * (1 + _TIE_RTOL) + 1e-300
+        for q in range(pos + 1, len(cand)):
+            if dist[q] > tie:
+                break
+            if cand[q] < chosen and not used[cand[q]]:
+                chosen = cand[q]
+        return chosen

@@ -577,3 +577,17 @@ def test_multivariate_matching_equals_brute_force_on_thousands_of_units(rounding
             exp[i, r] = ctrl[j]
             free[j] = False
     np.testing.assert_array_equal(got, exp)
+
+
+def test_the_result_does_not_change_when_the_input_frame_is_changed_afterwards():
+    # the result shares the input's memory until either is written (copy-on-write)
+    df = _df(300, seed=3)
+    covs = ["x1", "x2"]
+    m = sroi.match(df, "t", covs)
+    before = (m.all_data, m.data, m.covariate_matrix, m.balance())
+    df.loc[df.index[0], "x1"] = 999.0
+    df["x2"] *= 2
+    after = (m.all_data, m.data, m.covariate_matrix, m.balance())
+    for b, a in zip(before, after, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert (m.all_data["x1"] != 999.0).all()

@@ -21,11 +21,16 @@ from sroi.impact.matching.validate import MatchSpec, Sample
 __all__ = ["assemble_result"]
 
 
+def _copy_on_write() -> bool:
+    """Whether pandas copies shared data on write (always from pandas 3; an option in 2.x)."""
+    return int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
+
+
 def _all_rows(sample: Sample, out: MethodOutput) -> tuple[pd.DataFrame, np.ndarray]:
     """The input frame with ``weights``, ``subclass``, ``distance``, ``discarded``, ``status``."""
     df, keep = sample.data, sample.keep
     n = len(df)
-    all_data = df.copy()
+    all_data = df.copy(deep=not _copy_on_write())  # with copy-on-write, a lazy copy
     weights = np.zeros(n)
     weights[keep] = out.weights
     all_data["weights"] = weights

@@ -124,8 +124,9 @@ def covariate_frame(
                     )
                 )
         else:
-            try:
-                parts.append(pd.to_numeric(s, errors="raise").astype(float).rename(c))
+            try:  # a float column is taken as it is (to_numeric would copy it)
+                num = s if s.dtype == np.float64 else pd.to_numeric(s, errors="raise")
+                parts.append(num.astype(float).rename(c))
             except (TypeError, ValueError):
                 raise SroiInputError(
                     f"covariate {c!r} is neither numeric nor categorical; convert it"
@@ -176,7 +177,8 @@ def propensity_score(
         raise SroiInputError(f"link must be 'logit' or 'probit', got {link!r}")
     t = np.asarray(treat, dtype=float)
     names = list(X.columns)
-    Xv = X.to_numpy(dtype=float)
+    A = _with_intercept(X)
+    Xv = A[:, 1:]
     const = Xv.max(axis=0) == Xv.min(axis=0)
     if const.any():
         raise SroiInputError(
@@ -198,7 +200,6 @@ def propensity_score(
                 "one group), so the propensity score model has no finite estimate; coarsen "
                 "or drop them, or match exactly on them instead"
             )
-    A = np.column_stack([np.ones(len(t)), Xv])
     w = np.ones(len(t)) if weights is None else np.asarray(weights, float)
     beta, converged = _irls(A, t, w, link)
     eta = A @ beta
@@ -221,6 +222,15 @@ def propensity_score(
             stacklevel=2,
         )
     return p, eta, pd.Series(beta, index=["(Intercept)", *names])
+
+
+def _with_intercept(X: pd.DataFrame) -> np.ndarray:
+    """``[1, X]`` as one Fortran-ordered float array, filled column by column."""
+    A = np.empty((len(X), X.shape[1] + 1), order="F")
+    A[:, 0] = 1.0
+    for j in range(X.shape[1]):
+        A[:, j + 1] = X.iloc[:, j].to_numpy(dtype=float)
+    return A
 
 
 def _irls(

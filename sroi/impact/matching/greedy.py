@@ -129,10 +129,16 @@ class _Traversals:
         d_up = d[up]
         if np.any(d_up[1:] == d_up[:-1]):
             down = ctrl[stable_argsort(-dc)]  # descending value, then data order
-        else:
-            down = up[::-1].copy()  # no ties: simply the reverse
+            d_down = d[down]
+        else:  # no ties: simply the reverse (views, no copy)
+            down, d_down = up[::-1], d_up[::-1]
         up0 = np.searchsorted(d_up, dt, side="left")  # first control with d_c >= d_t
-        return cls(up, down, d_up, d[down], up0, nc - up0)
+        return cls(up, down, d_up, d_down, up0, nc - up0)
+
+    @property
+    def mirrored(self) -> bool:
+        """Whether the downward order is the upward one reversed (no tied distances)."""
+        return self.down.base is self.up and self.down.strides[0] < 0
 
 
 def _next_eligible(
@@ -184,8 +190,10 @@ def _match_scalar_greedy(
     mm = np.full((len(ind1), ratio), -1, dtype=np.int64)
     pos_up = np.empty(n, dtype=np.int64)
     pos_up[up] = np.arange(nc)
-    pos_down = np.empty(n, dtype=np.int64)
-    pos_down[down] = np.arange(nc)
+    pos_down = None
+    if not tr.mirrored:
+        pos_down = np.empty(n, dtype=np.int64)
+        pos_down[down] = np.arange(nc)
     par_up = np.arange(nc + 1)  # next available position >= j; nc = none
     par_down = np.arange(nc + 1)
     remaining = nc
@@ -210,7 +218,8 @@ def _match_scalar_greedy(
             else:
                 continue
             mm[i, r] = c
-            pu_, pd_ = int(pos_up[c]), int(pos_down[c])
+            pu_ = int(pos_up[c])
+            pd_ = nc - 1 - pu_ if pos_down is None else int(pos_down[c])
             par_up[pu_] = pu_ + 1
             par_down[pd_] = pd_ + 1
             remaining -= 1

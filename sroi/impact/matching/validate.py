@@ -295,7 +295,7 @@ def prepare_sample(df: pd.DataFrame, spec: MatchSpec, distance: Any) -> Sample:
             "set missing='drop' (the spec's data.missing) to exclude and count these rows"
         )
     keep = ~na
-    rows = df.loc[keep]
+    rows = df.loc[keep] if na.any() else df  # nothing dropped: no copy (rows is only read)
     t = t_all[keep]
     if t.min() == t.max():
         raise SroiInputError(

@@ -110,3 +110,23 @@ def test_bad_inputs():
     Xc = np.column_stack([X, 2 * X[:, 0]])
     with pytest.raises(SroiInputError, match="singular"):
         panel_did(y1, y0, d, Xc, method="reg")
+
+
+@pytest.mark.parametrize("method", ["unconditional", "reg", "ipw", "dr", "dr_imp"])
+def test_cells_from_changes_equals_panel_did_cells_and_each_column_panel_did(method):
+    from sroi.impact.staggered.drdid import cells_from_changes, panel_did_cells
+
+    rng = np.random.default_rng(5)
+    n, k = 400, 3
+    X = rng.normal(size=(n, 2))
+    d = (rng.random(n) < 1 / (1 + np.exp(-X[:, 0]))).astype(float)
+    y0 = rng.normal(size=(n, k)) + X[:, :1]
+    y1 = y0 + 0.5 * d[:, None] + rng.normal(size=(n, k))
+    w = rng.uniform(0.5, 2, n)
+    ref = panel_did_cells(y1, y0, d, X, w, method=method)
+    got = cells_from_changes(y1 - y0, d, X, w, method=method)
+    np.testing.assert_array_equal(got.att, ref.att)
+    np.testing.assert_array_equal(got.inf, ref.inf)
+    for j in range(k):
+        one = panel_did(y1[:, j], y0[:, j], d, X, w, method=method)
+        np.testing.assert_allclose(got.att[j], one.att, rtol=1e-12)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from sroi.errors import SroiInputError
 from sroi.impact.staggered.cell_inference import CellInference
-from sroi.impact.staggered.drdid import fit_pscore, panel_did_cells
+from sroi.impact.staggered.drdid import cells_from_changes, fit_pscore
 
 __all__ = ["GroupTimeCells", "cells_frame", "compute_cells", "make_basis", "maybe_int"]
 
@@ -261,10 +261,11 @@ class _CellEstimator:
         """ATT(g,t) of ``cells`` (period, base) on rows ``idx``: one vectorised call."""
         d, Zc, wc = subset
         tn, base = np.array(cells, dtype=np.intp).T
+        dy = self.Y[np.ix_(idx, tn)]
+        dy -= self.Y[np.ix_(idx, base)]
         try:
-            res = panel_did_cells(
-                self.Y[np.ix_(idx, tn)],
-                self.Y[np.ix_(idx, base)],
+            res = cells_from_changes(
+                dy,
                 d,
                 Zc,
                 wc,

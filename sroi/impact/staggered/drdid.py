@@ -51,6 +51,7 @@ __all__ = [
     "ESTIMATORS",
     "PanelDidCells",
     "PanelDidEstimate",
+    "cells_from_changes",
     "fit_ipt",
     "fit_logit",
     "fit_pscore",
@@ -333,11 +334,29 @@ def panel_did_cells(
     -------
     PanelDidCells
     """
+    dy = np.asarray(y1, dtype=float) - np.asarray(y0, dtype=float)
+    return cells_from_changes(dy, d, X, weights, method, trim_level, pscore)
+
+
+@single_blas_thread
+def cells_from_changes(
+    dy: np.ndarray,
+    d: np.ndarray,
+    X: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    method: Estimator = "dr",
+    trim_level: float = 0.995,
+    pscore: np.ndarray | None = None,
+) -> PanelDidCells:
+    """:func:`panel_did_cells` from the outcome changes ``dy = y1 - y0`` (n x K).
+
+    ``dy`` must be a float array the caller hands over: the estimators overwrite it with
+    their residuals (saving an n x K copy, which matters with a million units).
+    """
     if method not in ESTIMATORS:
         raise SroiInputError(f"estimator must be one of {', '.join(ESTIMATORS)}; got {method!r}")
     d = np.asarray(d, dtype=float)
     n = len(d)
-    dy = np.asarray(y1, dtype=float) - np.asarray(y0, dtype=float)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     w = w / np.mean(w)
     Z = _design(X, n) if method != "unconditional" else np.ones((n, 1))
@@ -461,7 +480,8 @@ def _weighted(
     left = np.column_stack([w_t, w_c, Z * (w * (d - ps) / mw_c)[:, None]])
     right = np.vstack([-eta_t / mw_t, eta_c / mw_c, -(_ps_hessian(Z, w, ps) @ m2)])
     inf = left @ right
-    inf += a_r[:, None] * resid
+    resid *= a_r[:, None]  # resid is not used again: scaled in place, no n x K temporary
+    inf += resid
     return PanelDidCells(att, inf, *counts)
 
 

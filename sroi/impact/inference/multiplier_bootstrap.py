@@ -129,10 +129,12 @@ def rademacher_draws(S: np.ndarray, n_boot: int, seed: int, n: int, chunk: int =
     n_bytes = (G + 7) // 8
     chunk = max(1, min(chunk, CHUNK_CELLS // max(G, 1)))
     if G <= BLOCK_UNITS:
+        buf = np.empty(min(chunk, n_boot) * G)  # the multipliers' bits as floats, reused
         for start in range(0, n_boot, chunk):
             b = min(chunk, n_boot - start)
             raw = rng.integers(0, 256, size=(b, n_bytes), dtype=np.uint8)
-            bits = np.unpackbits(raw, axis=1, count=G).astype(np.float64)
+            bits = buf[: b * G].reshape(b, G)
+            bits[...] = np.unpackbits(raw, axis=1, count=G)
             draws[start : start + b] = 2.0 * (bits @ S) - colsum
     else:
         _blocked_draws(S, rng, chunk, n_bytes, colsum, draws)
@@ -159,6 +161,9 @@ def _blocked_draws(
     G, n_boot = S.shape[0], draws.shape[0]
     group = chunk * max(1, GROUP_DRAWS // chunk)
     block = BLOCK_UNITS // 8  # bytes of bits per block of rows
+    # the bits as floats, one buffer reused for every block: a fresh array of this size
+    # (tens of MB) would be mapped, zeroed by the kernel and unmapped for every block
+    buf = np.empty(min(group, n_boot) * min(G, BLOCK_UNITS))
     for start in range(0, n_boot, group):
         b = min(group, n_boot - start)
         raw = np.concatenate(
@@ -170,8 +175,9 @@ def _blocked_draws(
         acc = np.zeros((b, S.shape[1]))
         for byte0 in range(0, n_bytes, block):
             rows = S[8 * byte0 : min(G, 8 * (byte0 + block))]
-            bits = np.unpackbits(raw[:, byte0 : byte0 + block], axis=1, count=rows.shape[0])
-            acc += bits.astype(np.float64) @ rows
+            bits = buf[: b * rows.shape[0]].reshape(b, rows.shape[0])
+            bits[...] = np.unpackbits(raw[:, byte0 : byte0 + block], axis=1, count=rows.shape[0])
+            acc += bits @ rows
         draws[start : start + b] = 2.0 * acc - colsum
 
 

@@ -130,3 +130,8 @@ def test_cells_from_changes_equals_panel_did_cells_and_each_column_panel_did(met
     for j in range(k):
         one = panel_did(y1[:, j], y0[:, j], d, X, w, method=method)
         np.testing.assert_allclose(got.att[j], one.att, rtol=1e-12)
+    # whole-number changes (counts) are taken as floats, not refused or truncated
+    dy_int = np.round(3 * (y1 - y0)).astype(int)
+    as_int = cells_from_changes(dy_int.copy(), d, X, w, method=method)
+    as_float = cells_from_changes(dy_int.astype(float), d, X, w, method=method)
+    np.testing.assert_array_equal(as_int.att, as_float.att)

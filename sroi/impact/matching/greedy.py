@@ -110,6 +110,7 @@ class _Traversals:
 
     ``up0[i]`` is the first position with ``d_c >= d_t`` in the upward order and
     ``down0[i]`` the first with ``d_c < d_t`` in the downward order, for treated unit ``i``.
+    ``mirrored``: no distances tie, so the downward order is the upward one reversed.
     """
 
     up: np.ndarray
@@ -118,6 +119,7 @@ class _Traversals:
     d_down: np.ndarray
     up0: np.ndarray
     down0: np.ndarray
+    mirrored: bool
 
     @classmethod
     def build(cls, d: np.ndarray, ctrl: np.ndarray, dt: np.ndarray) -> _Traversals:
@@ -127,18 +129,14 @@ class _Traversals:
         # ctrl is in data order, so stable sorts keep data order within equal values
         up = ctrl[stable_argsort(dc)]  # ascending value, then data order
         d_up = d[up]
-        if np.any(d_up[1:] == d_up[:-1]):
+        mirrored = not np.any(d_up[1:] == d_up[:-1])
+        if not mirrored:
             down = ctrl[stable_argsort(-dc)]  # descending value, then data order
             d_down = d[down]
         else:  # no ties: simply the reverse (views, no copy)
             down, d_down = up[::-1], d_up[::-1]
         up0 = np.searchsorted(d_up, dt, side="left")  # first control with d_c >= d_t
-        return cls(up, down, d_up, d_down, up0, nc - up0)
-
-    @property
-    def mirrored(self) -> bool:
-        """Whether the downward order is the upward one reversed (no tied distances)."""
-        return self.down.base is self.up and self.down.strides[0] < 0
+        return cls(up, down, d_up, d_down, up0, nc - up0, mirrored)
 
 
 def _next_eligible(
@@ -478,9 +476,10 @@ def _greedy_multivariate(
     ind1, ctrl, used = search.ind1, search.ctrl, search.used
     n1, ratio = mm.shape
     nc = len(ctrl)
+    k_batch = min(max(16, 2 * ratio), nc)
     batch = None
-    if search.dvec is None and search.cv is None and min(max(16, 2 * ratio), nc) < nc:
-        batch = _NearestBatch.query(search, min(max(16, 2 * ratio), nc))
+    if search.dvec is None and search.cv is None and k_batch < nc:
+        batch = _NearestBatch.query(search, k_batch)
     n_free = nc - int(used.sum())
     for r in range(ratio):
         for i in order.tolist():

@@ -350,11 +350,12 @@ def cells_from_changes(
 ) -> PanelDidCells:
     """:func:`panel_did_cells` from the outcome changes ``dy = y1 - y0`` (n x K).
 
-    ``dy`` must be a float array the caller hands over: the estimators overwrite it with
-    their residuals (saving an n x K copy, which matters with a million units).
+    The caller hands ``dy`` over: a float array may be overwritten with residuals (the
+    doubly robust estimators do, saving an n x K copy, which matters with a million units).
     """
     if method not in ESTIMATORS:
         raise SroiInputError(f"estimator must be one of {', '.join(ESTIMATORS)}; got {method!r}")
+    dy = np.asarray(dy, dtype=float)  # no copy when it is already float
     d = np.asarray(d, dtype=float)
     n = len(d)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
